@@ -1,0 +1,30 @@
+# Vigientreprise — every target bootstraps its own virtual environment.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: venv test demo bench chaos install uninstall clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not chaos" tests
+
+demo: $(STAMP)
+	$(BIN)/python -m vigie.daemon.demo
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+chaos: $(STAMP)
+	$(BIN)/python -m pytest -q -m chaos -p no:cacheprovider tests
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,75 @@
+"""The ``vigie`` command. Each module of this package adds its sub-commands through ``register()``.
+
+Every word printed here is for the operators, in French.
+"""
+
+import argparse
+import importlib
+import json
+import logging
+import os
+import pkgutil
+import sys
+
+from ..errors import InvalidInput, VigieError
+
+
+class FrenchParser(argparse.ArgumentParser):
+    """argparse with its fixed phrases in French."""
+
+    def error(self, message):
+        message = (message.replace("the following arguments are required", "arguments obligatoires manquants")
+                   .replace("unrecognized arguments", "arguments non reconnus")
+                   .replace("invalid choice", "choix invalide")
+                   .replace("expected one argument", "une valeur est attendue")
+                   .replace("argument", "argument"))
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog} : erreur : {message}\n")
+
+    def format_help(self):
+        text = super().format_help()
+        return (text.replace("usage:", "usage :").replace("positional arguments:", "arguments :")
+                .replace("options:", "options :").replace("show this help message and exit", "afficher cette aide"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = FrenchParser(prog="vigie", description="Vigientreprise : passerelle d'alerte SMS de la gendarmerie.")
+    parser.add_argument("--config", metavar="CHEMIN", help="fichier de configuration (défaut : $VIGIE_CONFIG ou /etc/vigientreprise/vigie.toml)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="journal détaillé")
+    sub = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=FrenchParser)
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s" if os.environ.get("INVOCATION_ID") else
+        "%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args) or 0
+    except InvalidInput as e:
+        where = f" (champ « {e.field} »)" if e.field else ""
+        print(f"Erreur{where} : {e.message}", file=sys.stderr)
+        return 2
+    except VigieError as e:
+        print(f"Erreur : {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
