@@ -40,7 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if info.name.startswith("_"):
             continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
+        try:
+            module = importlib.import_module(f"{__name__}.{info.name}")
+        except ImportError as e:     # one broken command must not take the others down
+            print(f"vigie : commande « {info.name} » indisponible ({e})", file=sys.stderr)
+            continue
         module.register(sub)
     return parser
 

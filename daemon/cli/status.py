@@ -1,0 +1,56 @@
+"""`vigie status`: the modems, the daemon's heartbeat and the queue, as the daemon last wrote them."""
+
+import time
+
+from .. import outbox
+from ..models import Heartbeat
+from ..service import modem_rows
+from ._common import fmt_time, iso_time, open_db, print_json
+
+STALE_SECONDS = 60
+
+
+def register(sub):
+    p = sub.add_parser("status", help="état des modems et de la file d'envoi")
+    p.add_argument("--json", action="store_true", help="sortie JSON")
+    p.set_defaults(func=run)
+
+
+def daemon_state() -> dict:
+    beat = Heartbeat.get_or_none(Heartbeat.component == "daemon")
+    age = time.time() - beat.updated_at if beat else None
+    return {"alive": age is not None and age < STALE_SECONDS,
+            "last_heartbeat": iso_time(beat.updated_at) if beat else None,
+            "age_seconds": round(age, 1) if age is not None else None,
+            "pid": beat.pid if beat else None}
+
+
+def run(args) -> int:
+    open_db(args)
+    modems = modem_rows()
+    queue = outbox.counts()
+    daemon = daemon_state()
+    if args.json:
+        print_json({"daemon": daemon,
+                    "modems": [dict(m, last_contact=iso_time(m["last_contact"]),
+                                    updated_at=iso_time(m["updated_at"])) for m in modems],
+                    "queue": queue})
+        return 0
+    if daemon["alive"]:
+        print(f"Démon : en marche (pid {daemon['pid']}, dernier signe de vie il y a {daemon['age_seconds']:.0f} s)")
+    elif daemon["last_heartbeat"]:
+        print(f"Démon : NE RÉPOND PLUS depuis {daemon['age_seconds']:.0f} s")
+    else:
+        print("Démon : jamais démarré")
+    if not modems:
+        print("Modems : aucun état enregistré")
+    for m in modems:
+        signal = "—" if m["signal"] in (None, 99) else f"{m['signal']}/31"
+        line = (f"Modem {m['name']} : {m['state_label']}, signal {signal}, opérateur {m['operator'] or '—'}, "
+                f"dernier contact {fmt_time(m['last_contact'])}, {m['sent_count']} SMS envoyés")
+        if m["last_error"]:
+            line += f" — {m['last_error']}"
+        print(line)
+    labels = {s.value: s.label for s in outbox.State}
+    print("File : " + ", ".join(f"{labels[k]} {v}" for k, v in queue.items()))
+    return 0

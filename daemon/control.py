@@ -1,0 +1,91 @@
+"""The daemon's local control socket: one JSON request per line, one JSON answer per line.
+
+Only local processes with access to the socket file (the daemon's user and root) can use it.
+Handlers are plain functions registered by name; they run on the socket's thread and must only
+queue work or read state.
+"""
+
+import json
+import logging
+import os
+import socket
+import threading
+
+log = logging.getLogger(__name__)
+
+
+class ControlServer(threading.Thread):
+    def __init__(self, path: str, handlers: dict):
+        super().__init__(name="control", daemon=True)
+        self.path = path
+        self.handlers = handlers
+        self._sock = None
+
+    def start(self):
+        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._sock.bind(self.path)
+        os.chmod(self.path, 0o660)
+        self._sock.listen(8)
+        super().start()
+
+    def run(self):
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        with conn, conn.makefile("rwb") as f:
+            for raw in f:
+                try:
+                    request = json.loads(raw)
+                    handler = self.handlers.get(request.get("cmd"))
+                    if handler is None:
+                        answer = {"ok": False, "message": f"Commande inconnue : {request.get('cmd')!r}"}
+                    else:
+                        answer = handler(request)
+                except Exception as e:
+                    log.exception("requête de contrôle en échec")
+                    answer = {"ok": False, "message": f"Erreur : {e}"}
+                f.write(json.dumps(answer, ensure_ascii=False).encode() + b"\n")
+                f.flush()
+
+    def close(self):
+        if self._sock is not None:
+            try:
+                self._sock.close()
+            finally:
+                try:
+                    os.unlink(self.path)
+                except OSError:
+                    pass
+
+
+def request(path: str, payload: dict, timeout: float = 30.0) -> dict:
+    """Client side: send one request to a running daemon and return its answer."""
+    from .errors import VigieError
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(timeout)
+            s.connect(path)
+            s.sendall(json.dumps(payload).encode() + b"\n")
+            data = b""
+            while not data.endswith(b"\n"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+    except (FileNotFoundError, ConnectionRefusedError):
+        raise VigieError(f"Le démon ne tourne pas (pas de socket de commande {path}).") from None
+    except PermissionError:
+        raise VigieError(f"Accès refusé au socket de commande {path}.") from None
+    except socket.timeout:
+        raise VigieError("Le démon n'a pas répondu à temps.") from None
+    return json.loads(data or b"{}")

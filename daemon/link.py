@@ -1,0 +1,233 @@
+"""One worker per modem: it owns every library call for its modem, sends what the outbox gives it,
+records reports and incoming SMS, and supervises the link.
+
+The link's state changes in one place, ``_set_state``, which logs ``from → to`` and publishes it in
+the ModemStatus row the console shows:
+
+    disconnected → connecting → ready ⇄ degraded (no network: sends nothing, others take the work)
+                       ↑                   │
+                       └──── disconnected ←┘ (port gone, no answer, module rebooted, reader dead)
+"""
+
+import logging
+import queue
+import threading
+import time
+
+from . import outbox
+from .errors import ModemGone, OutcomeUnknown, PermanentFailure, RetryLater
+from .modem import Health, Incoming, Lost, Modem, Rebooted, Report, Stored, encode_parts
+from .models import InboundPart, InboundSms, Message, ModemStatus, database
+
+log = logging.getLogger(__name__)
+
+DISCONNECTED, CONNECTING, READY, DEGRADED = "disconnected", "connecting", "ready", "degraded"
+STATE_LABELS = {DISCONNECTED: "déconnecté", CONNECTING: "connexion", READY: "prêt",
+                DEGRADED: "sans réseau"}
+
+
+class ModemWorker(threading.Thread):
+    """Send loop and supervisor of one modem."""
+
+    def __init__(self, modem_settings, settings, wake: threading.Event, stop: threading.Event,
+                 on_incoming=None, power_cycle=None):
+        super().__init__(name=f"modem-{modem_settings.name}", daemon=True)
+        self.ms = modem_settings
+        self.settings = settings
+        self.name_ = modem_settings.name
+        self.modem = Modem(modem_settings, send_timeout=settings.daemon.send_timeout_seconds)
+        self.wake = wake
+        self.stop_event = stop
+        self.on_incoming = on_incoming or (lambda: None)
+        self.power_cycle = power_cycle
+        self.state = None
+        self.last_beat = time.monotonic()
+        self.failures = 0
+        self._next_health = 0.0
+        self._next_sweep = 0.0
+        self._last_error = ""
+
+    # -- state --
+    def _set_state(self, state: str, error: str = "", **fields) -> None:
+        if error:
+            self._last_error = error
+        if state != self.state:
+            log.info("modem %s : %s → %s%s", self.name_, self.state or "—", state,
+                     f" ({error})" if error else "")
+            self.state = state
+        row = dict(state=state, updated_at=time.time(), last_error=self._last_error, **fields)
+        try:
+            (ModemStatus.insert(name=self.name_, **row)
+             .on_conflict(conflict_target=[ModemStatus.name], update=row).execute())
+        except Exception:
+            log.exception("état du modem %s non enregistré", self.name_)
+
+    # -- main loop --
+    def run(self) -> None:
+        self._set_state(DISCONNECTED)
+        backoff = 1.0
+        while not self.stop_event.is_set():
+            self.last_beat = time.monotonic()
+            try:
+                if self.state in (DISCONNECTED, CONNECTING, None):
+                    self._connect()
+                    backoff = 1.0
+                self._drain_events()
+                self._check_health()
+                if self.state != READY:
+                    self.stop_event.wait(min(2.0, self.settings.daemon.health_interval_seconds))
+                    continue
+                if not self._send_one():
+                    self.wake.wait(self.settings.daemon.poll_interval_seconds)
+                    self.wake.clear()
+            except ModemGone as e:
+                self.modem.close()
+                self.failures += 1
+                self._set_state(DISCONNECTED, str(e))
+                if self.power_cycle and self.failures % 3 == 0:
+                    log.warning("modem %s : aucune réponse après %d essais, redémarrage électrique",
+                                self.name_, self.failures)
+                    try:
+                        self.power_cycle()
+                    except Exception:
+                        log.exception("redémarrage électrique du modem %s impossible", self.name_)
+                self.stop_event.wait(backoff)
+                backoff = min(backoff * 2, self.settings.daemon.reconnect_max_seconds)
+            except Exception:
+                log.exception("modem %s : erreur inattendue", self.name_)
+                self.modem.close()
+                self._set_state(DISCONNECTED, "erreur interne, reconnexion")
+                self.stop_event.wait(backoff)
+                backoff = min(backoff * 2, self.settings.daemon.reconnect_max_seconds)
+        self.modem.close()
+        self._set_state(DISCONNECTED, "démon arrêté")
+
+    def _connect(self) -> None:
+        self._set_state(CONNECTING)
+        info = self.modem.open()
+        # Reboot notices seen while connecting belong to the start-up just finished.
+        kept = []
+        while True:
+            try:
+                event = self.modem.events.get_nowait()
+            except queue.Empty:
+                break
+            if not isinstance(event, (Rebooted, Lost)):
+                kept.append(event)
+        for event in kept:
+            self.modem.events.put(event)
+        self.failures = 0
+        self._next_health = 0.0
+        self._next_sweep = 0.0
+        self._set_state(CONNECTING, model=info.get("model", ""), imei=info.get("imei", ""),
+                        last_contact=time.time())
+        self._check_health()
+
+    def _check_health(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not self.modem.is_alive():
+            raise ModemGone("fil de lecture du modem arrêté ou port fermé")
+        if not force and now < self._next_health:
+            return
+        health: Health = self.modem.health()
+        state = READY if health.registered else DEGRADED
+        interval = self.settings.daemon.health_interval_seconds if state == READY else 2.0
+        self._next_health = now + interval
+        self._set_state(state, "" if health.registered else "pas d'enregistrement sur le réseau",
+                        signal=health.signal, operator=health.operator, registered=health.registered,
+                        last_contact=time.time())
+        if state == READY and self._last_error and health.registered:
+            self._last_error = ""
+        if now >= self._next_sweep:
+            self._next_sweep = now + 300
+            for event in self.modem.sweep():
+                self._handle(event)
+
+    # -- events from the module --
+    def _drain_events(self) -> None:
+        while True:
+            try:
+                event = self.modem.events.get_nowait()
+            except queue.Empty:
+                return
+            self._handle(event)
+
+    def _handle(self, event) -> None:
+        if isinstance(event, Report):
+            outbox.match_report(self.name_, event.mr, event.number, event.status,
+                                window_hours=self.settings.daemon.report_window_hours,
+                                time_sent=event.time_sent, time_finalized=event.time_finalized)
+        elif isinstance(event, Stored):
+            found = self.modem.read_stored(event.memory, event.index)
+            if found is not None:
+                self._handle(found)
+        elif isinstance(event, Incoming):
+            store_incoming(self.name_, event)
+            self.on_incoming()
+        elif isinstance(event, Rebooted):
+            raise ModemGone(f"le module a redémarré ({event.line}) : réglages perdus")
+        elif isinstance(event, Lost):
+            raise ModemGone(event.reason)
+
+    # -- sending --
+    def _send_one(self) -> bool:
+        message = outbox.claim(self.name_)
+        if message is None:
+            return False
+        self.last_beat = time.monotonic()
+        try:
+            validity = None
+            if message.expires_at:
+                validity = max(1.0, (message.expires_at - time.time()) / 3600)
+            parts = encode_parts(message.phone, message.text, concat_ref=message.id, validity_hours=validity)
+        except Exception as e:
+            outbox.mark_failed(message, f"Texte ou numéro impossible à encoder : {e}")
+            return True
+        if message.parts != len(parts):
+            Message.update(parts=len(parts)).where(Message.id == message.id).execute()
+            message.parts = len(parts)
+        sent_any = False
+        base, cap = self.settings.daemon.retry_base_seconds, self.settings.daemon.retry_max_seconds
+        try:
+            for part in parts:
+                mr = self.modem.send_part(part)
+                sent_any = True
+                outbox.record_part(message, part.number, part.count, self.name_, mr)
+            outbox.mark_sent(message)
+            (ModemStatus.update(sent_count=ModemStatus.sent_count + 1, last_contact=time.time())
+             .where(ModemStatus.name == self.name_).execute())
+        except RetryLater as e:
+            outbox.mark_retry(message, str(e), code=e.code, possible_duplicate=sent_any, base=base, cap=cap)
+        except PermanentFailure as e:
+            outbox.mark_failed(message, f"Refusé par le réseau : {e}", code=e.code)
+        except OutcomeUnknown as e:
+            outbox.mark_retry(message, f"Issue inconnue : {e}", outcome="unknown",
+                              possible_duplicate=True, base=min(base, 5.0), cap=cap)
+        except ModemGone as e:
+            if sent_any or getattr(e, "maybe_sent", False):
+                outbox.mark_retry(message, f"Modem perdu pendant l'envoi : {e}", outcome="modem_gone",
+                                  possible_duplicate=True, base=min(base, 5.0), cap=cap)
+            else:
+                outbox.release(message, f"Modem perdu avant l'envoi : {e}")
+                self.wake.set()     # another modem may take it now
+            raise
+        return True
+
+
+def store_incoming(modem: str, event: Incoming) -> InboundSms | None:
+    """Store an incoming SMS; a concatenated one is stored once all its parts are in."""
+    phone = event.number
+    with database.atomic():
+        if event.concat is None or event.concat[1] <= 1:
+            return InboundSms.create(modem=modem, phone=phone, text=event.text, sms_time=event.time)
+        ref, count, number = event.concat
+        (InboundPart.insert(modem=modem, phone=phone, ref=ref, number=number, count=count, text=event.text)
+         .on_conflict_ignore().execute())
+        parts = list(InboundPart.select().where((InboundPart.phone == phone) & (InboundPart.ref == ref)
+                                                & (InboundPart.count == count))
+                     .order_by(InboundPart.number))
+        if len({p.number for p in parts}) < count:
+            return None
+        text = "".join(p.text for p in parts)
+        InboundPart.delete().where(InboundPart.id.in_([p.id for p in parts])).execute()
+        return InboundSms.create(modem=modem, phone=phone, text=text, sms_time=event.time)
