@@ -77,6 +77,10 @@ class Daemon:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: self.stop.set())
         self.start()
+        self.loop()
+
+    def loop(self) -> None:
+        """Housekeeping until stopped; then a clean shutdown (in-flight messages finish)."""
         interval = sdnotify.watchdog_interval()
         next_housekeeping = 0.0
         try:
