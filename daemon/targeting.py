@@ -1,0 +1,201 @@
+"""Who an alert reaches: NAF sectors, areas, chosen members, or everybody.
+
+The rule is (any of the sectors) AND (any of the areas); a dimension left empty does not
+restrict. Explicitly chosen members are added to that. Only active members are reached, opted-out
+phones never, and each phone once, however many members share it.
+"""
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, field
+
+from . import geo, sectors, smstext, validate, zones
+from .errors import InvalidInput
+from .models import Commune, Contact, Member, OptOut
+
+
+@dataclass
+class Targeting:
+    sectors: list[str] = field(default_factory=list)     # NAF selectors at any level, or group names
+    communes: list[str] = field(default_factory=list)    # INSEE codes
+    zones: list[str] = field(default_factory=list)       # zone names
+    around: str | None = None                            # INSEE code of the centre
+    radius_km: float | None = None
+    members: list[str] = field(default_factory=list)     # SIRETs chosen explicitly
+    all: bool = False
+
+    # --- storage ---------------------------------------------------------------------
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> "Targeting":
+        data = json.loads(text or "{}")
+        if not isinstance(data, dict):
+            raise InvalidInput("Ciblage illisible.", "targeting")
+        known = {f.name for f in dataclasses.fields(cls)}
+        t = cls(**{k: v for k, v in data.items() if k in known})
+        t.sectors, t.communes, t.zones, t.members = (list(t.sectors or []), list(t.communes or []),
+                                                     list(t.zones or []), list(t.members or []))
+        t.all = bool(t.all)
+        return t
+
+    # --- checks ------------------------------------------------------------------------
+
+    def is_empty(self) -> bool:
+        return not (self.all or self.sectors or self.communes or self.zones or self.around
+                    or self.members)
+
+    def validate(self) -> None:
+        """Refuse, in French and naming the field, what cannot be resolved."""
+        if self.is_empty():
+            raise InvalidInput("Ciblage vide : choisissez des secteurs, des communes, des zones, un rayon, "
+                               "des adhérents ou « tous les adhérents ».", "targeting")
+        sectors.expand(self.sectors)
+        zones.clean_communes(self.communes)
+        for name in self.zones:
+            if zones.find(name) is None:
+                raise InvalidInput(f"Zone inconnue : « {name} ».", "zones")
+        if self.radius_km is not None and not self.around:
+            raise InvalidInput("Un rayon a besoin d'une commune centre (--around).", "around")
+        if self.around:
+            if self.radius_km is None:
+                raise InvalidInput("Indiquez le rayon en kilomètres autour de la commune centre.", "radius_km")
+            try:
+                radius = float(self.radius_km)
+            except (TypeError, ValueError):
+                raise InvalidInput(f"Rayon invalide : « {self.radius_km} ».", "radius_km") from None
+            if not (0 <= radius <= 200) or math.isnan(radius):
+                raise InvalidInput("Le rayon doit être compris entre 0 et 200 km.", "radius_km")
+            try:
+                validate.insee_code(self.around)
+            except InvalidInput as e:
+                raise InvalidInput(e.message, "around") from None
+        for siret in self.members:
+            try:
+                clean = validate.siret(siret)
+            except InvalidInput as e:
+                raise InvalidInput(e.message, "members") from None
+            if not Member.select().where(Member.siret == clean).exists():
+                raise InvalidInput(f"Aucun adhérent n'a le SIRET {clean}.", "members")
+
+    # --- reading -----------------------------------------------------------------------
+
+    def area_communes(self) -> set[str] | None:
+        """INSEE codes of the areas asked for; None when no area restricts."""
+        if not (self.communes or self.zones or self.around):
+            return None
+        codes = set(zones.clean_communes(self.communes))
+        for name in self.zones:
+            codes |= set(zones.communes_of(name))
+        if self.around:
+            centre = validate.insee_code(self.around)
+            codes |= set(geo.communes_within(centre, float(self.radius_km or 0)))
+            codes.add(centre)
+        return codes
+
+    def describe(self) -> str:
+        """A French summary: "bijouteries, 15 km autour de Sées"."""
+        if self.all:
+            return "tous les adhérents actifs"
+        parts = []
+        if self.sectors:
+            parts.append(", ".join(sectors.label(s) for s in self.sectors))
+        areas = []
+        if self.communes:
+            names = {c.insee: c.name for c in Commune.select().where(Commune.insee.in_(self.communes))}
+            areas.append(", ".join(names.get(c, c) for c in self.communes))
+        if self.zones:
+            areas.append(", ".join(self.zones))
+        if self.around:
+            centre = Commune.get_or_none(Commune.insee == self.around)
+            radius = float(self.radius_km or 0)
+            radius_text = f"{radius:g}".replace(".", ",")
+            areas.append(f"{radius_text} km autour de {centre.name if centre else self.around}")
+        if areas:
+            parts.append(" ou ".join(areas))
+        text = ", ".join(parts)
+        if self.members:
+            chosen = f"{len(self.members)} adhérent(s) choisi(s)"
+            text = f"{text} + {chosen}" if text else chosen
+        return text or "aucun destinataire"
+
+
+@dataclass
+class Recipient:
+    phone: str
+    member_id: int
+    member_name: str
+    siret: str
+    commune: str
+
+
+def _chosen_members(t: Targeting) -> set[int]:
+    """Ids of the members matching the targeting (status not yet considered)."""
+    if t.all:
+        return {row[0] for row in Member.select(Member.id).tuples()}
+    chosen = set()
+    if t.sectors or t.communes or t.zones or t.around:
+        query = Member.select(Member.id, Member.naf, Member.commune)
+        codes = sectors.expand(t.sectors) if t.sectors else None
+        area = t.area_communes()
+        for member_id, naf_code, commune in query.tuples():
+            if codes is not None and naf_code not in codes:
+                continue
+            if area is not None and commune not in area:
+                continue
+            chosen.add(member_id)
+    if t.members:
+        sirets = [validate.siret(s) for s in t.members]
+        chosen |= {row[0] for row in Member.select(Member.id).where(Member.siret.in_(sirets)).tuples()}
+    return chosen
+
+
+def resolve(t: Targeting) -> list[Recipient]:
+    """One recipient per phone, in a stable order (member name, member, phone position)."""
+    chosen = _chosen_members(t)
+    if not chosen:
+        return []
+    opted_out = {row[0] for row in OptOut.select(OptOut.phone).tuples()}
+    rows = (Contact.select(Contact.phone, Member.id, Member.name, Member.siret, Commune.name)
+            .join(Member)
+            .join(Commune, join_type="LEFT OUTER", on=(Member.commune == Commune.insee))
+            .where(Member.status == "active")
+            .order_by(Member.name, Member.id, Contact.position, Contact.id)
+            .tuples())
+    seen = set()
+    result = []
+    for phone, member_id, name, siret, commune in rows:
+        if member_id not in chosen or phone in seen or phone in opted_out:
+            continue
+        seen.add(phone)
+        result.append(Recipient(phone=phone, member_id=member_id, member_name=name, siret=siret or "",
+                                commune=commune or ""))
+    return result
+
+
+@dataclass
+class Preview:
+    count: int
+    recipients: list[Recipient]
+    encoding: str
+    parts: int
+    chars: int
+    sms_total: int
+    estimated_seconds: float
+
+
+def estimate_seconds(sms_total: int, settings) -> float:
+    modems = max(1, len(getattr(settings, "modems", ()) or ()))
+    return math.ceil(sms_total / modems) * settings.alerts.seconds_per_sms
+
+
+def preview(t: Targeting, text: str, settings) -> Preview:
+    """What sending ``text`` to ``t`` would cost, without sending."""
+    recipients = resolve(t)
+    info = smstext.analyze(text or "")
+    total = len(recipients) * info.parts
+    return Preview(count=len(recipients), recipients=recipients, encoding=info.encoding, parts=info.parts,
+                   chars=info.chars, sms_total=total, estimated_seconds=estimate_seconds(total, settings))
