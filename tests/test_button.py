@@ -1,0 +1,313 @@
+"""The panic button on gpiozero's mock pins: long and short presses, bounce, cooldown, LED, buzzer,
+the power key, and `vigie button press` through the control socket."""
+
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from vigie.daemon import gpio, outbox
+from vigie.daemon.models import Alert, AuditLog, Member, Message
+from vigie.daemon.panic import PanicController
+
+from .fixtures_box import PANIC_TEXT, box_settings
+
+WAIT = 10.0
+
+
+def outcome_count(n):
+    return lambda c: len(c._outcomes) >= n
+
+
+def press(controller, *, until_state=None):
+    """Press the mock button; with ``until_state``, keep it down until the controller reaches it."""
+    controller.button.pin.drive_low()
+    if until_state:
+        assert controller.wait_for(lambda c: c.state == until_state, WAIT), controller.state
+
+
+def release(controller, n_outcomes):
+    controller.button.pin.drive_high()
+    assert controller.wait_for(outcome_count(n_outcomes), WAIT)
+    return controller.outcomes[n_outcomes - 1]
+
+
+def audit_rows(action=None):
+    q = AuditLog.select().where(AuditLog.actor == "bouton")
+    if action:
+        q = q.where(AuditLog.action == action)
+    return list(q.order_by(AuditLog.id))
+
+
+def send_everything(alert_id):
+    """Play the modem's part: every message of the alert goes on air, then the alert completes."""
+    while (m := outbox.claim("test")) is not None:
+        outbox.mark_sent(m)
+    outbox.complete_finished_alerts()
+    assert Alert.get_by_id(alert_id).state == "done"
+
+
+# --- long press ----------------------------------------------------------------------------
+
+def test_long_press_queues_the_preset_at_panic_priority_and_wakes_the_workers(panic_preset, panic_controller):
+    woken = []
+    event = threading.Event()
+    controller = panic_controller(on_alert=lambda alert: (woken.append(alert.id), event.set()))
+    press(controller, until_state="sending")
+    assert event.wait(WAIT)
+    outcome = release(controller, 1)
+
+    alert = Alert.get()
+    assert outcome.result == "sent" and outcome.ok and outcome.alert_id == alert.id == woken[0]
+    assert "envoyée à 3 destinataire(s)" in outcome.message
+    assert (alert.source, alert.preset, alert.author, alert.priority) == ("button", "panique", "bouton",
+                                                                          outbox.PRIORITY_PANIC)
+    messages = list(Message.select().where(Message.alert == alert.id))
+    assert sorted(m.phone for m in messages) == sorted(panic_preset)
+    assert {(m.priority, m.state, m.text) for m in messages} == {(outbox.PRIORITY_PANIC, "queued", PANIC_TEXT)}
+    [row] = audit_rows("button.hold")
+    assert row.count == 3 and row.target == "panique"
+
+
+def test_panic_messages_overtake_a_queued_bulk_alert(panic_preset, panic_controller):
+    for i in range(5):
+        outbox.enqueue(f"+3361111{i:04d}", "information ordinaire")
+    controller = panic_controller()
+    press(controller, until_state="sending")
+    release(controller, 1)
+    first = outbox.claim("test")
+    assert first.text == PANIC_TEXT and first.priority == outbox.PRIORITY_PANIC
+
+
+def test_simulate_press_answers_in_french_for_the_control_socket(panic_preset, panic_controller):
+    controller = panic_controller()
+    answer = controller.simulate_press(0.5)
+    assert answer["ok"] and answer["result"] == "sent" and "Alerte « panique » envoyée" in answer["message"]
+    short = controller.simulate_press(0.05)
+    assert short["ok"] and short["result"] == "short" and "ignoré" in short["message"]
+    bad = controller.simulate_press(-1)
+    assert not bad["ok"] and "invalide" in bad["message"]
+    assert Alert.select().count() == 1
+
+
+# --- short press and bounce -------------------------------------------------------------------
+
+def test_short_press_sends_nothing_and_is_audited(panic_preset, panic_controller):
+    controller = panic_controller(hold_seconds=5.0)
+    press(controller)
+    assert controller.wait_for(lambda c: c.pattern == "held", WAIT)
+    # held longer than the bounce filter, far shorter than the threshold
+    assert not controller.wait_for(lambda c: c.state != "idle", 0.1)
+    outcome = release(controller, 1)
+    assert outcome.result == "short" and outcome.ok
+    assert Alert.select().count() == 0 and Message.select().count() == 0
+    [row] = audit_rows("button.short")
+    assert "appui court ignoré" in row.detail
+    assert controller.wait_for(lambda c: c.pattern == "idle", WAIT)
+
+
+def test_contact_bounce_is_ignored_and_a_bouncy_long_press_sends_once(panic_preset, panic_controller):
+    controller = panic_controller(bounce_seconds=0.05)
+    pin = controller.button.pin
+    for _ in range(5):                     # a chattering contact: microsecond presses
+        pin.drive_low()
+        pin.drive_high()
+    assert controller.wait_for(outcome_count(5), WAIT)
+    assert {o.result for o in controller.outcomes} == {"bounce"}
+    assert audit_rows() == [] and Alert.select().count() == 0
+
+    pin.drive_low()                        # a real press, with bounces on the way down and up
+    pin.drive_high()
+    pin.drive_low()
+    assert controller.wait_for(lambda c: c.state == "sending", WAIT)
+    pin.drive_high()
+    pin.drive_low()
+    pin.drive_high()
+    assert controller.wait_for(outcome_count(8), WAIT)
+    results = [o.result for o in controller.outcomes[5:]]
+    assert results.count("sent") == 1 and set(results) <= {"sent", "bounce"}
+    assert Alert.select().count() == 1
+    assert [r.action for r in audit_rows()] == ["button.hold"]
+
+
+# --- cooldown ----------------------------------------------------------------------------------
+
+def test_second_long_press_during_cooldown_is_refused_then_allowed_after(panic_preset, panic_controller,
+                                                                         fake_clock):
+    controller = panic_controller(clock=fake_clock, cooldown_seconds=60)
+    assert controller.simulate_press(0.4)["result"] == "sent"
+    fake_clock.advance(30)
+    refused = controller.simulate_press(0.4)
+    assert refused["result"] == "refused" and not refused["ok"]
+    assert "30 s" in refused["message"]
+    assert Alert.select().count() == 1
+    [row] = audit_rows("button.refused")
+    assert "refusé" in row.detail
+
+    fake_clock.advance(31)
+    assert controller.simulate_press(0.4)["result"] == "sent"
+    assert Alert.select().count() == 2
+    assert [r.action for r in audit_rows()] == ["button.hold", "button.refused", "button.hold"]
+
+
+def test_a_failed_broadcast_does_not_start_the_cooldown(panic_preset, panic_controller):
+    Member.update(status="suspended").execute()
+    controller = panic_controller()
+    first = controller.simulate_press(0.4)
+    assert first["result"] == "error" and "aucun adhérent" in first["message"]
+    Member.update(status="active").execute()
+    assert controller.simulate_press(0.4)["result"] == "sent"
+
+
+# --- LED and buzzer ---------------------------------------------------------------------------
+
+def changes(pin):
+    return len(pin.states)
+
+
+def test_led_heartbeat_held_sending_sent_then_heartbeat_again(panic_preset, panic_controller):
+    controller = panic_controller(sent_display_seconds=0.3)
+    led = controller.led.pin
+    assert controller.wait_for(lambda c: c.pattern == "idle", WAIT)
+    assert controller.wait_for(lambda c: changes(led) >= 3, WAIT)      # it blinks: on, off, ...
+
+    press(controller)
+    assert controller.wait_for(lambda c: c.pattern == "held", WAIT)
+    mark = changes(led)
+    assert controller.wait_for(lambda c: changes(led) >= mark + 2 or c.state == "sending", WAIT)
+
+    assert controller.wait_for(lambda c: c.pattern == "sending", WAIT)
+    assert led.state == 1                  # solid on while the alert is being sent
+    outcome = release(controller, 1)
+    assert controller.pattern == "sending" and led.state == 1
+
+    send_everything(outcome.alert_id)
+    assert controller.wait_for(lambda c: c.pattern == "sent", WAIT)
+    mark = changes(led)
+    assert controller.wait_for(lambda c: changes(led) > mark or c.pattern != "sent", WAIT)
+    assert controller.wait_for(lambda c: c.pattern == "idle", WAIT)
+
+
+def test_led_error_when_preset_is_missing_then_recovers_once_created(database, panic_controller):
+    from vigie.daemon import presets
+    from vigie.daemon.targeting import Targeting
+
+    from .fixtures_box import add_members
+
+    controller = panic_controller(recheck_seconds=0.1)
+    assert controller.wait_for(lambda c: c.pattern == "error", WAIT)
+    assert "panique" in controller.last_error
+    answer = controller.simulate_press(0.4)
+    assert answer["result"] == "error" and "inconnu" in answer["message"]
+    [row] = audit_rows("button.error")
+    assert "panique" in row.detail
+
+    add_members(1)
+    presets.create("panique", PANIC_TEXT, Targeting(all=True), actor="test")
+    assert controller.wait_for(lambda c: c.pattern == "idle", WAIT)
+    assert controller.simulate_press(0.4)["result"] == "sent"
+
+
+def test_led_error_when_no_sms_went_out(panic_preset, panic_controller):
+    controller = panic_controller()
+    alert_id = controller.simulate_press(0.4)["alert"]
+    while (m := outbox.claim("test")) is not None:
+        outbox.mark_failed(m, "numéro invalide", 1)
+    outbox.complete_finished_alerts()
+    assert controller.wait_for(lambda c: c.pattern == "error", WAIT)
+    assert f"n°{alert_id}" in controller.last_error
+
+
+def test_buzzer_beeps_when_the_alert_is_triggered(panic_preset, panic_controller):
+    controller = panic_controller(buzzer_pin=22)
+    buzzer = controller.beeper.device.pin
+    assert controller.simulate_press(0.4)["result"] == "sent"
+    assert controller.wait_for(lambda c: [s.state for s in buzzer.states][:5] == [False, True, False, True, False],
+                               WAIT), buzzer.states
+
+
+# --- independence from the console ------------------------------------------------------------
+
+def test_button_code_imports_neither_the_web_console_nor_the_modem_library():
+    code = ("import sys, vigie.daemon.panic, vigie.daemon.gpio, vigie.daemon.alerts; "
+            "bad = [m for m in sys.modules if m.startswith(('vigie.web', 'bottle', 'gsmmodem'))]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_only_gpio_module_imports_gpiozero():
+    root = os.path.join(os.path.dirname(__file__), "..")
+    offenders = []
+    for folder in ("daemon", "web"):
+        for dirpath, _, files in os.walk(os.path.join(root, folder)):
+            for name in files:
+                if name.endswith(".py"):
+                    path = os.path.join(dirpath, name)
+                    with open(path, encoding="utf-8") as f:
+                        text = f.read()
+                    if "import gpiozero" in text or "from gpiozero" in text:
+                        offenders.append(os.path.relpath(path, root))
+    assert offenders == [os.path.join("daemon", "gpio.py")]
+
+
+# --- the modem's power key -------------------------------------------------------------------
+
+def test_power_key_pulses_pwrkey_off_then_on(mock_factory):
+    key = gpio.ModemPowerKey(4, model="sim800", factory=mock_factory,
+                             timing=gpio.PowerTiming(off_pulse=0.05, off_wait=0.05, on_pulse=0.05))
+    try:
+        key.power_cycle()
+        assert [s.state for s in key.pin.states] == [False, True, False, True, False]
+        assert key.cycles == 1
+    finally:
+        key.close()
+
+
+def test_power_key_timings_follow_the_module_model():
+    assert gpio.POWER_TIMINGS["sim800"].off_pulse >= 1.0          # SIM800: PWRKEY low > 1 s
+    assert gpio.POWER_TIMINGS["sim7600"].off_pulse >= 2.5         # SIM7600: >= 2.5 s to switch off
+    assert gpio.POWER_TIMINGS["sim7600"].on_pulse >= 0.5
+
+
+def test_simulated_settings_use_mock_pins_off_a_raspberry_pi():
+    assert not gpio.on_raspberry_pi("/nonexistent/model")
+    assert gpio.is_mock(gpio.pin_factory(simulate=True))
+
+
+# --- `vigie button press` through the control socket ----------------------------------------------
+
+def test_cli_button_press_through_the_control_socket(tmp_path, panic_preset, panic_controller):
+    from vigie.daemon.control import ControlServer
+
+    controller = panic_controller()
+    settings = controller.settings
+    server = ControlServer(settings.daemon.control_socket,
+                           {"button.press": lambda r: controller.simulate_press(r.get("seconds"))})
+    server.start()
+    config = tmp_path / "vigie.toml"
+    config.write_text(f'[database]\npath = "{settings.database.path}"\n'
+                      f'[daemon]\ncontrol_socket = "{settings.daemon.control_socket}"\n'
+                      f'[button]\nhold_seconds = 0.2\nsimulate = true\n', encoding="utf-8")
+    try:
+        cli = [sys.executable, "-m", "vigie.daemon.cli", "--config", str(config), "button", "press"]
+        done = subprocess.run(cli, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert "Alerte « panique » envoyée à 3 destinataire(s)" in done.stdout
+        refused = subprocess.run(cli + ["--seconds", "0.4"], capture_output=True, text=True, timeout=60)
+        assert refused.returncode == 1 and "refusé" in refused.stdout + refused.stderr
+        bad = subprocess.run(cli + ["--seconds", "0"], capture_output=True, text=True, timeout=60)
+        assert bad.returncode == 2 and "secondes" in bad.stderr
+    finally:
+        server.close()
+    assert Alert.select().count() == 1
+
+
+def test_cli_button_press_says_when_the_daemon_is_not_running(tmp_path):
+    config = tmp_path / "vigie.toml"
+    config.write_text(f'[daemon]\ncontrol_socket = "{tmp_path / "absent.sock"}"\n', encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "vigie.daemon.cli", "--config", str(config), "button", "press"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "Le démon ne tourne pas" in done.stderr
