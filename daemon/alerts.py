@@ -116,7 +116,7 @@ def recipients(alert_id: int, state: str | None = None, offset: int = 0, limit: 
     """Per-recipient outcome of an alert, in queueing order."""
     get(alert_id)
     query = (Message.select(Message, Member.name, Member.siret)
-             .join(Member, join_type="LEFT OUTER", on=(Message.member == Member.id))
+             .join(Member, join_type=pw.JOIN.LEFT_OUTER, on=(Message.member == Member.id))
              .where(Message.alert == alert_id).order_by(Message.id).offset(offset))
     if state:
         if state not in {s.value for s in State}:

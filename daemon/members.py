@@ -74,8 +74,7 @@ def clean_phones(phones) -> list[str]:
         phones = [phones]
     result = []
     for cell in phones or []:
-        for raw in _as("phone", validate.phones, cell) if cell and str(cell).strip() else []:
-            phone = _as("phone", validate.mobile_phone, raw)
+        for phone in _as("phone", validate.phones, cell) if cell and str(cell).strip() else []:
             if phone not in result:
                 result.append(phone)
     if not result:
@@ -300,7 +299,7 @@ def search(text: str = "", *, naf=None, commune=None, zone=None, chamber=None, s
     ``text`` matches name, sign, SIRET, commune name or a phone; ``naf`` is a selector or group
     name (or a list of them); ``status`` None means every status except erased.
     """
-    query = Member.select().join(Commune, join_type="LEFT OUTER", on=(Member.commune == Commune.insee))
+    query = Member.select().join(Commune, join_type=pw.JOIN.LEFT_OUTER, on=(Member.commune == Commune.insee))
     if status:
         wanted = "erased" if status == "erased" else clean_status(status)
         query = query.where(Member.status == wanted)

@@ -51,7 +51,6 @@ def list_all() -> list[Preset]:
     return builtins.list(Preset.select().order_by(Preset.name))
 
 
-list = list_all     # the contract's name: presets.list()
 
 
 def create(name: str, text: str, targeting, priority: int = 0, *, actor: str, max_parts: int = 4) -> Preset:
@@ -94,3 +93,6 @@ def delete(name: str, actor: str) -> None:
     with database.atomic():
         preset.delete_instance()
         audit.record(actor, "preset.delete", preset.name)
+
+
+list = list_all     # the contract's name: presets.list()

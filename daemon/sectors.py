@@ -60,7 +60,6 @@ def list_all() -> list[SectorGroup]:
     return builtins.list(SectorGroup.select().order_by(SectorGroup.name))
 
 
-list = list_all     # the contract's name: sectors.list()
 
 
 def create(name: str, codes, description: str = "", *, actor: str) -> SectorGroup:
@@ -136,3 +135,6 @@ def label(selector: str) -> str:
     except Exception:
         return selector
     return f"{code} ({text.lower()})" if text else code
+
+
+list = list_all     # the contract's name: sectors.list()

@@ -8,6 +8,8 @@ phones never, and each phone once, however many members share it.
 import dataclasses
 import json
 import math
+
+import peewee as pw
 from dataclasses import dataclass, field
 
 from . import geo, sectors, smstext, validate, zones
@@ -161,7 +163,7 @@ def resolve(t: Targeting) -> list[Recipient]:
     opted_out = {row[0] for row in OptOut.select(OptOut.phone).tuples()}
     rows = (Contact.select(Contact.phone, Member.id, Member.name, Member.siret, Commune.name)
             .join(Member)
-            .join(Commune, join_type="LEFT OUTER", on=(Member.commune == Commune.insee))
+            .join(Commune, join_type=pw.JOIN.LEFT_OUTER, on=(Member.commune == Commune.insee))
             .where(Member.status == "active")
             .order_by(Member.name, Member.id, Contact.position, Contact.id)
             .tuples())

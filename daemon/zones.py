@@ -63,7 +63,6 @@ def list_all() -> list[Zone]:
     return builtins.list(Zone.select().order_by(Zone.name))
 
 
-list = list_all     # the contract's name: zones.list()
 
 
 def _set_communes(zone: Zone, codes: list[str]) -> None:
@@ -123,3 +122,6 @@ def delete(name: str, actor: str) -> None:
     with database.atomic():
         zone.delete_instance()
         audit.record(actor, "zone.delete", zone.name)
+
+
+list = list_all     # the contract's name: zones.list()

@@ -1,0 +1,150 @@
+"""`vigie alert` (send, show, list, cancel, resend-failed) and `vigie purge` (alert history retention)."""
+
+import sys
+import time
+
+from .. import alerts, retention, smstext, targeting
+from ..outbox import LABELS, State
+from ._common import fmt_time, iso_time, open_db, print_json
+from ._targeting import actor, add_targeting_arguments, targeting_from_args
+
+
+def register(sub):
+    p = sub.add_parser("alert", help="envoyer et suivre les alertes")
+    s = p.add_subparsers(dest="alert_command", metavar="ACTION")
+    s.required = True
+
+    a = s.add_parser("send", help="envoyer une alerte aux adhérents ciblés")
+    a.add_argument("--text", required=True, metavar="TEXTE", help="texte du SMS")
+    add_targeting_arguments(a)
+    a.add_argument("--expires-hours", type=float, metavar="H",
+                   help="abandonner les envois non faits après H heures (défaut : configuration)")
+    a.add_argument("--priority", type=int, default=0, metavar="N", help="priorité (100 = urgence)")
+    a.add_argument("--transliterate", action="store_true",
+                   help="remplacer les caractères hors alphabet GSM (ç, œ, guillemets...) pour rester en 7 bits")
+    a.add_argument("--dry-run", action="store_true", help="compter les destinataires sans rien envoyer")
+    a.add_argument("--json", action="store_true", help="sortie JSON")
+    a.set_defaults(func=run_send)
+
+    sh = s.add_parser("show", help="état d'une alerte, destinataire par destinataire")
+    sh.add_argument("id", type=int, metavar="ID")
+    sh.add_argument("--state", metavar="ÉTAT", help="seulement les messages dans cet état (failed, delivered...)")
+    sh.add_argument("--json", action="store_true", help="sortie JSON")
+    sh.set_defaults(func=run_show)
+
+    ls = s.add_parser("list", help="dernières alertes")
+    ls.add_argument("--limit", type=int, default=50, metavar="N")
+    ls.add_argument("--json", action="store_true", help="sortie JSON")
+    ls.set_defaults(func=run_list)
+
+    c = s.add_parser("cancel", help="annuler les envois pas encore faits d'une alerte")
+    c.add_argument("id", type=int, metavar="ID")
+    c.set_defaults(func=run_cancel)
+
+    r = s.add_parser("resend-failed", help="renvoyer aux destinataires en échec")
+    r.add_argument("id", type=int, metavar="ID")
+    r.set_defaults(func=run_resend)
+
+    pu = sub.add_parser("purge", help="supprimer l'historique des messages plus ancien que la durée de conservation")
+    pu.add_argument("--days", type=int, metavar="N", help="durée de conservation en jours (défaut : configuration)")
+    pu.add_argument("--json", action="store_true", help="sortie JSON")
+    pu.set_defaults(func=run_purge)
+
+
+def run_send(args) -> int:
+    settings = open_db(args)
+    text = smstext.transliterate(args.text) if args.transliterate else args.text
+    t = targeting_from_args(args)
+    expires_at = time.time() + args.expires_hours * 3600 if args.expires_hours is not None else None
+    if args.expires_hours is not None and args.expires_hours <= 0:
+        from ..errors import InvalidInput
+        raise InvalidInput("La durée de validité doit être positive.", "expires_hours")
+    alert = alerts.create(text, t, settings=settings, author=actor(), source="cli", priority=args.priority,
+                          expires_at=expires_at, dry_run=args.dry_run)
+    total = alert.recipient_count * alert.parts
+    seconds = targeting.estimate_seconds(total, settings)
+    if args.json:
+        print_json({"id": alert.id, "recipients": alert.recipient_count, "parts": alert.parts,
+                    "encoding": alert.encoding, "sms_total": total, "estimated_seconds": seconds,
+                    "dry_run": bool(args.dry_run), "targeting": t.describe(), "text": text})
+        return 0
+    encoding = "GSM 7 bits" if alert.encoding == "gsm7" else "Unicode (UCS-2)"
+    minutes = f"{seconds / 60:.0f} min" if seconds >= 120 else f"{seconds:.0f} s"
+    if args.dry_run:
+        print(f"Simulation : {alert.recipient_count} destinataire(s) ({t.describe()}), {alert.parts} SMS chacun "
+              f"({encoding}), {total} SMS au total, environ {minutes}. Rien n'a été envoyé.")
+    else:
+        print(f"Alerte n° {alert.id} en file : {alert.recipient_count} destinataire(s) ({t.describe()}), "
+              f"{alert.parts} SMS chacun ({encoding}), {total} SMS au total, environ {minutes}.")
+    return 0
+
+
+def run_show(args) -> int:
+    open_db(args)
+    summary = alerts.summary(args.id)
+    rows = alerts.recipients(args.id, state=args.state)
+    if args.json:
+        summary = dict(summary, created_at=iso_time(summary["created_at"]),
+                       completed_at=iso_time(summary["completed_at"]),
+                       expires_at=iso_time(summary["expires_at"]))
+        summary["recipients"] = [dict(r, sent_at=iso_time(r["sent_at"]), delivered_at=iso_time(r["delivered_at"]))
+                                 for r in rows]
+        print_json(summary)
+        return 0
+    print(f"Alerte n° {summary['id']} — {_state_label(summary['state'])} — {fmt_time(summary['created_at'])} "
+          f"par {summary['author'] or '—'} ({summary['source']})")
+    print(f"Ciblage : {summary['targeting']}")
+    print(f"Texte : {summary['text']}")
+    print("États : " + ", ".join(f"{LABELS[State(k)]} {v}" for k, v in summary["counts"].items() if v))
+    for r in rows:
+        extra = " (doublon possible)" if r["possible_duplicate"] else ""
+        error = f" — {r['error']}" if r["error"] else ""
+        print(f"  {r['phone']:<14} {r['member'][:35]:<35} {r['state_label']}{extra}, {r['attempts']} essai(s){error}")
+    return 0
+
+
+def _state_label(state: str) -> str:
+    return {"sending": "en cours", "done": "terminée", "cancelled": "annulée"}.get(state, state)
+
+
+def run_list(args) -> int:
+    open_db(args)
+    items = alerts.list_alerts(limit=args.limit)
+    if args.json:
+        print_json([dict(a, created_at=iso_time(a["created_at"]), completed_at=iso_time(a["completed_at"]))
+                    for a in items])
+        return 0
+    for a in items:
+        c = a["counts"]
+        print(f"n° {a['id']:<5} {fmt_time(a['created_at'])}  {_state_label(a['state']):<9} "
+              f"{a['recipient_count']:>4} dest.  délivrés {c['delivered']}, envoyés {c['sent']}, "
+              f"échecs {c['failed']}  {a['text'][:50]}")
+    if not items:
+        print("Aucune alerte.")
+    return 0
+
+
+def run_cancel(args) -> int:
+    open_db(args)
+    n = alerts.cancel(args.id, actor())
+    print(f"Alerte n° {args.id} : {n} envoi(s) annulé(s).")
+    return 0
+
+
+def run_resend(args) -> int:
+    open_db(args)
+    n = alerts.resend_failed(args.id, actor())
+    print(f"Alerte n° {args.id} : {n} message(s) en échec remis en file.")
+    return 0
+
+
+def run_purge(args) -> int:
+    settings = open_db(args)
+    result = retention.purge(args.days, settings=settings, actor=actor())
+    if args.json:
+        print_json(result)
+    else:
+        print(f"Historique de plus de {result['days']} jours supprimé : {result['messages']} message(s), "
+              f"{result['alerts']} alerte(s), {result['incoming_sms']} SMS reçu(s), "
+              f"{result['status_reports']} accusé(s) de réception.")
+    return 0
