@@ -158,7 +158,7 @@ def set_password(user, password: str, *, actor: str) -> None:
 
 
 def change_own_password(user, current: str, new: str, confirm: str) -> None:
-    """A signed-in user changes their password: the current one is required."""
+    """A signed-in user changes their password: the current one is required; sessions end."""
     user = get(user)
     if not _verify(user.password_hash, current or ""):
         raise InvalidInput("Le mot de passe actuel est incorrect.", "current")
@@ -169,6 +169,7 @@ def change_own_password(user, current: str, new: str, confirm: str) -> None:
     check_password(new, user.username)
     with database.atomic():
         User.update(password_hash=_hasher.hash(new)).where(User.id == user.id).execute()
+        Session.delete().where(Session.user == user.id).execute()
         audit.record(user.username, "user.password", user.username, "changé par l'intéressé")
 
 

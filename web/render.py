@@ -1,0 +1,132 @@
+"""Pages and JSON answers: templates from web/views (autoescaped), flash messages, formatting.
+
+Every ``{{value}}`` in a template is HTML-escaped by Bottle's SimpleTemplate; no template uses the
+unescaped ``{{!value}}`` form on stored data.
+"""
+
+import datetime
+import json
+import os
+import threading
+
+import bottle
+from bottle import request, response
+
+from vigie.daemon.users import role_label
+
+from . import auth
+
+VIEWS = os.path.join(os.path.dirname(__file__), "views")
+_LOOKUP = [VIEWS]
+_templates: dict[str, bottle.SimpleTemplate] = {}
+_lock = threading.Lock()
+
+# Flash messages survive one redirect; kept in memory per session (one console process).
+_flashes: dict[str, list[tuple[str, str]]] = {}
+
+
+def fmt_time(ts) -> str:
+    if ts is None or ts == "":
+        return "—"
+    return datetime.datetime.fromtimestamp(float(ts)).strftime("%d/%m/%Y %H:%M:%S")
+
+
+def fmt_short(ts) -> str:
+    if ts is None or ts == "":
+        return "—"
+    return datetime.datetime.fromtimestamp(float(ts)).strftime("%d/%m %H:%M")
+
+
+def fmt_duration(seconds) -> str:
+    """``2 min 30 s`` style, for estimates and ages."""
+    seconds = int(round(seconds or 0))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s" if seconds else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} min"
+    return f"{hours // 24} jours"
+
+
+def plural(n: int, singular: str, plural_form: str | None = None) -> str:
+    return f"{n} {singular if abs(n) <= 1 else (plural_form or singular + 's')}"
+
+
+def flash(message: str, kind: str = "ok") -> None:
+    session = auth.current_session()
+    if session is not None:
+        _flashes.setdefault(session.token_hash, []).append((kind, message))
+
+
+def pop_flashes() -> list[tuple[str, str]]:
+    session = auth.current_session()
+    if session is None:
+        return []
+    return _flashes.pop(session.token_hash, [])
+
+
+def _template(name: str) -> bottle.SimpleTemplate:
+    with _lock:
+        tpl = _templates.get(name)
+        if tpl is None:
+            tpl = _templates[name] = bottle.SimpleTemplate(name=name, lookup=_LOOKUP)
+        return tpl
+
+
+def page(template: str, /, **values) -> str:
+    """Render a page template with the layout's common values."""
+    user = auth.current_user()
+    common = dict(
+        user=user, role=user.role if user else "", role_label=role_label, csrf=auth.csrf_token() if user else "",
+        allowed=(lambda perm: bool(user) and auth.allowed(user.role, perm)),
+        flashes=pop_flashes() if user else [], path=request.path, fmt_time=fmt_time,
+        fmt_short=fmt_short, fmt_duration=fmt_duration, plural=plural, errors={}, error="",
+        title="Vigientreprise", query=request.query,
+    )
+    common.update(values)
+    response.set_header("Cache-Control", "no-store")
+    return _template(template + ".tpl").render(common)
+
+
+def json_answer(obj, status: int = 200) -> str:
+    response.status = status
+    response.content_type = "application/json; charset=utf-8"
+    response.set_header("Cache-Control", "no-store")
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def see_other(url: str):
+    """Redirect after a successful POST (303: the browser follows with a GET)."""
+    bottle.redirect(url, 303)
+
+
+def form(name: str, default: str = "") -> str:
+    """A form field as text (Bottle's FormsDict gives UTF-8 correctly through getunicode)."""
+    value = request.forms.getunicode(name)
+    return default if value is None else value
+
+
+def form_list(name: str) -> list[str]:
+    return request.forms.decode().getall(name)
+
+
+def query(name: str, default: str = "") -> str:
+    value = request.query.getunicode(name)
+    return default if value is None else value
+
+
+def query_list(name: str) -> list[str]:
+    return request.query.decode().getall(name)
+
+
+def int_arg(value, default: int = 0, minimum: int | None = None) -> int:
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        return default
+    if minimum is not None and n < minimum:
+        return default
+    return n

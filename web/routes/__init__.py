@@ -1,0 +1,1 @@
+"""The console's pages and API, one module per area; each exposes ``register(app)``."""

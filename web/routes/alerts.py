@@ -1,0 +1,241 @@
+"""Alerts: the composer (with a confirmation step), the list, one alert's live delivery tracking.
+
+Sending goes through alerts.create(); the web only inserts alerts and reads states.
+"""
+
+import time
+
+import bottle
+from bottle import request
+
+from vigie.daemon import alerts, presets, sectors, smstext, targeting, zones
+from vigie.daemon.errors import InvalidInput
+from vigie.daemon.models import Alert
+from vigie.daemon.outbox import State
+from vigie.daemon.targeting import Targeting
+
+from .. import auth, forms
+from ..render import flash, fmt_duration, fmt_time, form, int_arg, json_answer, page, plural, query, see_other
+from .dashboard import progress
+
+PAGE_SIZE = 50
+RECIPIENTS_PAGE = 200
+MAX_EXPIRY_HOURS = 72
+
+
+def _settings():
+    return request.app.config["vigie.settings"]
+
+
+def _actor() -> str:
+    return auth.current_user().username
+
+
+def _composer(text: str = "", t: Targeting | None = None, *, error: str = "", errors=None,
+              preset_name: str = "", expires_hours: str = "", status: int = 200):
+    bottle.response.status = status
+    groups = sectors.list_all()
+    values = forms.values_of(t or Targeting(), {g.name for g in groups})
+    info = smstext.analyze(text or "")
+    return page("compose", title="Nouvelle alerte", text=text, values=values, groups=groups,
+                zones_list=zones.list_all(), communes=forms.communes(), presets_list=presets.list_all(),
+                panic_preset=_settings().button.preset, info=info, error=error, errors=errors or {},
+                preset_name=preset_name, expires_hours=expires_hours,
+                default_expiry=_settings().alerts.default_expiry_hours, max_parts=_settings().alerts.max_parts)
+
+
+def _expires_at(hours_text: str) -> float | None:
+    hours_text = (hours_text or "").strip().replace(",", ".")
+    if not hours_text:
+        return None
+    try:
+        hours = float(hours_text)
+    except ValueError:
+        raise InvalidInput(f"Durée de validité invalide : « {hours_text} » (un nombre d'heures).",
+                           "expires_hours") from None
+    if not 0 < hours <= MAX_EXPIRY_HOURS:
+        raise InvalidInput(f"La durée de validité doit être comprise entre 0 et {MAX_EXPIRY_HOURS} heures.",
+                           "expires_hours")
+    return time.time() + hours * 3600
+
+
+@auth.requires("alerts")
+def compose():
+    name = query("modele")
+    if name:
+        preset = presets.get(name)
+        return _composer(preset.text, presets.targeting_of(preset), preset_name=preset.name)
+    return _composer()
+
+
+def _invalid(e: InvalidInput, text, t, **kw):
+    return _composer(text, t, error=e.message, errors={e.field or "targeting": e.message}, status=400, **kw)
+
+
+@auth.requires("alerts")
+def compose_submit():
+    """One form, several buttons: preview and confirm, transliterate, save as preset."""
+    action = form("action", "preview")
+    text = form("text")
+    preset_name = form("preset_name").strip()
+    expires_hours = form("expires_hours")
+    t = Targeting()
+    try:
+        if action == "edit":
+            t = Targeting.from_json(form("targeting"))
+            return _composer(text, t, preset_name=preset_name, expires_hours=expires_hours)
+        t = forms.form_targeting()
+        if action == "transliterate":
+            return _composer(smstext.transliterate(text), t, preset_name=preset_name,
+                             expires_hours=expires_hours)
+        if action == "save_preset":
+            return _save_preset(text, t, preset_name, expires_hours)
+        expires_at = _expires_at(expires_hours)
+        alerts.create(text, t, settings=_settings(), author=_actor(), source="console",
+                      expires_at=expires_at, preset=preset_name, dry_run=True)
+        preview = targeting.preview(t, text, _settings())
+        if preview.count == 0:
+            raise InvalidInput("Ce ciblage n'atteint aucun adhérent actif joignable.", "targeting")
+    except InvalidInput as e:
+        return _invalid(e, text, t, preset_name=preset_name, expires_hours=expires_hours)
+    return page("confirm", title="Confirmer l'alerte", text=text, targeting_json=t.to_json(),
+                description=t.describe(), preview=preview, preset_name=preset_name,
+                expires_hours=expires_hours, estimate=fmt_duration(preview.estimated_seconds),
+                recipients=preview.recipients[:20])
+
+
+def _save_preset(text: str, t: Targeting, name: str, expires_hours: str):
+    if not name:
+        raise InvalidInput("Donnez un nom au modèle pour l'enregistrer.", "preset_name")
+    max_parts = _settings().alerts.max_parts
+    if presets.find(name) is not None:
+        presets.update(name, actor=_actor(), text=text, targeting=t, max_parts=max_parts)
+        flash(f"Modèle « {name} » mis à jour.")
+    else:
+        presets.create(name, text, t, actor=_actor(), max_parts=max_parts)
+        flash(f"Modèle « {name} » enregistré.")
+    see_other("/alertes/nouvelle?" + bottle.urlencode({"modele": name}))
+
+
+@auth.requires("alerts")
+def send():
+    """The confirmed alert: the count shown must still be right, else confirm again."""
+    text = form("text")
+    preset_name = form("preset_name").strip()
+    expires_hours = form("expires_hours")
+    try:
+        t = Targeting.from_json(form("targeting"))
+    except (InvalidInput, ValueError, TypeError):
+        bottle.abort(400, "Ciblage illisible : recomposez l'alerte.")
+    try:
+        expires_at = _expires_at(expires_hours)
+        preview = targeting.preview(t, text, _settings())
+        confirmed = int_arg(form("confirmed_count"), -1)
+        if preview.count != confirmed:
+            alerts.create(text, t, settings=_settings(), author=_actor(), source="console",
+                          expires_at=expires_at, preset=preset_name, dry_run=True)
+            bottle.response.status = 409
+            return page("confirm", title="Confirmer l'alerte", text=text, targeting_json=t.to_json(),
+                        description=t.describe(), preview=preview, preset_name=preset_name,
+                        expires_hours=expires_hours, estimate=fmt_duration(preview.estimated_seconds),
+                        recipients=preview.recipients[:20],
+                        error=f"Le nombre de destinataires a changé depuis l'aperçu ({confirmed} → "
+                              f"{preview.count}) : vérifiez et confirmez de nouveau.")
+        alert = alerts.create(text, t, settings=_settings(), author=_actor(), source="console",
+                              expires_at=expires_at, preset=preset_name)
+    except InvalidInput as e:
+        return _invalid(e, text, t, preset_name=preset_name, expires_hours=expires_hours)
+    flash(f"Alerte n° {alert.id} mise en file d'envoi : {plural(alert.recipient_count, 'téléphone')}.")
+    see_other(f"/alertes/{alert.id}")
+
+
+@auth.requires("alerts", json=True)
+def preview_json():
+    """Live counter and recipient count for the composer (read-only, from the query string)."""
+    text = query("text")
+    info = smstext.analyze(text)
+    answer = dict(encoding=info.encoding, chars=info.chars, units=info.units, parts=info.parts,
+                  per_part=info.per_part, remaining=info.remaining, non_gsm=list(info.non_gsm),
+                  max_parts=_settings().alerts.max_parts, transliterated=None, count=None,
+                  sms_total=None, estimated_seconds=None, estimate="", description="", error="",
+                  field="")
+    if info.non_gsm:
+        answer["transliterated"] = smstext.transliterate(text)
+    try:
+        t = forms.query_targeting()
+        if t.is_empty():
+            raise InvalidInput("Choisissez des destinataires.", "targeting")
+        t.validate()
+        preview = targeting.preview(t, text, _settings())
+        answer.update(count=preview.count, sms_total=preview.sms_total,
+                      estimated_seconds=preview.estimated_seconds,
+                      estimate=fmt_duration(preview.estimated_seconds), description=t.describe())
+    except InvalidInput as e:
+        answer.update(error=e.message, field=e.field or "")
+    return json_answer(answer)
+
+
+@auth.requires("alerts")
+def list_page():
+    offset = int_arg(query("debut"), 0, minimum=0)
+    rows = [dict(a, progress=progress(a)) for a in alerts.list_alerts(offset, PAGE_SIZE)]
+    return page("alerts", title="Alertes", rows=rows, total=Alert.select().count(), offset=offset,
+                page_size=PAGE_SIZE)
+
+
+def _alert_state(alert_id: int, state: str, offset: int) -> dict:
+    summary = alerts.summary(alert_id)
+    rows = alerts.recipients(alert_id, state or None, offset, RECIPIENTS_PAGE)
+    for r in rows:
+        r["sent_label"] = fmt_time(r["sent_at"])
+        r["delivered_label"] = fmt_time(r["delivered_at"])
+    return dict(summary=summary, progress=progress(summary), recipients=rows,
+                labels={s.value: s.label for s in State})
+
+
+@auth.requires("alerts")
+def alert_page(alert_id: int):
+    state = query("etat")
+    offset = int_arg(query("debut"), 0, minimum=0)
+    try:
+        data = _alert_state(alert_id, state, offset)
+    except InvalidInput as e:
+        bottle.abort(400, e.message)
+    shown_total = data["summary"]["counts"].get(state, 0) if state else sum(data["summary"]["counts"].values())
+    return page("alert", title=f"Alerte n° {alert_id}", state_filter=state, offset=offset,
+                page_size=RECIPIENTS_PAGE, shown_total=shown_total, **data)
+
+
+@auth.requires("alerts", json=True)
+def alert_json(alert_id: int):
+    try:
+        data = _alert_state(alert_id, query("etat"), int_arg(query("debut"), 0, minimum=0))
+    except InvalidInput as e:
+        return json_answer({"erreur": e.message}, 400)
+    return json_answer(data)
+
+
+@auth.requires("alerts")
+def resend(alert_id: int):
+    n = alerts.resend_failed(alert_id, _actor())
+    flash(f"{plural(n, 'message')} en échec remis dans la file." if n else "Aucun échec à renvoyer.")
+    see_other(f"/alertes/{alert_id}")
+
+
+@auth.requires("alerts")
+def cancel(alert_id: int):
+    n = alerts.cancel(alert_id, _actor())
+    flash(f"{plural(n, 'message')} non encore envoyé(s) annulé(s)." if n else "Plus rien à annuler.")
+    see_other(f"/alertes/{alert_id}")
+
+
+def register(app: bottle.Bottle) -> None:
+    app.route("/alertes", "GET", list_page)
+    app.route("/alertes/nouvelle", "GET", compose)
+    app.route("/alertes/nouvelle", "POST", compose_submit)
+    app.route("/alertes/envoyer", "POST", send)
+    app.route("/alertes/apercu.json", "GET", preview_json)
+    app.route("/alertes/<alert_id:int>", "GET", alert_page)
+    app.route("/alertes/<alert_id:int>/etat.json", "GET", alert_json)
+    app.route("/alertes/<alert_id:int>/renvoyer", "POST", resend)
+    app.route("/alertes/<alert_id:int>/annuler", "POST", cancel)

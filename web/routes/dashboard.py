@@ -1,0 +1,94 @@
+"""Tableau de bord: modems, the daemon's heartbeat, the queue, alerts in progress, recent reports."""
+
+import time
+
+import bottle
+
+from vigie.daemon import alerts, inbox, outbox
+from vigie.daemon.models import Alert, Heartbeat, ModemStatus
+
+from .. import auth
+from ..render import fmt_duration, fmt_time, json_answer, page
+
+HEARTBEAT_STALE_SECONDS = 60
+MODEM_STATES = {"disconnected": "déconnecté", "connecting": "connexion en cours", "ready": "prêt",
+                "degraded": "sans réseau"}
+
+
+def signal_label(csq) -> str:
+    """CSQ rssi (0–31, 99 unknown) in words."""
+    if csq is None or csq == 99:
+        return "inconnu"
+    if csq < 10:
+        return f"faible ({csq}/31)"
+    if csq < 15:
+        return f"moyen ({csq}/31)"
+    if csq < 20:
+        return f"bon ({csq}/31)"
+    return f"excellent ({csq}/31)"
+
+
+def daemon_status(now: float | None = None) -> dict:
+    now = now or time.time()
+    beat = Heartbeat.get_or_none(Heartbeat.component == "daemon")
+    if beat is None:
+        return dict(ok=False, age=None, updated_at=None,
+                    message="Le démon ne répond plus : il n'a jamais donné signe de vie.")
+    age = max(0.0, now - beat.updated_at)
+    ok = age <= HEARTBEAT_STALE_SECONDS
+    return dict(ok=ok, age=round(age, 1), updated_at=beat.updated_at,
+                message="" if ok else f"Le démon ne répond plus depuis {fmt_duration(age)} "
+                                      f"(dernier signe de vie le {fmt_time(beat.updated_at)}).")
+
+
+def modems() -> list[dict]:
+    return [dict(name=m.name, state=m.state, state_label=MODEM_STATES.get(m.state, m.state),
+                 signal=m.signal, signal_label=signal_label(m.signal), operator=m.operator,
+                 registered=m.registered, last_contact=m.last_contact,
+                 last_contact_label=fmt_time(m.last_contact), last_error=m.last_error,
+                 sent_count=m.sent_count, updated_at=m.updated_at)
+            for m in ModemStatus.select().order_by(ModemStatus.name)]
+
+
+def progress(summary: dict) -> dict:
+    """An alert's counts reduced to what a progress bar shows."""
+    counts = summary.get("counts", {})
+    total = sum(counts.values()) or summary.get("recipient_count", 0)
+    done = sum(counts.get(s.value, 0) for s in outbox.FINAL) + counts.get("sent", 0)
+    return dict(id=summary["id"], text=summary["text"], state=summary["state"], counts=counts,
+                total=total, done=done, delivered=counts.get("delivered", 0),
+                failed=counts.get("failed", 0), sent=counts.get("sent", 0),
+                waiting=sum(counts.get(s, 0) for s in ("queued", "retry_wait", "sending")))
+
+
+def active_alerts(limit: int = 10) -> list[dict]:
+    rows = (Alert.select(Alert.id).where(Alert.state == "sending").order_by(Alert.id.desc()).limit(limit))
+    return [progress(alerts.summary(a.id)) for a in rows]
+
+
+def status() -> dict:
+    """Everything the dashboard and /api/v1/status show, as JSON-ready data."""
+    return dict(daemon=daemon_status(), modems=modems(), queue=outbox.counts(),
+                queue_depth=outbox.queue_depth(), alerts=active_alerts(), now=time.time())
+
+
+def home():
+    user = auth.current_user()
+    if user is not None and not auth.allowed(user.role, "dashboard"):
+        bottle.redirect(auth.home_for(user.role), 303)
+    return dashboard()
+
+
+@auth.requires("dashboard")
+def dashboard():
+    return page("dashboard", title="Tableau de bord", status=status(), incidents=[inbox.as_dict(s) for s in inbox.incidents(8)])
+
+
+@auth.requires("dashboard", json=True)
+def dashboard_json():
+    return json_answer(status())
+
+
+def register(app: bottle.Bottle) -> None:
+    app.route("/", "GET", home)
+    app.route("/etat.json", "GET", dashboard_json)

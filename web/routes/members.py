@@ -1,0 +1,251 @@
+"""Adhérents: search and filters, create, edit, suspend, erase, RGPD export, CSV import and export.
+
+A CSV import is shown as a preview (valid lines, invalid lines with their reason) before anything
+is written; the uploaded file waits server-side in a private temporary folder, under a random key
+bound to the user who sent it.
+"""
+
+import json
+import os
+import re
+import secrets
+import tempfile
+import time
+
+import bottle
+from bottle import request
+
+from vigie.daemon import audit, memberfile, members, sectors, zones
+from vigie.daemon.errors import InvalidInput, NotFound
+
+from .. import auth, forms
+from ..render import flash, form, int_arg, json_answer, page, query, see_other
+
+PAGE_SIZE = 50
+CHAMBERS = {"": "—", "cci": "CCI (commerce et industrie)", "cma": "CMA (métiers et artisanat)",
+            "ca": "Chambre d'agriculture"}
+FIELDS = ("siret", "name", "sign", "naf", "commune", "chamber", "contact", "email", "address", "notes",
+          "consent_date", "consent_channel", "consent_version", "status")
+UPLOAD_MAX_AGE = 3600
+_KEY = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _actor() -> str:
+    return auth.current_user().username
+
+
+# --- list ---------------------------------------------------------------------------------
+
+@auth.requires("members")
+def list_page():
+    filters = {k: query(k).strip() for k in ("q", "secteur", "commune", "zone", "chambre", "statut")}
+    offset = int_arg(query("debut"), 0, minimum=0)
+    error = ""
+    try:
+        rows, total = members.search(filters["q"], naf=filters["secteur"] or None,
+                                     commune=filters["commune"] or None, zone=filters["zone"] or None,
+                                     chamber=filters["chambre"] or None, status=filters["statut"] or None,
+                                     offset=offset, limit=PAGE_SIZE)
+    except (InvalidInput, NotFound) as e:
+        rows, total, error = [], 0, getattr(e, "message", str(e))
+        bottle.response.status = 400
+    rows = [members.as_dict(m) for m in rows]
+    return page("members", title="Adhérents", rows=rows, total=total, offset=offset, page_size=PAGE_SIZE,
+                filters=filters, error=error, groups=sectors.list_all(), zones_list=zones.list_all(),
+                communes=forms.communes(), chambers=CHAMBERS, statuses=members.STATUS_LABELS,
+                counts=members.count_by_status())
+
+
+# --- one member -------------------------------------------------------------------------------
+
+def _form_values() -> dict:
+    values = {k: form(k) for k in FIELDS}
+    values["phones"] = form("phones")
+    return values
+
+
+def _phones_list(text: str) -> list[str]:
+    return [line for line in re.split(r"[\n,;]+", text or "") if line.strip()]
+
+
+def _edit_page(member, values: dict, error: str = "", errors=None, status: int = 200):
+    bottle.response.status = status
+    return page("member", title=f"Adhérent {member.name}" if member else "Nouvel adhérent", member=member,
+                values=values, error=error, errors=errors or {}, communes=forms.communes(),
+                chambers=CHAMBERS, statuses={k: v for k, v in members.STATUS_LABELS.items() if k != "erased"},
+                national=memberfile.national)
+
+
+@auth.requires("members")
+def new_page():
+    return _edit_page(None, {k: "" for k in FIELDS} | {"phones": "", "status": "active"})
+
+
+@auth.requires("members")
+def create():
+    values = _form_values()
+    try:
+        member = members.add(**{k: values[k] for k in FIELDS}, phones=_phones_list(values["phones"]),
+                             actor=_actor())
+    except InvalidInput as e:
+        return _edit_page(None, values, e.message, {e.field: e.message}, status=400)
+    flash(f"Adhérent « {member.name} » enregistré.")
+    see_other(f"/adherents/{member.id}")
+
+
+def _values_of(member) -> dict:
+    data = members.as_dict(member)
+    values = {k: data.get(k) or "" for k in FIELDS}
+    values["commune"] = data["commune"] or ""
+    values["phones"] = "\n".join(memberfile.national(p) for p in data["phones"])
+    return values
+
+
+@auth.requires("members")
+def edit_page(member_id: int):
+    member = members.get(member_id)
+    return _edit_page(member, _values_of(member))
+
+
+@auth.requires("members")
+def update(member_id: int):
+    member = members.get(member_id)
+    values = _form_values()
+    fields = {k: values[k] for k in FIELDS if k != "status"}
+    try:
+        members.update(member.id, actor=_actor(), phones=_phones_list(values["phones"]), **fields)
+    except InvalidInput as e:
+        return _edit_page(member, values | {"status": member.status}, e.message, {e.field: e.message},
+                          status=400)
+    flash("Modifications enregistrées.")
+    see_other(f"/adherents/{member.id}")
+
+
+@auth.requires("members")
+def set_status(member_id: int):
+    member = members.get(member_id)
+    try:
+        member = members.set_status(member.id, form("status"), _actor())
+    except InvalidInput as e:
+        return _edit_page(member, _values_of(member), e.message, {e.field: e.message}, status=400)
+    flash(f"Statut de « {member.name} » : {members.STATUS_LABELS.get(member.status, member.status)}.")
+    see_other(f"/adherents/{member.id}")
+
+
+@auth.requires("members")
+def erase_page(member_id: int):
+    member = members.get(member_id)
+    return page("erase", title="Effacer un adhérent", member=member, error="")
+
+
+@auth.requires("members")
+def erase(member_id: int):
+    member = members.get(member_id)
+    if form("confirm") != "oui":
+        bottle.response.status = 400
+        return page("erase", title="Effacer un adhérent", member=member,
+                    error="Cochez la case de confirmation pour effacer cet adhérent.")
+    members.erase(member.id, _actor())
+    flash("Adhérent effacé : ses données personnelles ont été supprimées.")
+    see_other("/adherents")
+
+
+@auth.requires("members")
+def personal_data(member_id: int):
+    data = members.personal_data(member_id)
+    bottle.response.set_header("Content-Disposition", f'attachment; filename="adherent-{member_id}.json"')
+    audit.record(_actor(), "member.rgpd_export", data["member"]["siret"] or f"adhérent n° {member_id}")
+    return json_answer(data)
+
+
+# --- CSV import and export --------------------------------------------------------------------
+
+def _upload_dir() -> str:
+    return request.app.config["vigie.upload_dir"]
+
+
+def _upload_path(key: str) -> str:
+    return os.path.join(_upload_dir(), f"{auth.current_user().id}-{key}.csv")
+
+
+def _purge_old_uploads() -> None:
+    limit = time.time() - UPLOAD_MAX_AGE
+    for name in os.listdir(_upload_dir()):
+        path = os.path.join(_upload_dir(), name)
+        try:
+            if os.path.getmtime(path) < limit:
+                os.unlink(path)
+        except OSError:
+            pass
+
+
+@auth.requires("members")
+def import_page():
+    return page("import", title="Importer des adhérents", report=None, key="", error="", filename="")
+
+
+@auth.requires("members")
+def import_upload():
+    upload = request.files.get("file")
+    if upload is None or not upload.raw_filename:
+        bottle.response.status = 400
+        return page("import", title="Importer des adhérents", report=None, key="", filename="",
+                    error="Choisissez un fichier CSV à importer.")
+    data = upload.file.read(memberfile.MAX_BYTES + 1)
+    report = memberfile.import_members(data, actor=_actor(), dry_run=True)
+    key = ""
+    if report.rows and report.ok:
+        _purge_old_uploads()
+        key = secrets.token_hex(16)
+        fd = os.open(_upload_path(key), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+    return page("import", title="Importer des adhérents", report=report, key=key, error="",
+                filename=upload.raw_filename)
+
+
+@auth.requires("members")
+def import_commit():
+    key = form("key")
+    path = _upload_path(key) if _KEY.match(key) else ""
+    if not path or not os.path.exists(path):
+        bottle.response.status = 400
+        return page("import", title="Importer des adhérents", report=None, key="", filename="",
+                    error="Ce fichier n'est plus disponible (plus d'une heure ou déjà importé) : envoyez-le de nouveau.")
+    with open(path, "rb") as f:
+        data = f.read()
+    report = memberfile.import_members(data, actor=_actor())
+    if not report.ok:
+        bottle.response.status = 400
+        return page("import", title="Importer des adhérents", report=report, key="", filename="",
+                    error="Le fichier contient des erreurs : rien n'a été importé.")
+    os.unlink(path)
+    flash(f"Import terminé : {report.created} adhérent(s) créé(s), {report.updated} mis à jour.")
+    see_other("/adherents")
+
+
+@auth.requires("members")
+def export_csv():
+    bottle.response.content_type = "text/csv; charset=utf-8"
+    bottle.response.set_header("Content-Disposition",
+                               f'attachment; filename="adherents-{time.strftime("%Y%m%d")}.csv"')
+    bottle.response.set_header("Cache-Control", "no-store")
+    audit.record(_actor(), "member.export", "")
+    return memberfile.export_members()
+
+
+def register(app: bottle.Bottle) -> None:
+    app.config["vigie.upload_dir"] = tempfile.mkdtemp(prefix="vigie-import-")
+    app.route("/adherents", "GET", list_page)
+    app.route("/adherents/nouveau", "GET", new_page)
+    app.route("/adherents/nouveau", "POST", create)
+    app.route("/adherents/import", "GET", import_page)
+    app.route("/adherents/import", "POST", import_upload)
+    app.route("/adherents/import/confirmer", "POST", import_commit)
+    app.route("/adherents/export.csv", "GET", export_csv)
+    app.route("/adherents/<member_id:int>", "GET", edit_page)
+    app.route("/adherents/<member_id:int>", "POST", update)
+    app.route("/adherents/<member_id:int>/statut", "POST", set_status)
+    app.route("/adherents/<member_id:int>/effacer", "GET", erase_page)
+    app.route("/adherents/<member_id:int>/effacer", "POST", erase)
+    app.route("/adherents/<member_id:int>/donnees.json", "GET", personal_data)

@@ -1,0 +1,113 @@
+"""Modèles (presets): ready alerts, one of which the panic button sends."""
+
+import bottle
+from bottle import request
+
+from vigie.daemon import presets, sectors, zones
+from vigie.daemon.errors import InvalidInput, NotFound
+from vigie.daemon.models import Preset
+from vigie.daemon.targeting import Targeting
+
+from .. import auth, forms
+from ..render import flash, form, int_arg, page, see_other
+
+
+def _settings():
+    return request.app.config["vigie.settings"]
+
+
+def _actor() -> str:
+    return auth.current_user().username
+
+
+def _preset(preset_id: int) -> Preset:
+    preset = Preset.get_or_none(Preset.id == preset_id)
+    if preset is None:
+        raise NotFound(f"Modèle n° {preset_id} introuvable.")
+    return preset
+
+
+def _describe(preset: Preset) -> str:
+    try:
+        return presets.targeting_of(preset).describe()
+    except Exception:
+        return "ciblage illisible"
+
+
+@auth.requires("settings")
+def list_page():
+    rows = [(p, _describe(p)) for p in presets.list_all()]
+    return page("presets", title="Modèles d'alerte", rows=rows, panic_preset=_settings().button.preset)
+
+
+def _form_page(preset: Preset | None, name="", text="", t=None, priority=0, error="", errors=None, status=200):
+    bottle.response.status = status
+    groups = sectors.list_all()
+    return page("preset", title=f"Modèle {preset.name}" if preset else "Nouveau modèle", preset=preset,
+                name=name, text=text, priority=priority,
+                values=forms.values_of(t or Targeting(), {g.name for g in groups}), groups=groups,
+                zones_list=zones.list_all(), communes=forms.communes(), error=error, errors=errors or {},
+                panic_preset=_settings().button.preset)
+
+
+@auth.requires("settings")
+def new_page():
+    return _form_page(None)
+
+
+@auth.requires("settings")
+def edit_page(preset_id: int):
+    p = _preset(preset_id)
+    return _form_page(p, p.name, p.text, presets.targeting_of(p), p.priority)
+
+
+def _submitted():
+    return form("name"), form("text"), int_arg(form("priority"), 0)
+
+
+@auth.requires("settings")
+def create():
+    name, text, priority = _submitted()
+    t = None
+    try:
+        t = forms.form_targeting()
+        p = presets.create(name, text, t, priority, actor=_actor(), max_parts=_settings().alerts.max_parts)
+    except InvalidInput as e:
+        return _form_page(None, name, text, t, priority, e.message, {e.field or "targeting": e.message}, 400)
+    flash(f"Modèle « {p.name} » enregistré.")
+    see_other("/modeles")
+
+
+@auth.requires("settings")
+def update(preset_id: int):
+    p = _preset(preset_id)
+    name, text, priority = _submitted()
+    t = None
+    try:
+        t = forms.form_targeting()
+        p = presets.update(p.name, actor=_actor(), text=text, targeting=t, priority=priority, new_name=name,
+                           max_parts=_settings().alerts.max_parts)
+    except InvalidInput as e:
+        return _form_page(p, name, text, t, priority, e.message, {e.field or "targeting": e.message}, 400)
+    flash(f"Modèle « {p.name} » enregistré.")
+    see_other("/modeles")
+
+
+@auth.requires("settings")
+def delete(preset_id: int):
+    p = _preset(preset_id)
+    if form("confirm") != "oui":
+        return _form_page(p, p.name, p.text, presets.targeting_of(p), p.priority,
+                          "Cochez la case de confirmation pour supprimer le modèle.", status=400)
+    presets.delete(p.name, _actor())
+    flash(f"Modèle « {p.name} » supprimé.")
+    see_other("/modeles")
+
+
+def register(app: bottle.Bottle) -> None:
+    app.route("/modeles", "GET", list_page)
+    app.route("/modeles", "POST", create)
+    app.route("/modeles/nouveau", "GET", new_page)
+    app.route("/modeles/<preset_id:int>", "GET", edit_page)
+    app.route("/modeles/<preset_id:int>", "POST", update)
+    app.route("/modeles/<preset_id:int>/supprimer", "POST", delete)

@@ -1,0 +1,179 @@
+/* Vigientreprise console: small progressive enhancements. Every page works without this file. */
+(function () {
+  "use strict";
+
+  function $(sel, root) { return (root || document).querySelector(sel); }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function plural(n, one, many) { return n + " " + (Math.abs(n) <= 1 ? one : (many || one + "s")); }
+
+  function getJSON(url, onData, onAuthLost) {
+    return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) {
+        if (r.status === 401) { if (onAuthLost) onAuthLost(); return null; }
+        return r.ok ? r.json() : null;
+      })
+      .then(function (data) { if (data) onData(data); })
+      .catch(function () { /* network hiccup: the next poll retries */ });
+  }
+
+  function poll(url, onData, everyMs) {
+    var stopped = false, timer = null;
+    function lost() {
+      stopped = true;
+      var p = el("p", "flash error", "Session expirée : rechargez la page pour vous reconnecter.");
+      var main = $("main");
+      main.insertBefore(p, main.firstChild);
+    }
+    function tick() {
+      if (stopped) return;
+      if (document.hidden) { timer = setTimeout(tick, everyMs); return; }
+      getJSON(url, onData, lost).then(function () { if (!stopped) timer = setTimeout(tick, everyMs); });
+    }
+    timer = setTimeout(tick, everyMs);
+  }
+
+  /* --- composer: live counter, transliteration, recipient count ------------------------------- */
+  function initComposer(form) {
+    var text = $("#text", form), counter = $("#counter"), translit = $("#translit"), nongsm = $("#nongsm"),
+        estimate = $("#estimate"), button = $("#translit-button");
+    var last = null, timer = null, seq = 0;
+
+    function params() {
+      var data = new FormData(form), out = new URLSearchParams();
+      data.forEach(function (value, key) {
+        if (key !== "csrf" && key !== "action" && key !== "preset_name" && typeof value === "string") out.append(key, value);
+      });
+      return out.toString();
+    }
+    function show(d) {
+      last = d;
+      var enc = d.encoding === "gsm7" ? "GSM 7 bits" : "Unicode";
+      counter.textContent = d.chars + " caractères · " + d.parts + " SMS (" + enc + ") · " + d.remaining +
+        " restants dans ce SMS";
+      counter.classList.toggle("over", d.parts > d.max_parts);
+      if (d.parts > d.max_parts) counter.textContent += " — trop long : " + d.max_parts + " SMS au plus";
+      translit.classList.toggle("hidden", !d.non_gsm.length);
+      nongsm.textContent = d.non_gsm.join(" ");
+      estimate.classList.toggle("error", !!d.error);
+      if (d.error) {
+        estimate.textContent = d.error;
+      } else if (d.count !== null) {
+        estimate.textContent = plural(d.count, "téléphone") + " · " + plural(d.parts, "SMS", "SMS") +
+          " chacun · " + plural(d.sms_total, "SMS", "SMS") + " au total · durée d'envoi estimée : " + d.estimate;
+      }
+    }
+    function refresh() {
+      var mine = ++seq;
+      getJSON(form.getAttribute("data-preview") + "?" + params(), function (d) { if (mine === seq) show(d); });
+    }
+    function later() { clearTimeout(timer); timer = setTimeout(refresh, 250); }
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
+    if (button) {
+      button.addEventListener("click", function (ev) {
+        if (last && last.transliterated !== null) {
+          ev.preventDefault();
+          text.value = last.transliterated;
+          refresh();
+        }
+      });
+    }
+    refresh();
+  }
+
+  /* --- dashboard: modems, heartbeat, queue, alerts in progress ------------------------------------- */
+  function renderAlertProgress(a) {
+    var div = el("div", "alert-progress");
+    var link = el("a", null, "Alerte n° " + a.id);
+    link.href = "/alertes/" + a.id;
+    div.appendChild(link);
+    div.appendChild(document.createTextNode(" — "));
+    div.appendChild(el("span", "excerpt", a.text.slice(0, 80)));
+    var bar = el("progress");
+    bar.max = a.total || 1; bar.value = a.done;
+    div.appendChild(bar);
+    div.appendChild(el("small", null, a.delivered + " délivré(s), " + a.sent + " envoyé(s), " + a.waiting +
+      " en attente, " + a.failed + " échec(s) sur " + a.total));
+    return div;
+  }
+
+  function initDashboard(box) {
+    poll(box.getAttribute("data-url"), function (d) {
+      var warn = $("#daemon-warning");
+      warn.textContent = d.daemon.message;
+      warn.classList.toggle("hidden", d.daemon.ok);
+      $("#queue-depth").textContent = d.queue_depth;
+      $("#queue-delivered").textContent = d.queue.delivered;
+      $("#queue-failed").textContent = d.queue.failed;
+      $("#queue-retry").textContent = d.queue.retry_wait;
+      var rows = $("#modem-rows");
+      if (rows && rows.tagName === "TBODY") {
+        rows.textContent = "";
+        d.modems.forEach(function (m) {
+          var tr = el("tr", "modem-" + m.state), td = el("td");
+          tr.appendChild(el("td", null, m.name));
+          td.appendChild(el("span", "badge state-" + m.state, m.state_label));
+          if (m.last_error) { td.appendChild(el("br")); td.appendChild(el("small", "muted", m.last_error)); }
+          tr.appendChild(td);
+          tr.appendChild(el("td", null, m.signal_label));
+          tr.appendChild(el("td", null, m.operator || "—"));
+          tr.appendChild(el("td", null, m.last_contact_label));
+          rows.appendChild(tr);
+        });
+      }
+      var list = $("#active-alerts");
+      list.textContent = "";
+      if (!d.alerts.length) list.appendChild(el("p", null, "Aucune alerte en cours d'envoi."));
+      d.alerts.forEach(function (a) { list.appendChild(renderAlertProgress(a)); });
+    }, 2000);
+  }
+
+  /* --- one alert: counts and per-recipient states ---------------------------------------------- */
+  var ALERT_STATES = { sending: "en cours", done: "terminée", cancelled: "annulée" };
+
+  function initAlert(box) {
+    poll(box.getAttribute("data-url"), function (d) {
+      var s = d.summary, p = d.progress;
+      var badge = $("#alert-state");
+      badge.textContent = ALERT_STATES[s.state] || s.state;
+      badge.className = "badge alert-" + s.state;
+      var bar = $("#alert-progress");
+      bar.max = p.total || 1; bar.value = p.done;
+      Array.prototype.forEach.call(document.querySelectorAll("[data-count]"), function (node) {
+        node.textContent = s.counts[node.getAttribute("data-count")] || 0;
+      });
+      $("#resend-button").disabled = !s.counts.failed;
+      $("#cancel-button").disabled = !p.waiting;
+      var tbody = $("#recipient-rows");
+      tbody.textContent = "";
+      d.recipients.forEach(function (r) {
+        var tr = el("tr"), td = el("td");
+        tr.setAttribute("data-id", r.id);
+        tr.appendChild(el("td", null, r.phone));
+        tr.appendChild(el("td", null, r.member));
+        td.appendChild(el("span", "badge state-" + r.state, r.state_label));
+        if (r.possible_duplicate) td.appendChild(document.createTextNode(" (doublon possible)"));
+        tr.appendChild(td);
+        tr.appendChild(el("td", null, r.attempts));
+        tr.appendChild(el("td", null, r.sent_label));
+        tr.appendChild(el("td", null, r.delivered_label));
+        tr.appendChild(el("td", null, r.error));
+        tbody.appendChild(tr);
+      });
+    }, 2000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var composer = $("#composer");
+    if (composer) initComposer(composer);
+    var dash = $("#live-status");
+    if (dash) initDashboard(dash);
+    var alert = $("#alert-live");
+    if (alert) initAlert(alert);
+  });
+})();

@@ -1,0 +1,25 @@
+% rebase("base.tpl", title=title)
+<h1>Alertes</h1>
+<p><a class="button primary" href="/alertes/nouvelle">Nouvelle alerte</a></p>
+% if rows:
+<table class="alerts">
+<thead><tr><th>N°</th><th>Date</th><th>Texte</th><th>Destinataires</th><th>Avancement</th><th>État</th><th>Auteur</th></tr></thead>
+<tbody>
+% for a in rows:
+% p = a['progress']
+<tr>
+<td><a href="/alertes/{{a['id']}}">{{a['id']}}</a></td>
+<td>{{fmt_short(a['created_at'])}}</td>
+<td class="excerpt"><a href="/alertes/{{a['id']}}">{{a['text'][:90]}}</a><br><small class="muted">{{a['targeting']}}</small></td>
+<td>{{a['recipient_count']}}</td>
+<td><progress max="{{p['total'] or 1}}" value="{{p['done']}}"></progress><br><small>{{p['delivered']}} délivré(s), {{p['failed']}} échec(s)</small></td>
+<td><span class="badge alert-{{a['state']}}">{{ {'sending': 'en cours', 'done': 'terminée', 'cancelled': 'annulée'}.get(a['state'], a['state']) }}</span></td>
+<td>{{a['author']}} <small class="muted">({{a['source']}})</small></td>
+</tr>
+% end
+</tbody>
+</table>
+% include("pager.tpl", total=total, offset=offset, size=page_size, base="/alertes", params={})
+% else:
+<p>Aucune alerte envoyée pour l'instant.</p>
+% end

@@ -1,0 +1,34 @@
+% rebase("base.tpl", title=title)
+% from urllib.parse import urlencode
+<h1>Journal d'audit</h1>
+% if error:
+<p class="flash error" role="alert">{{error}}</p>
+% end
+<form method="get" action="/journal" class="filters">
+  <label>Acteur
+  <select name="acteur"><option value="">tous</option>
+  % for a in actors:
+  <option value="{{a}}" {{'selected' if a == filters['acteur'] else ''}}>{{a}}</option>
+  % end
+  </select></label>
+  <label>Action
+  <select name="action"><option value="">toutes</option>
+  % for a in actions:
+  <option value="{{a}}" {{'selected' if a == filters['action'] else ''}}>{{a}}</option>
+  % end
+  </select></label>
+  <label>Du <input type="date" name="du" value="{{filters['du']}}"></label>
+  <label>Au <input type="date" name="au" value="{{filters['au']}}"></label>
+  <button type="submit">Filtrer</button>
+</form>
+<p class="muted">{{plural(total, "entrée")}}</p>
+<table class="audit">
+<thead><tr><th>Date</th><th>Acteur</th><th>Action</th><th>Objet</th><th>Nombre</th><th>Détail</th></tr></thead>
+<tbody>
+% for r in rows:
+<tr><td>{{fmt_time(r.at)}}</td><td>{{r.actor}}</td><td><code>{{r.action}}</code></td><td>{{r.target}}</td>
+<td>{{'' if r.count is None else r.count}}</td><td class="detail">{{r.detail}}</td></tr>
+% end
+</tbody>
+</table>
+% include("pager.tpl", total=total, offset=offset, size=page_size, base="/journal", params=filters)

@@ -1,0 +1,64 @@
+% rebase("base.tpl", title=title)
+<h1>Nouvelle alerte</h1>
+% if error:
+<p class="flash error" role="alert">{{error}}</p>
+% end
+% if presets_list:
+<form method="get" action="/alertes/nouvelle" class="row presets-load">
+  <label for="modele">Partir d'un modèle</label>
+  <select id="modele" name="modele">
+  % for p in presets_list:
+  <option value="{{p.name}}" {{'selected' if p.name == preset_name else ''}}>{{p.name}}{{' (bouton d’alerte)' if p.name == panic_preset else ''}}</option>
+  % end
+  </select>
+  <button type="submit">Charger</button>
+</form>
+% end
+
+<form method="post" action="/alertes/nouvelle" id="composer" data-preview="/alertes/apercu.json">
+<input type="hidden" name="csrf" value="{{csrf}}">
+<section class="card">
+<label for="text">Texte du SMS</label>
+<textarea id="text" name="text" rows="5" required>{{text}}</textarea>
+<p id="counter" class="counter" aria-live="polite">{{info.chars}} caractères · {{info.parts}} SMS ({{'GSM 7 bits' if info.encoding == 'gsm7' else 'Unicode'}}) · {{info.remaining}} restants dans ce SMS</p>
+<p id="translit" class="flash warn{{'' if info.non_gsm else ' hidden'}}">
+  Caractères hors alphabet GSM : <span id="nongsm">{{" ".join(info.non_gsm)}}</span> — ils font passer le message en Unicode (70 caractères par SMS).
+  <button type="submit" name="action" value="transliterate" formnovalidate id="translit-button">Remplacer par des caractères simples</button>
+</p>
+% if errors.get("text"):
+<p class="field-error">{{errors["text"]}}</p>
+% end
+<p class="muted">Au plus {{max_parts}} SMS par alerte. Ne nommez ni la victime ni un suspect identifiable.</p>
+</section>
+
+% include("targeting_fields.tpl")
+
+<section class="card">
+<p id="estimate" class="estimate" aria-live="polite">Le nombre de destinataires s'affiche à l'étape de confirmation.</p>
+<div class="row">
+<div>
+<label for="expires_hours">Validité (heures ; défaut {{'%g' % default_expiry}})</label>
+<input id="expires_hours" name="expires_hours" value="{{expires_hours}}" inputmode="decimal" size="5">
+% if errors.get("expires_hours"):
+<p class="field-error">{{errors["expires_hours"]}}</p>
+% end
+</div>
+</div>
+<div class="buttons">
+<button type="submit" name="action" value="preview" class="primary">Vérifier et confirmer…</button>
+</div>
+</section>
+
+<details class="card" {{'open' if errors.get('preset_name') or errors.get('name') else ''}}>
+<summary>Enregistrer comme modèle</summary>
+<label for="preset_name">Nom du modèle</label>
+<input id="preset_name" name="preset_name" value="{{preset_name}}" maxlength="80">
+% for f in ("preset_name", "name"):
+% if errors.get(f):
+<p class="field-error">{{errors[f]}}</p>
+% end
+% end
+<button type="submit" name="action" value="save_preset">Enregistrer le modèle</button>
+<p class="muted">Le modèle nommé « {{panic_preset}} » est celui qu'envoie le bouton d'alerte.</p>
+</details>
+</form>

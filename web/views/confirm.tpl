@@ -1,0 +1,42 @@
+% rebase("base.tpl", title=title)
+<h1>Confirmer l'alerte</h1>
+% if get("error"):
+<p class="flash error" role="alert">{{error}}</p>
+% end
+<section class="card confirm">
+<p class="confirm-line"><strong id="confirm-count">{{preview.count}} téléphone{{'s' if preview.count > 1 else ''}} recevr{{'ont' if preview.count > 1 else 'a'}} ce message de {{preview.parts}} SMS</strong></p>
+<blockquote class="sms">{{text}}</blockquote>
+<ul>
+<li>Destinataires : {{description}}</li>
+<li>{{preview.sms_total}} SMS au total ({{'GSM 7 bits' if preview.encoding == 'gsm7' else 'Unicode'}}, {{preview.chars}} caractères)</li>
+<li>Durée d'envoi estimée : {{estimate}}</li>
+</ul>
+% if recipients:
+<details><summary>Premiers destinataires</summary>
+<ul class="recipients-preview">
+% for r in recipients:
+<li>{{r.member_name}} — {{r.commune}} — {{r.phone}}</li>
+% end
+% if preview.count > len(recipients):
+<li>… et {{preview.count - len(recipients)}} autre(s)</li>
+% end
+</ul></details>
+% end
+<form method="post" action="/alertes/envoyer" class="buttons">
+  <input type="hidden" name="csrf" value="{{csrf}}">
+  <input type="hidden" name="text" value="{{text}}">
+  <input type="hidden" name="targeting" value="{{targeting_json}}">
+  <input type="hidden" name="preset_name" value="{{preset_name}}">
+  <input type="hidden" name="expires_hours" value="{{expires_hours}}">
+  <input type="hidden" name="confirmed_count" value="{{preview.count}}">
+  <button type="submit" class="primary danger" id="send-button">Envoyer l'alerte maintenant</button>
+</form>
+<form method="post" action="/alertes/nouvelle" class="buttons">
+  <input type="hidden" name="csrf" value="{{csrf}}">
+  <input type="hidden" name="text" value="{{text}}">
+  <input type="hidden" name="targeting" value="{{targeting_json}}">
+  <input type="hidden" name="preset_name" value="{{preset_name}}">
+  <input type="hidden" name="expires_hours" value="{{expires_hours}}">
+  <button type="submit" name="action" value="edit">Modifier</button>
+</form>
+</section>

@@ -1,0 +1,70 @@
+% rebase("base.tpl", title=title)
+<h1>Tableau de bord</h1>
+<div id="live-status" data-url="/etat.json">
+<p id="daemon-warning" class="flash error big{{'' if not status['daemon']['ok'] else ' hidden'}}" role="alert">{{status['daemon']['message']}}</p>
+
+<div class="columns">
+<section class="card">
+<h2>Modems</h2>
+% if status['modems']:
+<table class="modems">
+<thead><tr><th>Modem</th><th>État</th><th>Signal</th><th>Opérateur</th><th>Dernier contact</th></tr></thead>
+<tbody id="modem-rows">
+% for m in status['modems']:
+<tr class="modem-{{m['state']}}"><td>{{m['name']}}</td><td><span class="badge state-{{m['state']}}">{{m['state_label']}}</span>
+% if m['last_error']:
+<br><small class="muted">{{m['last_error']}}</small>
+% end
+</td><td>{{m['signal_label']}}</td><td>{{m['operator'] or '—'}}</td><td>{{m['last_contact_label']}}</td></tr>
+% end
+</tbody>
+</table>
+% else:
+<p id="modem-rows">Aucun modem n'a encore été vu par le démon.</p>
+% end
+</section>
+
+<section class="card">
+<h2>File d'envoi</h2>
+<p class="big-number"><span id="queue-depth">{{status['queue_depth']}}</span> <small>SMS en attente ou en cours</small></p>
+<p class="muted">Délivrés : <span id="queue-delivered">{{status['queue']['delivered']}}</span> ·
+ Échecs : <span id="queue-failed">{{status['queue']['failed']}}</span> ·
+ Nouvel essai prévu : <span id="queue-retry">{{status['queue']['retry_wait']}}</span></p>
+</section>
+</div>
+
+<section class="card">
+<h2>Alertes en cours</h2>
+<div id="active-alerts">
+% if status['alerts']:
+% for a in status['alerts']:
+<div class="alert-progress">
+  <a href="/alertes/{{a['id']}}">Alerte n° {{a['id']}}</a> — <span class="excerpt">{{a['text'][:80]}}</span>
+  <progress max="{{a['total'] or 1}}" value="{{a['done']}}">{{a['done']}} / {{a['total']}}</progress>
+  <small>{{a['delivered']}} délivré(s), {{a['sent']}} envoyé(s), {{a['waiting']}} en attente, {{a['failed']}} échec(s) sur {{a['total']}}</small>
+</div>
+% end
+% else:
+<p>Aucune alerte en cours d'envoi.</p>
+% end
+</div>
+</section>
+</div>
+
+<section class="card">
+<h2>Derniers signalements reçus</h2>
+% if incidents:
+<ul class="incidents">
+% for sms in incidents:
+<li><strong>{{fmt_short(sms['received_at'])}}</strong> — {{sms['phone']}}
+% if sms.get('member'):
+ ({{sms['member']}})
+% end
+ : <q>{{sms['text']}}</q></li>
+% end
+</ul>
+<p><a href="/messages">Tous les messages reçus</a></p>
+% else:
+<p>Aucun signalement reçu.</p>
+% end
+</section>

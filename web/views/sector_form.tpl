@@ -1,0 +1,9 @@
+<input type="hidden" name="csrf" value="{{csrf}}">
+<label for="group-name">Nom</label>
+<input id="group-name" name="name" value="{{values['name']}}" maxlength="80" required placeholder="bijouteries">
+% include("field_errors.tpl", fields=["name"])
+<label for="group-codes">Codes NAF (séparés par des espaces ; section, division, groupe, classe ou sous-classe)</label>
+<input id="group-codes" name="codes" value="{{values['codes']}}" required placeholder="47.77Z 47.78C">
+% include("field_errors.tpl", fields=["codes"])
+<label for="group-description">Description</label>
+<input id="group-description" name="description" value="{{values['description']}}">
