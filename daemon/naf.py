@@ -17,6 +17,9 @@ from .errors import InvalidInput
 LEVELS = ("section", "division", "group", "class", "subclass")
 LEVEL_NAMES = {"section": "section", "division": "division", "group": "groupe",
                "class": "classe", "subclass": "sous-classe"}
+# French name with its indefinite article, for messages ("un groupe", "une classe").
+LEVEL_WITH_ARTICLE = {"section": "une section", "division": "une division", "group": "un groupe",
+                      "class": "une classe", "subclass": "une sous-classe"}
 
 DATA_FILE = "naf-rev2.csv"
 
@@ -54,7 +57,7 @@ def _tree() -> _Tree:
 
 
 def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 

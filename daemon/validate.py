@@ -136,9 +136,12 @@ def naf_code(value: str) -> str:
         code = naf.normalize(raw)
     except InvalidInput as e:
         raise InvalidInput(e.message, "naf") from None
-    if naf.level(code) != "subclass":
+    kind = naf.level(code)
+    if kind == "class" and len(naf.children(code)) == 1:
+        return naf.children(code)[0]          # "47.77" can only mean 47.77Z
+    if kind != "subclass":
         raise InvalidInput(
-            f"Le code NAF « {raw} » désigne une {naf.LEVEL_NAMES[naf.level(code)]}, pas une activité "
+            f"Le code NAF « {raw} » désigne {naf.LEVEL_WITH_ARTICLE[kind]}, pas une activité "
             f"précise : indiquez le code APE complet (par ex. 47.77Z).", "naf")
     return code
 
