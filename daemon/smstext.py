@@ -9,6 +9,12 @@ part, and a character outside the BMP (an emoji) costs 2 units.
 Splitting: like the phones and python-gsmmodem's own splitter, an escape pair (GSM-7) or a surrogate
 pair (UCS-2) is never cut across two parts, so a part may hold one unit less than ``per_part``;
 ``parts`` and ``remaining`` are counted that way.
+
+What actually goes on air is encoded by python-gsmmodem-new 0.13.0, whose GSM-7 table has "`" at
+0x5F where GSM 03.38 has "§": it sends a text containing "§" in UCS-2. ``analyze`` counts what will
+be sent, so "§" is reported among ``non_gsm`` although GSM7_BASIC (the real table) holds it, and
+``transliterate`` replaces it. The library also cannot encode a character outside the Unicode BMP
+(an emoji raises ValueError), so ``check`` refuses such texts.
 """
 
 import unicodedata
@@ -30,7 +36,9 @@ GSM7_BASIC = (
 # GSM 03.38 default extension table (each sent as ESC + code, 2 septets).
 GSM7_EXTENSION = "\f^{}\\[~]|€"
 
-_BASIC = frozenset(GSM7_BASIC) - {"\x1b"}
+# "§" is in GSM 03.38 but the sending library cannot encode it in GSM-7 (see above).
+NOT_SENT_AS_GSM7 = frozenset("§")
+_BASIC = frozenset(GSM7_BASIC) - {"\x1b"} - NOT_SENT_AS_GSM7
 _EXTENSION = frozenset(GSM7_EXTENSION)
 
 SINGLE_GSM7, PART_GSM7 = 160, 153
@@ -49,7 +57,7 @@ _TRANSLITERATION = {
     "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " ", "\u2008": " ", "\u200a": " ",
     "\u2002": " ", "\u2003": " ", "\u2004": " ", "\u2005": " ", "\u2006": " ", "\t": " ",
     "\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": "", "\u00ad": "",
-    "°": "o", "№": "No",
+    "°": "o", "№": "No", "§": "par.",
 }
 
 
@@ -129,6 +137,11 @@ def check(text: str, max_parts: int) -> SmsInfo:
     """``analyze`` for a text about to be sent: refuses an empty text or one of too many parts."""
     if not text or not text.strip():
         raise InvalidInput("Le texte est vide.", "text")
+    unsendable = tuple(dict.fromkeys(c for c in text if ord(c) > 0xFFFF))
+    if unsendable:
+        raise InvalidInput(
+            f"Le texte contient des caractères que le modem ne peut pas envoyer ({' '.join(unsendable[:5])}, "
+            f"émojis par exemple) : retirez-les.", "text")
     info = analyze(text)
     if info.parts > max_parts:
         if info.encoding == "ucs2":
