@@ -48,6 +48,7 @@ class Targeting:
 
     def is_empty(self) -> bool:
         return not (self.all or self.sectors or self.communes or self.zones or self.around
+                    or self.radius_km is not None
                     or self.members)
 
     def validate(self) -> None:

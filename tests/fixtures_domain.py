@@ -84,9 +84,8 @@ class Population:
     communes: dict               # insee -> (lat, lon)
 
 
-@pytest.fixture
-def population(database):
-    """About 3000 members over every Orne commune, bulk-inserted; a few suspended, left, sharing a phone."""
+def _build_population() -> Population:
+    """Insert the population in the open database (deterministic: the same every time)."""
     from vigie.daemon.models import Commune, Contact, Member, database as db
 
     rng = random.Random(61)
@@ -119,3 +118,32 @@ def population(database):
         for start in range(0, len(contacts), 300):
             Contact.insert_many(contacts[start:start + 300]).execute()
     return Population(members=info, shared_phone=shared, communes=communes)
+
+
+@pytest.fixture(scope="session")
+def _population_template(tmp_path_factory):
+    """Built once per session into a file; each test gets its own copy."""
+    from vigie.daemon import db as db_mod
+    path = str(tmp_path_factory.mktemp("population") / "template.db")
+    db = db_mod.open_database(path)
+    pop = _build_population()
+    db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db_mod.close_database()
+    return path, pop
+
+
+@pytest.fixture
+def population(database, db_path, _population_template):
+    """About 3000 members over every Orne commune; a few suspended, left, sharing a phone."""
+    import copy
+    import os
+    import shutil
+    from vigie.daemon import db as db_mod
+    template, pop = _population_template
+    db_mod.close_database()
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(db_path + suffix):
+            os.remove(db_path + suffix)
+    shutil.copyfile(template, db_path)
+    db_mod.open_database(db_path)
+    return copy.deepcopy(pop)
