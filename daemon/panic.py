@@ -168,6 +168,7 @@ class PanicController:
     # -- the worker --
     def _run(self) -> None:
         self._check_preset()
+        self._refresh_led()
         while not self._stop.is_set():
             try:
                 kind, at = self._events.get(timeout=self.poll_seconds)

@@ -8,20 +8,13 @@ from vigie.daemon import config as config_mod
 PANIC_TEXT = "Gendarmerie : cambriolages en cours dans le secteur, fermez et signalez tout fait suspect au 17."
 
 
-def luhn_siret(prefix: str) -> str:
-    """A 14-digit SIRET that passes the Luhn check, built from a 13-digit prefix."""
-    assert len(prefix) == 13 and prefix.isdigit()
-    for last in "0123456789":
-        digits = [int(c) for c in prefix + last]
-        total = 0
-        for i, d in enumerate(reversed(digits)):
-            if i % 2:
-                d *= 2
-                d -= 9 if d > 9 else 0
-            total += d
-        if total % 10 == 0:
-            return prefix + last
-    raise AssertionError("unreachable")
+def valid_siret(n: int) -> str:
+    """A SIRET (valid SIREN and SIRET keys) for test member number ``n``."""
+    from stdnum import luhn
+    siren = "73282" + f"{n:03d}"
+    siren += luhn.calc_check_digit(siren)
+    siret = siren + f"{n % 1000:04d}"
+    return siret + luhn.calc_check_digit(siret)
 
 
 @pytest.fixture
@@ -50,7 +43,7 @@ def add_members(count: int = 3, start: int = 0):
     phones = []
     for i in range(start, start + count):
         phone = f"+3361234{i:04d}"
-        members.add(siret=luhn_siret(f"{123456789:09d}{i:04d}"), name=f"Commerce {i}", naf="47.77Z",
+        members.add(siret=valid_siret(i), name=f"Commerce {i}", naf="47.77Z",
                     commune="61001", phones=[phone], actor="test")
         phones.append(phone)
     return phones
