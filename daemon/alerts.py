@@ -115,8 +115,8 @@ def list_alerts(offset: int = 0, limit: int | None = 50) -> list[dict]:
 def recipients(alert_id: int, state: str | None = None, offset: int = 0, limit: int | None = None) -> list[dict]:
     """Per-recipient outcome of an alert, in queueing order."""
     get(alert_id)
-    query = (Message.select(Message, Member.name, Member.siret)
-             .join(Member, join_type=pw.JOIN.LEFT_OUTER, on=(Message.member == Member.id))
+    query = (Message.select(Message, Member.id, Member.name, Member.siret)
+             .join(Member, pw.JOIN.LEFT_OUTER)
              .where(Message.alert == alert_id).order_by(Message.id).offset(offset))
     if state:
         if state not in {s.value for s in State}:
@@ -126,7 +126,7 @@ def recipients(alert_id: int, state: str | None = None, offset: int = 0, limit: 
         query = query.limit(limit)
     result = []
     for m in query:
-        member = getattr(m, "member", None) if m.member_id else None
+        member = m.member if m.member_id else None
         result.append({
             "id": m.id, "phone": m.phone, "member": member.name if member else "",
             "siret": (member.siret or "") if member else "", "state": m.state,
