@@ -165,6 +165,8 @@ def requires(permission: str, *, json: bool = False):
                 return handler(*args, **kwargs)
             except NotFound as e:
                 bottle.abort(404, str(e))
+        wrapper.permission = permission
+        wrapper.json = json
         return wrapper
     return decorate
 
@@ -192,5 +194,7 @@ def api(permission: str):
                 return handler(*args, **kwargs)
             except NotFound as e:
                 bottle.abort(404, str(e))
+        wrapper.permission = permission
+        wrapper.api = True
         return wrapper
     return decorate

@@ -1,0 +1,291 @@
+"""Console security over WSGI: every route's guard, CSRF, sessions, sign-in throttling, headers."""
+
+import re
+import time
+
+import pytest
+
+from vigie.daemon import users
+from vigie.daemon.models import AuditLog, Session, User
+from vigie.web import auth
+
+from .fixtures_web import PASSWORD, Client
+
+OPEN_ROUTES = {"/connexion", "/deconnexion", "/static/<path:path>", "/"}
+
+
+def guarded_routes(app):
+    """(method, concrete path, permission, kind) for every guarded route of the app."""
+    result = []
+    for route in app.routes:
+        if route.rule in OPEN_ROUTES:
+            continue
+        callback = route.callback
+        assert hasattr(callback, "permission"), f"route sans contrôle d'accès : {route.method} {route.rule}"
+        path = re.sub(r"<[^>]+:int>", "1", route.rule)
+        kind = "api" if getattr(callback, "api", False) else ("json" if callback.json else "page")
+        result.append((route.method, path, callback.permission, kind))
+    return result
+
+
+def test_every_route_is_guarded_and_the_list_is_complete(app):
+    routes = guarded_routes(app)
+    paths = {p for _, p, _, _ in routes}
+    for expected in ("/adherents", "/alertes/nouvelle", "/alertes/1", "/messages", "/zones", "/secteurs",
+                     "/modeles", "/utilisateurs", "/journal", "/compte", "/api/v1/alerts", "/api/v1/status",
+                     "/adherents/import", "/alertes/1/etat.json", "/etat.json"):
+        assert expected in paths
+    assert len(routes) > 40
+
+
+def test_unauthenticated_pages_redirect_to_sign_in_and_json_gets_401(app, client):
+    for method, path, _, kind in guarded_routes(app):
+        answer = client.request(method, path)
+        if kind == "page" and method == "GET":
+            assert answer.status == 303, (method, path)
+            assert answer.location.startswith("/connexion?suite="), (method, path)
+        else:
+            assert answer.status == 401, (method, path, answer.status)
+        if kind != "page":
+            assert "erreur" in answer.json(), path
+    home = client.get("/")
+    assert home.status == 303 and home.location.startswith("/connexion")
+
+
+def test_sign_in_returns_to_the_page_asked_for(client, admin):
+    users_page = client.get("/journal?acteur=chef")
+    assert users_page.location == "/connexion?suite=/journal%3Facteur%3Dchef"
+    form = client.get(users_page.location)
+    assert 'name="suite" value="/journal?acteur=chef"' in form.text
+    users.create("martin", PASSWORD, "admin", actor="test")
+    answer = client.post("/connexion", {"csrf": form.csrf(), "username": "martin", "password": PASSWORD,
+                                        "suite": "/journal?acteur=chef"})
+    assert answer.status == 303 and answer.location == "/journal?acteur=chef"
+    # An absolute or protocol-relative "suite" is not followed.
+    client.post("/deconnexion", {"csrf": client.csrf()})
+    form = client.get("/connexion")
+    answer = client.post("/connexion", {"csrf": form.csrf(), "username": "martin", "password": PASSWORD,
+                                        "suite": "//exemple.org/piege"})
+    assert answer.location == "/"
+
+
+def test_api_routes_refuse_a_session_cookie_without_token(app, admin):
+    for method, path, _, kind in guarded_routes(app):
+        if kind == "api":
+            answer = admin.request(method, path, json={})
+            assert answer.status == 401 and answer.json()["erreur"].startswith("Jeton d'API")
+
+
+@pytest.mark.parametrize("who", ["operator", "manager"])
+def test_roles_are_enforced_on_every_route(app, request, who):
+    client = request.getfixturevalue(who)
+    role = {"operator": "operator", "manager": "manager"}[who]
+    csrf = client.csrf()
+    checked = 0
+    for method, path, permission, kind in guarded_routes(app):
+        if kind == "api":
+            continue
+        answer = client.request(method, path, data={"csrf": csrf} if method == "POST" else None)
+        if role in auth.PERMISSIONS[permission]:
+            assert answer.status != 403, (method, path)
+        else:
+            assert answer.status == 403, (method, path, answer.status)
+            if kind == "page":
+                assert "Accès refusé" in answer.text and "rôle ne permet pas" in answer.text
+            checked += 1
+    assert checked >= 4
+
+
+def test_manager_home_is_the_member_list(manager):
+    answer = manager.get("/")
+    assert answer.status == 303 and answer.location == "/adherents"
+    page = manager.get("/adherents").text
+    assert "Nouvelle alerte" not in page and "Utilisateurs" not in page
+
+
+def test_every_post_without_a_valid_csrf_token_is_refused_and_changes_nothing(app, admin):
+    before = AuditLog.select().count()
+    for method, path, _, kind in guarded_routes(app):
+        if method != "POST" or kind == "api":
+            continue
+        for data in ({}, {"csrf": "faux-jeton"}):
+            answer = admin.post(path, data)
+            assert answer.status == 403, (path, data, answer.status)
+            assert "Jeton de sécurité" in answer.text
+    assert AuditLog.select().count() == before
+    # A header token works as well as the form field (used by scripts of the page).
+    token = admin.csrf()
+    answer = admin.post("/compte/jetons", {"label": "par en-tête"}, headers={"X-CSRF-Token": token})
+    assert answer.status == 200 and "vg_" in answer.text
+
+
+def test_sign_in_form_needs_its_csrf_token(client):
+    users.create("martin", PASSWORD, "operator", actor="test")
+    client.get("/connexion")
+    answer = client.post("/connexion", {"username": "martin", "password": PASSWORD})
+    assert answer.status == 403 and "expiré" in answer.text
+    assert "vigie_session" not in client.cookies
+
+
+def test_sign_out_ends_the_session_on_the_server(admin):
+    token = admin.cookies["vigie_session"]
+    answer = admin.post("/deconnexion", {"csrf": admin.csrf()})
+    assert answer.status == 303 and answer.location == "/connexion"
+    assert Session.select().count() == 0
+    # Replaying the old cookie opens nothing.
+    admin.cookies["vigie_session"] = token
+    assert admin.get("/compte").status == 303
+
+
+def test_session_cookie_flags_and_only_a_hash_stored(app):
+    users.create("martin", PASSWORD, "operator", actor="test")
+    for scheme, secure in (("http", False), ("https", True)):
+        client = Client(app, scheme=scheme)
+        answer = client.login("martin")
+        cookie = next(c for c in answer.headers_named("Set-Cookie") if c.startswith("vigie_session="))
+        assert "HttpOnly" in cookie and "samesite=strict" in cookie.lower() and "Path=/" in cookie
+        assert ("Secure" in cookie) is secure
+        token = client.cookies["vigie_session"]
+        assert not Session.select().where(Session.token_hash == token).exists()
+        assert Session.select().where(Session.token_hash == auth._hash(token)).exists()
+
+
+def test_session_fixation_a_preset_cookie_is_not_adopted(app):
+    users.create("martin", PASSWORD, "operator", actor="test")
+    client = Client(app)
+    client.cookies["vigie_session"] = "jeton-choisi-par-un-attaquant"
+    client.login("martin")
+    assert client.cookies["vigie_session"] != "jeton-choisi-par-un-attaquant"
+    attacker = Client(app)
+    attacker.cookies["vigie_session"] = "jeton-choisi-par-un-attaquant"
+    assert attacker.get("/compte").status == 303
+
+
+def test_sign_in_issues_a_new_session_each_time(app):
+    users.create("martin", PASSWORD, "operator", actor="test")
+    client = Client(app)
+    client.login("martin")
+    first = client.cookies["vigie_session"]
+    # Signing in again from the same browser (the form was open in another tab).
+    client.post("/connexion", {"csrf": client.cookies["vigie_login"], "username": "martin", "password": PASSWORD})
+    second = client.cookies["vigie_session"]
+    assert first != second
+    assert Session.select().count() == 1       # the first one was ended, not left behind
+    stale = Client(app)
+    stale.cookies["vigie_session"] = first
+    assert stale.get("/compte").status == 303
+
+
+def test_idle_session_expires(operator, web_settings):
+    assert operator.get("/alertes").status == 200
+    idle = web_settings.web.session_idle_minutes * 60
+    Session.update(last_seen=time.time() - idle - 5).execute()
+    answer = operator.get("/alertes")
+    assert answer.status == 303 and answer.location.startswith("/connexion")
+    assert Session.select().count() == 0
+
+
+def test_activity_keeps_the_session_alive(operator, web_settings):
+    idle = web_settings.web.session_idle_minutes * 60
+    Session.update(last_seen=time.time() - idle + 30).execute()
+    assert operator.get("/alertes").status == 200
+    assert Session.get().last_seen > time.time() - 5
+
+
+def test_disabled_user_is_signed_out(app, admin, operator):
+    users.set_disabled(users.get("gendarme"), True, actor="test")
+    assert operator.get("/alertes").status == 303
+
+
+def test_failed_sign_ins_lock_the_account_with_a_french_message(client):
+    users.create("martin", PASSWORD, "operator", actor="test")
+    for _ in range(users.MAX_FAILURES - 1):
+        answer = client.login("martin", "mauvais-mot-de-passe")
+        assert answer.status == 401 and "incorrect" in answer.text
+    answer = client.login("martin", "mauvais-mot-de-passe")
+    assert answer.status == 401 and "Compte verrouillé après 5 échecs" in answer.text
+    answer = client.login("martin", PASSWORD)
+    assert answer.status == 401 and "verrouillé" in answer.text
+    assert "vigie_session" not in client.cookies
+    assert AuditLog.select().where(AuditLog.action == "login.lock").count() == 1
+    # An administrator unlocks it.
+    users.unlock(users.get("martin"), actor="test")
+    assert client.login("martin").status == 303
+
+
+def test_sign_ins_are_audited(client):
+    users.create("martin", PASSWORD, "operator", actor="test")
+    client.login("martin", "mauvais-mot-de-passe")
+    client.login("martin")
+    client.post("/deconnexion", {"csrf": client.csrf()})
+    actions = [a.action for a in AuditLog.select().where(AuditLog.actor == "martin").order_by(AuditLog.id)]
+    assert actions == ["login.fail", "login", "logout"]
+    assert AuditLog.get(AuditLog.action == "login").target == "192.0.2.10"
+
+
+def test_password_change_from_my_account(operator):
+    answer = operator.submit("/compte/mot-de-passe", {"current": PASSWORD, "password": "court",
+                                                       "confirm": "court"})
+    assert answer.status == 400 and "au moins 10 caractères" in answer.text
+    answer = operator.submit("/compte/mot-de-passe", {"current": "faux-mot-de-passe", "password": "x" * 12,
+                                                       "confirm": "x" * 12})
+    assert answer.status == 400 and "actuel est incorrect" in answer.text
+    old_cookie = operator.cookies["vigie_session"]
+    answer = operator.submit("/compte/mot-de-passe", {"current": PASSWORD, "password": "nouveau-secret-12",
+                                                       "confirm": "nouveau-secret-12"})
+    assert answer.status == 303
+    assert operator.cookies["vigie_session"] != old_cookie
+    assert "Mot de passe changé" in operator.get("/compte").text
+    assert users.authenticate("gendarme", "nouveau-secret-12")
+
+
+def test_api_tokens_from_my_account(app, operator):
+    answer = operator.submit("/compte/jetons", {"label": ""})
+    assert answer.status == 400 and "libellé" in answer.text
+    answer = operator.submit("/compte/jetons", {"label": "logiciel du CORG"})
+    token = re.search(r"(vg_[A-Za-z0-9_\-]+)", answer.text).group(1)
+    api = Client(app)
+    assert api.get("/api/v1/alerts/1", headers={"Authorization": f"Bearer {token}"}).status == 404
+    page = operator.get("/compte")
+    assert "logiciel du CORG" in page.text and token not in page.text
+    token_id = re.search(r"/compte/jetons/(\d+)/supprimer", page.text).group(1)
+    answer = operator.submit(f"/compte/jetons/{token_id}/supprimer")
+    assert answer.status == 303
+    assert api.get("/api/v1/alerts/1", headers={"Authorization": f"Bearer {token}"}).status == 401
+
+
+def test_static_files_are_served_and_traversal_refused(client):
+    css = client.get("/static/style.css")
+    assert css.status == 200 and "text/css" in css.header("Content-Type")
+    assert client.get("/static/app.js").status == 200
+    for path in ("/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2fapp.py", "/static/../../daemon/db.py",
+                 "/static//etc/passwd", "/static/nope.css"):
+        answer = client.get(path)
+        assert answer.status == 404, path
+        assert "import" not in answer.text
+
+
+def test_security_headers_everywhere(client, admin):
+    for c, path in ((client, "/connexion"), (admin, "/adherents"), (admin, "/n-existe-pas")):
+        answer = c.get(path)
+        assert answer.header("X-Frame-Options") == "DENY", path
+        assert "default-src 'self'" in answer.header("Content-Security-Policy"), path
+        assert answer.header("X-Content-Type-Options") == "nosniff"
+
+
+def test_french_error_pages(admin):
+    answer = admin.get("/n-existe-pas")
+    assert answer.status == 404 and "Page introuvable" in answer.text and "Cette page n&#039;existe pas" in answer.text
+    answer = admin.get("/adherents/999999")
+    assert answer.status == 404 and "introuvable" in answer.text
+    answer = admin.request("PUT", "/adherents")
+    assert answer.status == 405 and "Méthode non autorisée" in answer.text
+
+
+def test_large_bodies_are_refused_with_a_french_413(admin):
+    answer = admin.post("/compte/jetons", {"csrf": admin.csrf(), "label": "x" * 70_000})
+    assert answer.status == 413 and "trop volumineux" in answer.text
+    answer = admin.post("/adherents/import", files={"file": ("gros.csv", b"x" * (3 * 1024 * 1024))},
+                        data={"csrf": admin.csrf()})
+    assert answer.status == 413
+    assert User.select().count() == 1
