@@ -116,10 +116,7 @@ def _commune(values: dict, columns: dict) -> str | None:
             return members.clean({"commune": value}, partial=True)["commune"]
         town = town or value
     if postal:
-        try:
-            return geo.find_by_postal(postal, town).insee
-        except InvalidInput as e:
-            raise InvalidInput(e.message, "postal_code" if "postal_code" in columns else "commune") from None
+        return geo.find_by_postal(postal, town).insee
     if value:
         raise InvalidInput(f"« {value} » n'est pas un code INSEE (indiquez aussi le code postal).", "commune")
     return None
