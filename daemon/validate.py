@@ -79,9 +79,13 @@ def _parse(raw: str, region: str):
     return None
 
 
+_PHONE_LABEL = re.compile(r"^(t[ée]l[ée]?(phone)?|port(able)?|mob(ile)?|gsm|portable)\s*[.:]?\s*",
+                          re.IGNORECASE)
+
+
 def mobile_phone(value: str, region: str = "FR") -> str:
     """A mobile number in E.164 ('+33612345678'); landlines and special numbers are refused."""
-    raw = str(value or "").strip()
+    raw = _PHONE_LABEL.sub("", str(value or "").strip())
     if not raw:
         raise InvalidInput("Le numéro de téléphone est vide.", "phone")
     if re.search(r"[A-Za-z]", raw.replace("ext", "")) or not re.search(r"\d", raw):
