@@ -51,7 +51,7 @@ def command(text: str) -> str | None:
     if joined in START_WORDS:
         return "start"
     head, rest = tokens[0], tokens[1:]
-    if len(rest) > 3 or any(w not in FILLER for w in rest):
+    if len(rest) > 3 or any(w not in FILLER and w != head for w in rest):
         return None
     if head in STOP_WORDS:
         return "stop"
