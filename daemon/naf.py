@@ -68,10 +68,10 @@ _PREFIX = re.compile(r"^(section|division|groupe?|group|classe?|sous[- ]classe|s
 def _shape(selector: str) -> str | None:
     """The canonical spelling of a selector, or None if it cannot be a NAF code at all."""
     text = _PREFIX.sub("", str(selector or "").strip()).strip()
-    compact = re.sub(r"[\s.]+", "", text).upper()
+    compact = re.sub(r"\s+", "", text).upper()
     if re.fullmatch(r"[A-U]", compact):
         return compact
-    match = re.fullmatch(r"(\d{2})(\d)?(\d)?([A-Z])?", compact)
+    match = re.fullmatch(r"(\d{2})(?:\.?(\d)(\d)?)?([A-Z])?", compact)
     if not match:
         return None
     division, group, klass, letter = match.groups()
