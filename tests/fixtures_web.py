@@ -183,3 +183,34 @@ def operator(app):
 @pytest.fixture
 def manager(app):
     return _signed_in(app, "cci", "manager")
+
+
+# --- domain data for the pages --------------------------------------------------------------
+
+def siret_for(n: int) -> str:
+    """A valid, fictitious SIRET for index ``n`` (Luhn-valid SIREN, then SIRET)."""
+    from stdnum import luhn
+    siren = f"{90000000 + n:08d}"
+    siren += luhn.calc_check_digit(siren)
+    siret = siren + f"{1:04d}"
+    return siret + luhn.calc_check_digit(siret)
+
+
+def phone_for(n: int) -> str:
+    return f"+33612{n:06d}"
+
+
+ARGENTAN, ALENCON, FLERS = "61006", "61001", "61169"
+
+
+def add_member(n: int, *, name: str | None = None, naf: str = "47.77Z", commune: str = ARGENTAN, **fields):
+    from vigie.daemon import members
+    return members.add(siret=siret_for(n), name=name or f"Bijouterie n° {n}", naf=naf, commune=commune,
+                       phones=[phone_for(n)], actor="test", **fields)
+
+
+def members_csv(rows: list[tuple]) -> bytes:
+    """A member file in the chambers' format: (siret, name, naf, commune, phone) per row."""
+    lines = ["siret;nom;naf;commune;telephone"]
+    lines += [";".join(r) for r in rows]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
