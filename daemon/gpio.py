@@ -180,10 +180,11 @@ class PowerTiming:
 
 
 POWER_TIMINGS = {
-    # SIM800: PWRKEY low > 1 s switches on, 1 s .. 33 s switches off; off in < 2 s.
-    "sim800": PowerTiming(off_pulse=1.2, off_wait=3.0, on_pulse=1.2),
+    # SIM800/SIM868: PWRKEY low > 1 s switches on, 1 s .. 33 s switches off; off in about 2 s.
+    "sim800": PowerTiming(off_pulse=1.5, off_wait=3.0, on_pulse=1.5),
     # SIM7600: PWRKEY low >= 0.5 s switches on, >= 2.5 s switches off; off may take up to ~25 s.
-    "sim7600": PowerTiming(off_pulse=3.0, off_wait=25.0, on_pulse=0.6),
+    # (Waveshare's own example holds the key 2 s to switch on, below the 2.5 s that switches off.)
+    "sim7600": PowerTiming(off_pulse=3.0, off_wait=25.0, on_pulse=1.0),
     "generic": PowerTiming(off_pulse=3.0, off_wait=10.0, on_pulse=1.2),
 }
 
