@@ -117,14 +117,32 @@ def mobile_phone(value: str, region: str = "FR") -> str:
 _PHONE_SPLIT = re.compile(r"[/;,|\n]+|\s+(?:et|ou)\s+", re.IGNORECASE)
 
 
+# A French number as people write it, to find two numbers separated only by spaces.
+_FRENCH_NUMBER = re.compile(r"(?:(?:\+|00)33[\s.\-]*(?:\(0\))?[\s.\-]*|0)[1-9](?:[\s.\-]?\d{2}){4}")
+
+
+def _pieces(cell: str) -> list[str]:
+    pieces = []
+    for piece in _PHONE_SPLIT.split(cell):
+        piece = piece.strip()
+        if not piece:
+            continue
+        found = _FRENCH_NUMBER.findall(piece)
+        digits = re.sub(r"\D", "", piece)
+        if len(found) > 1 and "".join(re.sub(r"\D", "", f) for f in found) == digits:
+            pieces.extend(found)
+        else:
+            pieces.append(piece)
+    return pieces
+
+
 def phones(value: str) -> list[str]:
     """Every mobile of a cell holding several ('06 12 34 56 78 / 07 98 76 54 32'), duplicates dropped."""
     result = []
-    for piece in _PHONE_SPLIT.split(str(value or "")):
-        if piece.strip():
-            phone = mobile_phone(piece.strip())
-            if phone not in result:
-                result.append(phone)
+    for piece in _pieces(str(value or "")):
+        phone = mobile_phone(piece)
+        if phone not in result:
+            result.append(phone)
     return result
 
 

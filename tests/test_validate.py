@@ -106,6 +106,8 @@ def test_a_cell_with_several_numbers():
         "+33612345678", "+33781234567", "+32470123456"]
     assert validate.phones("06 12 34 56 78 et 07 81 23 45 67") == ["+33612345678", "+33781234567"]
     assert validate.phones("06 12 34 56 78 / +33 6 12 34 56 78") == ["+33612345678"]
+    assert validate.phones("06 12 34 56 78  07 81 23 45 67") == ["+33612345678", "+33781234567"]
+    assert validate.phones("0612345678 +33 7 81 23 45 67") == ["+33612345678", "+33781234567"]
     assert validate.phones("") == []
     refused(validate.phones, "06 12 34 56 78 / 02 33 12 34 56", "phone", "02 33 12 34 56", "fixe")
 
