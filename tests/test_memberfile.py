@@ -133,3 +133,12 @@ def test_export_import_round_trip(database):
            {s: {k: d[k] for k in keys} for s, d in before.items()}
     # and exporting again gives the same file
     assert memberfile.export_members() == exported
+
+
+def test_shipped_demo_file_imports_cleanly(database):
+    import importlib.resources
+    data = (importlib.resources.files("vigie.daemon") / "data" / "demo-members.csv").read_bytes()
+    report = memberfile.import_members(data, actor="test")
+    assert report.errors == [] and report.created >= 100
+    phones = [c.phone for c in Contact.select()]
+    assert all(p.startswith("+33600") for p in phones)

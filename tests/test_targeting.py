@@ -162,3 +162,24 @@ def test_preview_counts_and_estimate(population, domain_settings, two_modem_sett
     p2 = targeting.preview(t, long_text, two_modem_settings)
     assert (p2.encoding, p2.parts, p2.sms_total) == ("ucs2", 2, 2 * n)
     assert p2.estimated_seconds == math.ceil(2 * n / 2) * domain_settings.alerts.seconds_per_sms
+
+
+def test_defaults_are_idempotent(database):
+    from vigie.daemon import presets
+    first = defaults.ensure_defaults()
+    assert first["sector_groups"] == 8 and first["presets"] == 1 and first["zones"] >= 6
+    assert defaults.ensure_defaults() == {"sector_groups": 0, "zones": 0, "presets": 0}
+    arrondissements = [z.name for z in zones.list_all() if z.name.startswith("arrondissement")]
+    assert sorted(arrondissements) == ["arrondissement d'Alençon", "arrondissement d'Argentan",
+                                       "arrondissement de Mortagne-au-Perche"]
+    assert sum(len(zones.communes_of(n)) for n in arrondissements) == len(population_communes())
+    flers = zones.communes_of("secteur de Flers")
+    assert "61169" in flers and "61001" not in flers
+    panic = presets.get("panique")
+    assert panic.priority == 100 and presets.targeting_of(panic) == Targeting(all=True)
+    assert len(sectors.expand(["exploitations agricoles"])) > 10
+
+
+def population_communes():
+    from vigie.daemon.models import Commune
+    return list(Commune.select())
