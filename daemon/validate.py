@@ -31,11 +31,18 @@ def _company_number(value: str, length: int, name: str, field: str, module) -> s
     number = _digits_only(raw)
     if not number:
         raise InvalidInput(f"Le {name} est obligatoire.", field)
+    if re.fullmatch(r"\d[.,]\d+E\+?\d+", raw.replace(" ", ""), re.IGNORECASE):
+        raise InvalidInput(
+            f"Le {name} « {raw} » a été converti en nombre par le tableur et ses derniers chiffres "
+            f"sont perdus : mettez la colonne au format texte et ressaisissez-le.", field)
     if not number.isdigit():
         raise InvalidInput(f"Le {name} « {raw} » ne doit contenir que des chiffres.", field)
     if len(number) != length:
+        hint = ""
+        if len(number) == length - 1 and module.is_valid("0" + number):
+            hint = " Le tableur a peut-être supprimé un zéro initial."
         raise InvalidInput(
-            f"Le {name} « {raw} » doit faire {length} chiffres (il en a {len(number)}).", field)
+            f"Le {name} « {raw} » doit faire {length} chiffres (il en a {len(number)}).{hint}", field)
     if not module.is_valid(number):
         raise InvalidInput(
             f"Le {name} « {raw} » est invalide : la clé de contrôle ne correspond pas "

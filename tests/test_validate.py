@@ -38,6 +38,10 @@ def test_invalid_sirets():
     refused(validate.siret, "732829320000741", "siret", "14 chiffres", "15")
     refused(validate.siret, "7328293200007A", "siret", "que des chiffres")
     refused(validate.siret, "SIRET inconnu", "siret", "que des chiffres")
+    refused(validate.siret, "7,32829E+13", "siret", "tableur")
+    # 01234567400019 is valid; a spreadsheet that dropped its leading zero gets a hint.
+    assert validate.siret("01234567400019") == "01234567400019"
+    refused(validate.siret, "1234567400019", "siret", "14 chiffres", "zéro initial")
     refused(validate.siret, "", "siret", "obligatoire")
     refused(validate.siret, None, "siret", "obligatoire")
 
