@@ -136,7 +136,7 @@ def login_csrf_valid() -> bool:
 
 
 def csrf_valid(session: Session) -> bool:
-    sent = request.forms.get("csrf") or request.get_header("X-CSRF-Token") or ""
+    sent = request.forms.get("csrf") or request.environ.get("HTTP_X_CSRF_TOKEN", "")
     return hmac.compare_digest(session.csrf.encode(), sent.encode())
 
 
@@ -173,7 +173,7 @@ def requires(permission: str, *, json: bool = False):
 
 def api_user() -> User:
     """The owner of the request's bearer token, or a 401."""
-    header = request.get_header("Authorization") or ""
+    header = request.environ.get("HTTP_AUTHORIZATION", "")      # raw: may hold any byte
     scheme, _, token = header.partition(" ")
     user = users.token_user(token.strip()) if scheme.lower() == "bearer" else None
     if user is None:
