@@ -28,3 +28,10 @@ chaos: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
+
+# Box installation (Raspberry Pi OS Bookworm): sudo make install; staging: make install DESTDIR=/tmp/stage VIGIE_STAGE=1
+install:
+	DESTDIR="$(DESTDIR)" VIGIE_PYTHON="$(PYTHON)" bash install/install.sh
+
+uninstall:
+	DESTDIR="$(DESTDIR)" bash install/uninstall.sh $(if $(PURGE),--purge,)
