@@ -411,11 +411,11 @@ class SimulatedModem:
         """The USB device disappears (pty master closed, link removed); a new pty appears behind the same link
         after ``seconds`` (never when None: call replug()). The module lost power: settings are reset."""
         with self._lock:
-            if self._fd is None:
+            if self._fd is None or not self._running:
                 return
             self._abort.set()
-            self._close_pty()
             self._power_cycle_state()
+        self._close_pty()
         self._event("unplugged", seconds=seconds)
         if seconds is not None:
             self._timers.call_later(float(seconds), self.replug)
