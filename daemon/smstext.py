@@ -11,9 +11,11 @@ pair (UCS-2) is never cut across two parts, so a part may hold one unit less tha
 ``parts`` and ``remaining`` are counted that way.
 
 What actually goes on air is encoded by python-gsmmodem-new 0.13.0, whose GSM-7 table has "`" at
-0x5F where GSM 03.38 has "§": it sends a text containing "§" in UCS-2. ``analyze`` counts what will
-be sent, so "§" is reported among ``non_gsm`` although GSM7_BASIC (the real table) holds it, and
-``transliterate`` replaces it. The library also cannot encode a character outside the Unicode BMP
+0x5F where GSM 03.38 has "§", and whose extension table lacks the form feed: it sends a text
+containing "§" or a form feed in UCS-2, and sends "`" in GSM-7 (phones show "§"). ``analyze``
+counts what will be sent: "§" and the form feed are reported among ``non_gsm`` although
+GSM7_BASIC / GSM7_EXTENSION (the real tables) hold them, "`" counts one septet; ``transliterate``
+replaces all three. The library also cannot encode a character outside the Unicode BMP
 (an emoji raises ValueError), so ``check`` refuses such texts.
 """
 
@@ -36,10 +38,12 @@ GSM7_BASIC = (
 # GSM 03.38 default extension table (each sent as ESC + code, 2 septets).
 GSM7_EXTENSION = "\f^{}\\[~]|€"
 
-# "§" is in GSM 03.38 but the sending library cannot encode it in GSM-7 (see above).
-NOT_SENT_AS_GSM7 = frozenset("§")
-_BASIC = frozenset(GSM7_BASIC) - {"\x1b"} - NOT_SENT_AS_GSM7
-_EXTENSION = frozenset(GSM7_EXTENSION)
+# In GSM 03.38, but the sending library cannot encode them in GSM-7 (see above).
+NOT_SENT_AS_GSM7 = frozenset("§\f")
+# Not in GSM 03.38, but the library sends it in GSM-7 at 0x5F (shown as "§").
+SENT_AS_GSM7 = frozenset("`")
+_BASIC = (frozenset(GSM7_BASIC) - {"\x1b"} - NOT_SENT_AS_GSM7) | SENT_AS_GSM7
+_EXTENSION = frozenset(GSM7_EXTENSION) - NOT_SENT_AS_GSM7
 
 SINGLE_GSM7, PART_GSM7 = 160, 153
 SINGLE_UCS2, PART_UCS2 = 70, 67
@@ -57,7 +61,7 @@ _TRANSLITERATION = {
     "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " ", "\u2008": " ", "\u200a": " ",
     "\u2002": " ", "\u2003": " ", "\u2004": " ", "\u2005": " ", "\u2006": " ", "\t": " ",
     "\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": "", "\u00ad": "",
-    "°": "o", "№": "No", "§": "par.",
+    "°": "o", "№": "No", "§": "par.", "\f": "\n",
 }
 
 
@@ -124,10 +128,10 @@ def transliterate(text: str) -> str:
     """Rewrite ``text`` with GSM-7 characters only, keeping French readable (ê→e, «»→", œ→oe)."""
     out = []
     for char in text:
-        if _is_gsm(char):
-            out.append(char)
-        elif char in _TRANSLITERATION:
+        if char in _TRANSLITERATION:
             out.append(_TRANSLITERATION[char])
+        elif _is_gsm(char):
+            out.append(char)
         else:
             out.append(_fallback(char))
     return "".join(out)
