@@ -321,3 +321,81 @@ def test_cli_button_press_says_when_the_daemon_is_not_running(tmp_path):
     done = subprocess.run([sys.executable, "-m", "vigie.daemon.cli", "--config", str(config), "button", "press"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "Le démon ne tourne pas" in done.stderr
+
+
+# --- `vigie preset`: the button's preset is managed from the command line ---------------------------
+
+def cli(config, *args):
+    return subprocess.run([sys.executable, "-m", "vigie.daemon.cli", "--config", str(config), *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cli_preset_add_list_show_delete(tmp_path, database, db_path):
+    import json
+
+    from vigie.daemon import presets
+
+    from .fixtures_box import add_members
+    add_members(2)
+    config = tmp_path / "vigie.toml"
+    config.write_text(f'[database]\npath = "{db_path}"\n[button]\npreset = "Bijoux Alençon"\n', encoding="utf-8")
+
+    added = cli(config, "preset", "add", "Bijoux Alençon", "--text", PANIC_TEXT, "--sector", "47.77Z",
+                "--commune", "61001", "--priority", "100")
+    assert added.returncode == 0, added.stderr
+    assert "créé" in added.stdout and "2 destinataire(s)" in added.stdout
+    preset = presets.get("bijoux alençon")
+    assert preset.text == PANIC_TEXT and preset.priority == 100
+
+    listed = cli(config, "preset", "list")
+    assert "Bijoux Alençon [bouton]" in listed.stdout
+    shown = json.loads(cli(config, "preset", "show", "Bijoux Alençon", "--json").stdout)
+    assert shown["button"] and shown["recipients"] == 2 and shown["targeting_json"]["sectors"] == ["47.77Z"]
+
+    twice = cli(config, "preset", "add", "Bijoux Alençon", "--text", "x", "--all")
+    assert twice.returncode == 2 and "existe déjà" in twice.stderr
+    empty = cli(config, "preset", "add", "vide", "--text", "x")
+    assert empty.returncode == 2 and "Ciblage vide" in empty.stderr
+    unknown = cli(config, "preset", "show", "absent")
+    assert unknown.returncode == 1 and "inconnu" in unknown.stderr
+
+    deleted = cli(config, "preset", "delete", "Bijoux Alençon")
+    assert deleted.returncode == 0 and "bouton ne pourra plus rien envoyer" in deleted.stdout
+    assert presets.find("Bijoux Alençon") is None
+    assert "n'existe pas" in cli(config, "preset", "list").stdout
+    actions = [r.action for r in AuditLog.select().where(AuditLog.action.startswith("preset."))]
+    assert actions == ["preset.add", "preset.delete"]
+
+
+# --- end to end: `vigie run` on the simulated modem, `vigie button press` --------------------------------
+
+def test_button_press_reaches_the_simulated_modems_air_with_the_console_down(tmp_path, sims, panic_preset):
+    import signal
+
+    from .fixtures_daemon import vigie_process, wait_until, write_config
+    from .test_daemon import air_texts
+
+    sim = sims("sim0")
+    config = write_config(tmp_path, [sim])
+    with open(config, encoding="utf-8") as f:
+        text = f.read()
+    with open(config, "w", encoding="utf-8") as f:
+        f.write(text.replace("[button]\nenabled = false\n",
+                             "[button]\nenabled = true\nsimulate = true\nhold_seconds = 0.3\n"))
+    socket_path = str(tmp_path / "control.sock")
+    proc = vigie_process(config, "run")        # no `vigie web` anywhere: the console is down
+    try:
+        assert wait_until(lambda: os.path.exists(socket_path), 30)
+        pressed = cli(config, "button", "press")
+        assert pressed.returncode == 0, pressed.stdout + pressed.stderr
+        assert "Alerte « panique » envoyée à 3 destinataire(s)" in pressed.stdout
+        assert wait_until(lambda: len(air_texts(sim)) >= 3, 60), sim.air()
+        short = cli(config, "button", "press", "--seconds", "0.05")
+        assert short.returncode == 0 and "ignoré" in short.stdout
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    assert sorted(air_texts(sim)) == sorted((phone, PANIC_TEXT) for phone in panic_preset)
+    alert = Alert.get()
+    assert (alert.source, alert.priority) == ("button", outbox.PRIORITY_PANIC)
+    assert [r.action for r in audit_rows()] == ["button.hold", "button.short"]
