@@ -56,7 +56,7 @@ def test_inbox_lists_and_filters_incoming_sms(database, operator):
     page = operator.get("/messages")
     assert all(t in page.text for t in ("Voiture suspecte", "désinscription", "réinscription", "signalement"))
     stops = operator.get("/messages?type=stop")
-    assert "+33612000002" in stops.text and "Voiture suspecte" not in stops.text
+    assert "06 12 00 00 02" in stops.text and "Voiture suspecte" not in stops.text
     assert operator.get("/messages?type=autre").status == 400
 
 

@@ -12,6 +12,7 @@ import threading
 import bottle
 from bottle import request, response
 
+from vigie.daemon.memberfile import national as phone_label
 from vigie.daemon.users import role_label
 
 from . import auth
@@ -83,7 +84,7 @@ def page(template: str, /, **values) -> str:
         user=user, role=user.role if user else "", role_label=role_label, csrf=auth.csrf_token() if user else "",
         allowed=(lambda perm: bool(user) and auth.allowed(user.role, perm)),
         flashes=pop_flashes() if user else [], path=request.path, fmt_time=fmt_time,
-        fmt_short=fmt_short, fmt_duration=fmt_duration, plural=plural, errors={}, error="",
+        fmt_short=fmt_short, fmt_duration=fmt_duration, phone=phone_label, plural=plural, errors={}, error="",
         title="Vigientreprise", query=request.query,
     )
     common.update(values)

@@ -15,7 +15,7 @@ from vigie.daemon.outbox import State
 from vigie.daemon.targeting import Targeting
 
 from .. import auth, forms
-from ..render import flash, fmt_duration, fmt_time, form, int_arg, json_answer, page, plural, query, see_other
+from ..render import phone_label, flash, fmt_duration, fmt_time, form, int_arg, json_answer, page, plural, query, see_other
 from .dashboard import progress
 
 PAGE_SIZE = 50
@@ -187,6 +187,7 @@ def _alert_state(alert_id: int, state: str, offset: int) -> dict:
     summary = alerts.summary(alert_id)
     rows = alerts.recipients(alert_id, state or None, offset, RECIPIENTS_PAGE)
     for r in rows:
+        r["phone_label"] = phone_label(r["phone"])
         r["sent_label"] = fmt_time(r["sent_at"])
         r["delivered_label"] = fmt_time(r["delivered_at"])
     return dict(summary=summary, progress=progress(summary), recipients=rows,

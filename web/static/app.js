@@ -112,7 +112,7 @@
       $("#queue-failed").textContent = d.queue.failed;
       $("#queue-retry").textContent = d.queue.retry_wait;
       var rows = $("#modem-rows");
-      if (rows && rows.tagName === "TBODY") {
+      if (rows && d.modems.length) {
         rows.textContent = "";
         d.modems.forEach(function (m) {
           var tr = el("tr", "modem-" + m.state), td = el("td");
@@ -154,7 +154,7 @@
       d.recipients.forEach(function (r) {
         var tr = el("tr"), td = el("td");
         tr.setAttribute("data-id", r.id);
-        tr.appendChild(el("td", null, r.phone));
+        tr.appendChild(el("td", null, r.phone_label));
         tr.appendChild(el("td", null, r.member));
         td.appendChild(el("span", "badge state-" + r.state, r.state_label));
         if (r.possible_duplicate) td.appendChild(document.createTextNode(" (doublon possible)"));

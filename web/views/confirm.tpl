@@ -15,7 +15,7 @@
 <details><summary>Premiers destinataires</summary>
 <ul class="recipients-preview">
 % for r in recipients:
-<li>{{r.member_name}} — {{r.commune}} — {{r.phone}}</li>
+<li>{{r.member_name}} — {{r.commune}} — {{phone(r.phone)}}</li>
 % end
 % if preview.count > len(recipients):
 <li>… et {{preview.count - len(recipients)}} autre(s)</li>

@@ -6,7 +6,7 @@
 <div class="columns">
 <section class="card">
 <h2>Modems</h2>
-% if status['modems']:
+<div class="table-wrap">
 <table class="modems">
 <thead><tr><th>Modem</th><th>État</th><th>Signal</th><th>Opérateur</th><th>Dernier contact</th></tr></thead>
 <tbody id="modem-rows">
@@ -17,11 +17,12 @@
 % end
 </td><td>{{m['signal_label']}}</td><td>{{m['operator'] or '—'}}</td><td>{{m['last_contact_label']}}</td></tr>
 % end
+% if not status['modems']:
+<tr><td colspan="5">Aucun modem n'a encore été vu par le démon.</td></tr>
+% end
 </tbody>
 </table>
-% else:
-<p id="modem-rows">Aucun modem n'a encore été vu par le démon.</p>
-% end
+</div>
 </section>
 
 <section class="card">
@@ -56,7 +57,7 @@
 % if incidents:
 <ul class="incidents">
 % for sms in incidents:
-<li><strong>{{fmt_short(sms['received_at'])}}</strong> — {{sms['phone']}}
+<li><strong>{{fmt_short(sms['received_at'])}}</strong> — {{phone(sms['phone'])}}
 % if sms.get('member'):
  ({{sms['member']}})
 % end
