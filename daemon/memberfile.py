@@ -151,6 +151,34 @@ def _message(e: InvalidInput, columns: dict, header: list[str]) -> str:
     return e.message
 
 
+def _row_errors(values: dict, columns: dict, header: list[str], first: InvalidInput) -> list[str]:
+    """Every problem of a refused line, one per column, so a dry run shows them all at once."""
+    messages = []
+    for key, value in values.items():
+        try:
+            if key in ("phone1", "phone2", "phone3"):
+                if value.strip():
+                    members.clean_phones([value])
+            elif key in ("postal_code", "town"):
+                continue
+            elif key == "commune":
+                _commune(values, columns)
+            elif key == "naf" and not value.strip():
+                continue
+            else:
+                members.clean({key: value}, partial=True)
+        except InvalidInput as e:
+            text = _message(e, columns, header)
+            if text not in messages:
+                messages.append(text)
+    if "commune" not in values and "postal_code" in values:
+        try:
+            _commune(values, columns)
+        except InvalidInput as e:
+            messages.append(_message(e, columns, header))
+    return messages or [_message(first, columns, header)]
+
+
 def parse(data: bytes) -> ImportReport:
     """Read and check a whole file; nothing is written."""
     report = ImportReport()
@@ -171,6 +199,9 @@ def parse(data: bytes) -> ImportReport:
     if problems:
         report.errors.extend((1, p) for p in problems)
         return report
+    ignored = [h for h in header if h.strip() and normalise_header(h) not in HEADERS]
+    if ignored:
+        report.warnings.append((1, "colonne(s) ignorée(s) : " + ", ".join(f"« {h} »" for h in ignored)))
     seen = {}
     while True:
         try:
@@ -183,11 +214,11 @@ def parse(data: bytes) -> ImportReport:
         line = reader.line_num
         if not any(c.strip() for c in cells):
             continue
-        values = {k: (cells[i].strip() if i < len(cells) else "") for k, i in columns.items()}
+        values = {k: _unprotect(cells[i].strip()) if i < len(cells) else "" for k, i in columns.items()}
         try:
             row, warnings = _row(values, columns)
         except InvalidInput as e:
-            report.errors.append((line, _message(e, columns, header)))
+            report.errors.append((line, "; ".join(_row_errors(values, columns, header, e))))
             continue
         if row["siret"] in seen:
             report.errors.append((line, f"colonne « {header[columns['siret']]} » : SIRET {row['siret']} "
@@ -246,6 +277,18 @@ def import_members(data: bytes, *, actor: str, dry_run: bool = False, partial: b
     return report
 
 
+# A cell starting with one of these is a formula for Excel or LibreOffice (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _protect(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def _unprotect(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
+
+
 def national(phone: str) -> str:
     """+33612345678 -> 06 12 34 56 78 (what people type and read); other countries unchanged."""
     if phone.startswith("+33") and len(phone) == 12:
@@ -278,5 +321,5 @@ def export_members() -> bytes:
             "status": STATUS_EXPORT.get(m.status, m.status), "consent_date": m.consent_date,
             "consent_channel": m.consent_channel, "consent_version": m.consent_version, "notes": m.notes,
         }
-        writer.writerow([values[k] or "" for k in EXPORT_COLUMNS])
+        writer.writerow([_protect(str(values[k] or "")) for k in EXPORT_COLUMNS])
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")

@@ -249,6 +249,10 @@ def erase(member_id, actor: str) -> Member:
     if member.status == "erased":
         return member
     with database.atomic():
+        # what has not gone out yet is cancelled: nobody should receive it after the erasure
+        (Message.update(state="cancelled", finished_at=time.time(),
+                        error="Annulé : données de l'adhérent effacées.")
+         .where((Message.member == member.id) & Message.state.in_(["queued", "retry_wait"])).execute())
         phones = phones_of(member)
         shared = {row[0] for row in Contact.select(Contact.phone)
                   .where(Contact.phone.in_(phones) & (Contact.member != member.id)).tuples()}

@@ -142,3 +142,24 @@ def test_shipped_demo_file_imports_cleanly(database):
     assert report.errors == [] and report.created >= 100
     phones = [c.phone for c in Contact.select()]
     assert all(p.startswith("+33600") for p in phones)
+
+
+def test_one_line_with_several_problems_lists_them_all(database):
+    report = memberfile.parse(csv_bytes(["siret;nom;naf;commune;telephone;colonne perso",
+                                         "123;Commerce;99.99Z;75056;02 33 26 12 34;x"]))
+    (line, reason), = report.errors
+    assert line == 2
+    for column in ("« siret »", "« naf »", "« commune »", "« telephone »"):
+        assert column in reason
+    assert report.warnings == [(1, "colonne(s) ignorée(s) : « colonne perso »")]
+
+
+def test_export_neutralises_formulas_and_round_trips_them(database):
+    members.add(siret=make_siret(1), name="=HYPERLINK(\"http://x\")", naf="47.77Z", commune="61001",
+                phones=["0600000101"], notes="-5 % sur tout", actor="t")
+    exported = memberfile.export_members().decode("utf-8-sig")
+    assert "'=HYPERLINK" in exported and "'-5 %" in exported
+    members.erase(members.get(make_siret(1)).id, "t")
+    memberfile.import_members(exported.encode("utf-8"), actor="t")
+    again = members.get(make_siret(1))
+    assert again.name == "=HYPERLINK(\"http://x\")" and again.notes == "-5 % sur tout"

@@ -154,3 +154,10 @@ def test_personal_data_export_holds_everything(database):
     assert [x["text"] for x in data["messages"]] == ["alerte test"]
     assert data["incoming_sms"][0]["text"] == "STOP"
     assert any(a["action"] == "member.add" for a in data["audit"])
+
+
+def test_erase_cancels_what_was_not_sent(database):
+    m = add()
+    waiting = outbox.enqueue("+33612345678", "alerte", member=m.id)
+    members.erase(m.id, "test")
+    assert Message.get_by_id(waiting.id).state == "cancelled"
