@@ -117,6 +117,9 @@ def test_bad_alerts_are_refused_in_french_and_nothing_is_queued(database, operat
         assert words.lower() in errors.lower(), (fields, errors)
     bad = operator.submit("/alertes/envoyer", {"text": TEXT, "targeting": "{pas du json", "confirmed_count": "1"})
     assert bad.status == 400
+    bad = operator.submit("/alertes/nouvelle", {"text": TEXT, "targeting": "[1", "action": "edit"},
+                          page="/alertes/nouvelle")
+    assert bad.status == 400 and "Ciblage illisible" in bad.text
     assert Message.select().count() == 0 and Alert.select().count() == 0
 
 

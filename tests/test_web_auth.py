@@ -62,11 +62,12 @@ def test_sign_in_returns_to_the_page_asked_for(client, admin):
                                         "suite": "/journal?acteur=chef"})
     assert answer.status == 303 and answer.location == "/journal?acteur=chef"
     # An absolute or protocol-relative "suite" is not followed.
-    client.post("/deconnexion", {"csrf": client.csrf()})
-    form = client.get("/connexion")
-    answer = client.post("/connexion", {"csrf": form.csrf(), "username": "martin", "password": PASSWORD,
-                                        "suite": "//exemple.org/piege"})
-    assert answer.location == "/"
+    for target in ("//exemple.org/piege", "/\\exemple.org/piege", "https://exemple.org/", "/\tx"):
+        client.post("/deconnexion", {"csrf": client.csrf()})
+        form = client.get("/connexion")
+        answer = client.post("/connexion", {"csrf": form.csrf(), "username": "martin", "password": PASSWORD,
+                                            "suite": target})
+        assert answer.status == 303 and answer.header("Location") == "http://localhost:8080/", target
 
 
 def test_api_routes_refuse_a_session_cookie_without_token(app, admin):

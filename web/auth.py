@@ -143,7 +143,10 @@ def csrf_valid(session: Session) -> bool:
 # --- guards ---------------------------------------------------------------------------------
 
 def _safe_next(path: str) -> str:
-    return path if path.startswith("/") and not path.startswith("//") else "/"
+    """Only a local path: never "//host" or "/\\host", which browsers read as another site."""
+    if not path.startswith("/") or path.startswith(("//", "/\\")) or any(ord(c) < 32 for c in path):
+        return "/"
+    return path
 
 
 def requires(permission: str, *, json: bool = False):

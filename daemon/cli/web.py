@@ -1,13 +1,10 @@
 """`vigie web`: serve the console with cheroot on [web] host/port, over HTTPS when a certificate is set."""
 
-import logging
 import signal
 import threading
 
 from ..errors import ConfigError
 from ._common import open_db
-
-log = logging.getLogger(__name__)
 
 
 def build_server(settings, host: str, port: int):
@@ -46,7 +43,6 @@ def cmd_web(args) -> int:
         server.prepare()
     except OSError as e:
         raise ConfigError(f"Impossible d'écouter sur {host}:{port} : {e.strerror or e}.") from None
-    log.info("console web à l'écoute sur %s://%s:%d/", scheme, host, server.bind_addr[1])
     print(f"Console web : {scheme}://{host}:{server.bind_addr[1]}/ (Ctrl+C pour arrêter)", flush=True)
     try:
         server.serve()

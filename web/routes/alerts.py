@@ -82,7 +82,10 @@ def compose_submit():
     t = Targeting()
     try:
         if action == "edit":
-            t = Targeting.from_json(form("targeting"))
+            try:
+                t = Targeting.from_json(form("targeting"))
+            except (ValueError, TypeError):
+                bottle.abort(400, "Ciblage illisible : recomposez l'alerte.")
             return _composer(text, t, preset_name=preset_name, expires_hours=expires_hours)
         t = forms.form_targeting()
         if action == "transliterate":

@@ -1,0 +1,105 @@
+"""`vigie web` as a process: cheroot over HTTP and HTTPS, refusals in French."""
+
+import http.cookiejar
+import re
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from vigie.daemon.cli.init import make_self_signed
+
+PASSWORD = "mot-de-passe-serveur"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_config(tmp_path, port: int, https: bool) -> str:
+    cert = key = ""
+    if https:
+        cert, key = make_self_signed(str(tmp_path))
+    path = tmp_path / "vigie.toml"
+    path.write_text(f'[database]\npath = "{tmp_path / "vigie.db"}"\n\n'
+                    f'[web]\nhost = "127.0.0.1"\nport = {port}\ncertificate = "{cert}"\nkey = "{key}"\n',
+                    encoding="utf-8")
+    return str(path)
+
+
+def vigie(config: str, *args, **kw):
+    return [sys.executable, "-m", "vigie.daemon.cli", "--config", config, *args]
+
+
+@pytest.fixture
+def server(tmp_path):
+    procs = []
+
+    def start(https: bool):
+        port = free_port()
+        config = write_config(tmp_path, port, https)
+        subprocess.run(vigie(config, "user", "add", "chef", "--role", "admin"), input=PASSWORD + "\n",
+                       text=True, capture_output=True, check=True, timeout=60)
+        proc = subprocess.Popen(vigie(config, "web"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        procs.append(proc)
+        lines = [proc.stdout.readline() for _ in range(1)]
+        while "Console web" not in lines[-1] and lines[-1] and len(lines) < 20:
+            lines.append(proc.stdout.readline())     # the banner comes once the socket listens
+        assert "Console web" in lines[-1], lines
+        return f"{'https' if https else 'http'}://127.0.0.1:{port}", config
+    yield start
+    for proc in procs:
+        proc.terminate()
+        assert proc.wait(timeout=15) == 0
+
+
+def opener(https: bool):
+    jar = http.cookiejar.CookieJar()
+    handlers = [urllib.request.HTTPCookieProcessor(jar)]
+    if https:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE          # the box's self-signed certificate
+        handlers.append(urllib.request.HTTPSHandler(context=context))
+    return urllib.request.build_opener(*handlers), jar
+
+
+@pytest.mark.parametrize("https", [False, True])
+def test_sign_in_through_the_real_server(server, https):
+    base, _ = server(https)
+    browser, jar = opener(https)
+    page = browser.open(base + "/connexion", timeout=10).read().decode()
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    body = urllib.parse.urlencode({"csrf": token, "username": "chef", "password": PASSWORD}).encode()
+    answer = browser.open(base + "/connexion", data=body, timeout=10)
+    assert answer.status == 200 and answer.url == base + "/"
+    assert "Tableau de bord" in answer.read().decode()
+    session = next(c for c in jar if c.name == "vigie_session")
+    assert session.secure is https
+    assert session.has_nonstandard_attr("HttpOnly")
+
+
+def test_port_in_use_is_refused_in_french(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        config = write_config(tmp_path, taken.getsockname()[1], https=False)
+        result = subprocess.run(vigie(config, "web"), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "Impossible d'écouter" in result.stderr
+
+
+def test_unreadable_certificate_is_refused_in_french(tmp_path):
+    port = free_port()
+    path = tmp_path / "vigie.toml"
+    path.write_text(f'[database]\npath = "{tmp_path / "vigie.db"}"\n[web]\nport = {port}\n'
+                    f'certificate = "{tmp_path / "absent.crt"}"\nkey = "{tmp_path / "absent.key"}"\n', encoding="utf-8")
+    result = subprocess.run(vigie(str(path), "web"), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "certificat" in result.stderr
