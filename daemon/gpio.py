@@ -224,7 +224,7 @@ class ModemPowerKey:
         """Switch the module off, wait for it to shut down, switch it on again (blocks ~5-30 s)."""
         with self._lock:
             self.cycles += 1
-            log.warning("redémarrage électrique du modem (PWRKEY GPIO%s, %s)", self.pin, self.model)
+            log.warning("redémarrage électrique du modem (PWRKEY sur %s, %s)", self.pin, self.model)
             started = time.monotonic()
             self.pulse(self.timing.off_pulse)
             self._stop.wait(self.timing.off_wait)

@@ -399,3 +399,60 @@ def test_button_press_reaches_the_simulated_modems_air_with_the_console_down(tmp
     alert = Alert.get()
     assert (alert.source, alert.priority) == ("button", outbox.PRIORITY_PANIC)
     assert [r.action for r in audit_rows()] == ["button.hold", "button.short"]
+
+
+# --- PWRKEY against the simulator's hung module (long: run by `make chaos`) ------------------------------
+
+@pytest.mark.chaos
+def test_power_key_revives_a_hung_module_for_the_modem_supervisor(tmp_path, sims, database, mock_factory):
+    """The HAT's PWRKEY line is played by a mock pin wired to the simulated module: a press toggles
+    its power. The module hangs; the supervisor gives up soft recovery and calls power_cycle()."""
+    from gpiozero.pins.mock import MockPin
+
+    from vigie.daemon.link import ModemWorker
+
+    from .fixtures_daemon import daemon_settings, wait_until
+
+    sim = sims("sim0")
+    module = {"on": True, "pressed_at": None, "presses": []}
+
+    def on_line(level):
+        if level:
+            module["pressed_at"] = time.monotonic()
+            return
+        module["presses"].append(time.monotonic() - module["pressed_at"])
+        module["on"] = not module["on"]
+        if module["on"]:
+            sim.hang(0)
+            sim.reboot(0.05)
+        else:
+            sim.hang(3600)              # powered off: nothing answers
+
+    class PwrkeyLine(MockPin):
+        def _change_state(self, value):
+            changed = super()._change_state(value)
+            if changed and self.function == "output":
+                on_line(value)
+            return changed
+
+    mock_factory.pin(4, pin_class=PwrkeyLine)
+    key = gpio.ModemPowerKey(4, model="sim800", factory=mock_factory,
+                             timing=gpio.PowerTiming(off_pulse=0.05, off_wait=0.1, on_pulse=0.05))
+    line = key.pin
+    settings = daemon_settings(tmp_path, [sim])
+    message = outbox.enqueue("+33612349999", "après redémarrage", priority=outbox.PRIORITY_PANIC)
+    sim.hang(3600)                                  # the module stops answering, for good
+    wake, stop = threading.Event(), threading.Event()
+    worker = ModemWorker(settings.modems[0], settings, wake, stop, power_cycle=key.power_cycle)
+    worker.start()
+    try:
+        assert wait_until(lambda: Message.get_by_id(message.id).state in ("sent", "delivered"), 150)
+    finally:
+        stop.set()
+        wake.set()
+        worker.join(30)
+        key.close()
+    assert key.cycles >= 1 and module["on"]
+    assert [s.state for s in line.states][:5] == [False, True, False, True, False]
+    assert len(module["presses"]) >= 2                 # off, then on again
+    assert [e["to"] for e in sim.air()] == ["+33612349999"]
