@@ -27,7 +27,7 @@ def create(text: str, targeting: Targeting, *, settings, author: str, source: st
     if dry_run:
         alert.recipient_count = len(targeting_mod.resolve(targeting))
         return alert
-    with database.atomic():
+    with database.atomic("IMMEDIATE"):
         recipients = targeting_mod.resolve(targeting)
         if not recipients:
             raise InvalidInput("Ce ciblage n'atteint aucun adhérent actif joignable : rien n'a été envoyé.",

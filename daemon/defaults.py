@@ -48,7 +48,7 @@ def _zone(name: str, codes: list[str], description: str) -> bool:
 def ensure_defaults() -> dict:
     """Create the defaults missing (by name); what operators changed is left as it is. Idempotent."""
     created = {"sector_groups": 0, "zones": 0, "presets": 0}
-    with database.atomic():
+    with database.atomic("IMMEDIATE"):
         for name, codes, description in SECTOR_GROUPS:
             if not SectorGroup.select().where(SectorGroup.name == name).exists():
                 SectorGroup.create(name=name, codes=codes, description=description)

@@ -87,7 +87,7 @@ def handle(sms: InboundSms, settings) -> str | None:
     what = command(sms.text)
     expiry = time.time() + 24 * 3600
     max_attempts = settings.daemon.max_attempts if settings else 5
-    with database.atomic():
+    with database.atomic("IMMEDIATE"):
         if what == "stop":
             if not _claim(sms, "stop", member):
                 return None

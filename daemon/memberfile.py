@@ -264,7 +264,7 @@ def import_members(data: bytes, *, actor: str, dry_run: bool = False, partial: b
     report.updated = len(plan) - report.created
     if dry_run or not plan:
         return report
-    with database.atomic():
+    with database.atomic("IMMEDIATE"):
         for member, data_row in plan:
             if member is None:
                 members._insert(data_row, actor, action="member.import")

@@ -159,7 +159,7 @@ def add(*, siret, name, naf, commune, phones: list[str], sign="", chamber="", co
                       chamber=chamber, contact=contact, email=email, address=address, notes=notes,
                       consent_date=consent_date, consent_channel=consent_channel,
                       consent_version=consent_version, status=status))
-    with database.atomic():
+    with database.atomic("IMMEDIATE"):
         return _insert(data, actor)
 
 
@@ -222,7 +222,7 @@ def update(member_id: int, *, actor: str, phones: list[str] | None = None, **fie
     if phones is not None:
         fields["phones"] = phones
     data = clean(fields, partial=True)
-    with database.atomic():
+    with database.atomic("IMMEDIATE"):
         _apply(member, data, actor)
     return get(member.id)
 
@@ -232,7 +232,7 @@ def set_status(member_id, status: str, actor: str) -> Member:
     status = clean_status(status)
     if member.status == "erased":
         raise InvalidInput("Cet adhérent a été effacé : son statut ne peut plus changer.", "status")
-    with database.atomic():
+    with database.atomic("IMMEDIATE"):
         Member.update(status=status, updated_at=time.time()).where(Member.id == member.id).execute()
         audit.record(actor, "member.status", member.siret, {"from": member.status, "to": status})
     member.status = status
@@ -248,7 +248,7 @@ def erase(member_id, actor: str) -> Member:
     member = get(member_id)
     if member.status == "erased":
         return member
-    with database.atomic():
+    with database.atomic("IMMEDIATE"):
         # what has not gone out yet is cancelled: nobody should receive it after the erasure
         (Message.update(state="cancelled", finished_at=time.time(),
                         error="Annulé : données de l'adhérent effacées.")

@@ -59,7 +59,7 @@ def create(name: str, text: str, targeting, priority: int = 0, *, actor: str, ma
     targeting.validate()
     if find(name) is not None:
         raise InvalidInput(f"Le modèle d'alerte « {name} » existe déjà.", "name")
-    with database.atomic():
+    with database.atomic("IMMEDIATE"):
         preset = Preset.create(name=name, text=text, targeting=targeting.to_json(), priority=int(priority))
         audit.record(actor, "preset.add", name, {"text": text, "targeting": targeting.describe()})
     return preset
@@ -68,7 +68,7 @@ def create(name: str, text: str, targeting, priority: int = 0, *, actor: str, ma
 def update(name: str, *, actor: str, text: str | None = None, targeting=None, priority: int | None = None,
            new_name: str | None = None, max_parts: int = 4) -> Preset:
     preset = get(name)
-    with database.atomic():
+    with database.atomic("IMMEDIATE"):
         if new_name is not None:
             new_name = _clean_name(new_name)
             other = find(new_name)
@@ -90,7 +90,7 @@ def update(name: str, *, actor: str, text: str | None = None, targeting=None, pr
 
 def delete(name: str, actor: str) -> None:
     preset = get(name)
-    with database.atomic():
+    with database.atomic("IMMEDIATE"):
         preset.delete_instance()
         audit.record(actor, "preset.delete", preset.name)
 

@@ -19,7 +19,7 @@ def purge(days: int | None = None, *, settings, actor: str, now: float | None = 
         raise InvalidInput("La durée de conservation doit être d'au moins un jour.", "days")
     cutoff = (now or time.time()) - days * 86400
     final = [s.value for s in FINAL]
-    with database.atomic():
+    with database.atomic("IMMEDIATE"):
         messages = (Message.delete()
                     .where(Message.state.in_(final) & (Message.created_at < cutoff)).execute())
         busy = Message.select(Message.alert).where(Message.alert.is_null(False))

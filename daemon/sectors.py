@@ -67,7 +67,7 @@ def create(name: str, codes, description: str = "", *, actor: str) -> SectorGrou
     codes = _clean_codes(codes)
     if find(name) is not None:
         raise InvalidInput(f"Le groupe de secteurs « {name} » existe déjà.", "name")
-    with database.atomic():
+    with database.atomic("IMMEDIATE"):
         group = SectorGroup.create(name=name, codes=" ".join(codes), description=description or "")
         audit.record(actor, "sector.add", name, {"codes": codes})
     return group
@@ -76,7 +76,7 @@ def create(name: str, codes, description: str = "", *, actor: str) -> SectorGrou
 def update(name: str, *, actor: str, codes=None, description: str | None = None,
            new_name: str | None = None) -> SectorGroup:
     group = get(name)
-    with database.atomic():
+    with database.atomic("IMMEDIATE"):
         if new_name is not None:
             new_name = _clean_name(new_name)
             other = find(new_name)
@@ -94,7 +94,7 @@ def update(name: str, *, actor: str, codes=None, description: str | None = None,
 
 def delete(name: str, actor: str) -> None:
     group = get(name)
-    with database.atomic():
+    with database.atomic("IMMEDIATE"):
         group.delete_instance()
         audit.record(actor, "sector.delete", group.name)
 

@@ -124,7 +124,7 @@ def check(path: str, *, fill: bool = False, actor: str) -> SireneReport:
         if changes:
             report.filled.append({"siret": siret, "name": member.name, **changes})
     if fill and report.filled:
-        with database.atomic():
+        with database.atomic("IMMEDIATE"):
             for item in report.filled:
                 values = {k: item[k] for k in ("naf", "commune") if k in item}
                 Member.update(**values).where(Member.siret == item["siret"]).execute()

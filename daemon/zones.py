@@ -78,7 +78,7 @@ def create(name: str, communes, description: str = "", *, actor: str) -> Zone:
         raise InvalidInput("Une zone doit contenir au moins une commune.", "communes")
     if find(name) is not None:
         raise InvalidInput(f"La zone « {name} » existe déjà.", "name")
-    with database.atomic():
+    with database.atomic("IMMEDIATE"):
         zone = Zone.create(name=name, description=description or "")
         _set_communes(zone, codes)
         audit.record(actor, "zone.add", name, {"communes": codes}, count=len(codes))
@@ -102,7 +102,7 @@ def update(name: str, *, actor: str, communes=None, add=None, remove=None,
     codes = [c for c in codes if c not in removed]
     if not codes:
         raise InvalidInput("Une zone doit contenir au moins une commune.", "communes")
-    with database.atomic():
+    with database.atomic("IMMEDIATE"):
         if new_name is not None:
             new_name = _clean_name(new_name)
             other = find(new_name)
@@ -119,7 +119,7 @@ def update(name: str, *, actor: str, communes=None, add=None, remove=None,
 
 def delete(name: str, actor: str) -> None:
     zone = get(name)
-    with database.atomic():
+    with database.atomic("IMMEDIATE"):
         zone.delete_instance()
         audit.record(actor, "zone.delete", zone.name)
 
