@@ -31,22 +31,20 @@ def on_raspberry_pi(model_file: str = DEVICE_TREE_MODEL) -> bool:
 
 
 def pin_factory(simulate: bool = False):
-    """The process's one pin factory: mock pins when simulating or off a Pi, the header's otherwise.
+    """The pin factory for the box's devices: one shared MockFactory when simulating or off a Pi.
 
-    Shared so the button, the LED and the modems' power keys use one driver (one handle on
-    /dev/gpiochip*) and, in simulation, one set of mock pins.
+    On a Pi this returns None: every device then uses gpiozero's default factory (lgpio on
+    Bookworm), itself one per process, so the button, the LED and the power keys share a driver.
+    In simulation they share one set of mock pins.
     """
-    real = not simulate and on_raspberry_pi()
+    if not simulate and on_raspberry_pi():
+        return None
     with _factories_lock:
-        if real not in _factories:
-            if real:
-                from gpiozero import Device
-                _factories[real] = Device._default_pin_factory()
-            else:
-                if not simulate:
-                    log.warning("pas de Raspberry Pi détecté : broches GPIO simulées")
-                _factories[real] = MockFactory()
-        return _factories[real]
+        if "mock" not in _factories:
+            if not simulate:
+                log.warning("pas de Raspberry Pi détecté : broches GPIO simulées")
+            _factories["mock"] = MockFactory()
+        return _factories["mock"]
 
 
 def is_mock(factory) -> bool:

@@ -107,6 +107,11 @@ class PanicController:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        if self.led is not None:
+            try:
+                self.led.show("off")        # a dark LED says "daemon stopped", not a frozen pattern
+            except Exception:
+                pass
         for device in (self.button, self.beeper, self.led):
             if device is not None:
                 try:
@@ -117,6 +122,13 @@ class PanicController:
     @property
     def simulated(self) -> bool:
         return gpio.is_mock(self.factory)
+
+    def status(self) -> dict:
+        """For the daemon's status answer: what the button shows and why."""
+        remaining = max(0.0, self._cooldown_remaining())
+        return {"state": self.state, "pattern": self.pattern, "preset": self.config.preset,
+                "alert": self.alert_id, "error": self.last_error if self.state == "error" else "",
+                "cooldown_seconds": round(remaining, 1), "simulated": self.simulated}
 
     @property
     def pattern(self) -> str:

@@ -123,6 +123,10 @@ if [ $SKIP_VENV = 0 ]; then
 else
     say "environnement Python et pip : étape sautés (VIGIE_STAGE)"
 fi
+if [ $SKIP_VENV = 0 ] && grep -qs "Raspberry Pi" /proc/device-tree/model \
+        && ! "$DESTDIR$PREFIX/bin/python" -c "import lgpio" 2>/dev/null; then
+    warn "module lgpio introuvable : le bouton et le voyant ne fonctionneront pas (sudo apt install python3-lgpio)"
+fi
 VIGIE_BIN="$PREFIX/bin/vigie"
 if [ -x "$DESTDIR$VIGIE_BIN" ] || [ $SKIP_VENV = 1 ]; then
     install -d -m 0755 "$DESTDIR$(dirname "$BINLINK")"

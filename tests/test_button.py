@@ -150,6 +150,7 @@ def test_second_long_press_during_cooldown_is_refused_then_allowed_after(panic_p
     controller = panic_controller(clock=fake_clock, cooldown_seconds=60)
     assert controller.simulate_press(0.4)["result"] == "sent"
     fake_clock.advance(30)
+    assert controller.status()["cooldown_seconds"] == 30.0
     refused = controller.simulate_press(0.4)
     assert refused["result"] == "refused" and not refused["ok"]
     assert "30 s" in refused["message"]
@@ -199,6 +200,11 @@ def test_led_heartbeat_held_sending_sent_then_heartbeat_again(panic_preset, pani
     mark = changes(led)
     assert eventually(lambda: changes(led) > mark or controller.pattern != "sent")
     assert controller.wait_for(lambda c: c.pattern == "idle", WAIT)
+    status = controller.status()
+    assert (status["state"], status["alert"], status["simulated"]) == ("idle", outcome.alert_id, True)
+
+    controller.close()                     # the daemon stops: the LED goes dark, not frozen lit
+    assert controller.pattern == "off" and led.state == 0
 
 
 def test_led_error_when_preset_is_missing_then_recovers_once_created(database, panic_controller):
