@@ -144,3 +144,27 @@ def test_summary_and_recipients(domain_settings):
     assert len(alerts.recipients(alert.id, offset=1, limit=2)) == 2
     listed = alerts.list_alerts()
     assert listed[0]["id"] == alert.id and listed[0]["counts"]["failed"] == 1
+
+
+def test_purge_removes_only_old_finished_history(domain_settings):
+    from vigie.daemon import retention
+    from vigie.daemon.models import InboundSms
+    add_members(2)
+    old = alerts.create(TEXT, Targeting(all=True), settings=domain_settings, author="t", source="cli")
+    recent = alerts.create(TEXT, Targeting(all=True), settings=domain_settings, author="t", source="cli")
+    long_ago = time.time() - 400 * 86400
+    Message.update(state="delivered", created_at=long_ago).where(Message.alert == old.id).execute()
+    Alert.update(state="done", created_at=long_ago).where(Alert.id == old.id).execute()
+    stuck = outbox.enqueue("+33600000001", "en attente depuis longtemps")
+    Message.update(created_at=long_ago).where(Message.id == stuck.id).execute()
+    InboundSms.create(modem="hat", phone="+33600000001", text="vieux", kind="incident", received_at=long_ago)
+    InboundSms.create(modem="hat", phone="+33600000001", text="pas traité", kind="", received_at=long_ago)
+    result = retention.purge(settings=domain_settings, actor="t")          # 365 days by default
+    assert result["messages"] == 4 and result["alerts"] == 1 and result["incoming_sms"] == 1
+    assert Alert.get_or_none(Alert.id == old.id) is None
+    assert Message.select().where(Message.alert == recent.id).count() == 4
+    assert Message.get_or_none(Message.id == stuck.id) is not None       # not final: kept
+    assert [s.text for s in InboundSms.select()] == ["pas traité"]
+    assert AuditLog.get(AuditLog.action == "retention.purge").count == 4
+    with pytest.raises(InvalidInput):
+        retention.purge(0, settings=domain_settings, actor="t")

@@ -95,6 +95,10 @@ def test_member_import_dry_run_and_export(vigie_cli, tmp_path):
     rc, _, err = vigie_cli("member", "export", target)
     assert rc == 0 and target.read_bytes().startswith(b"\xef\xbb\xbf")
     assert target.read_bytes().decode("utf-8-sig").count("\n") == 4
+    rc, out, _ = vigie_cli("member", "export")
+    assert rc == 0 and out.lstrip("\ufeff").startswith("siret;nom;") and "06 00 00 01 01" in out
+    rc, out, _ = vigie_cli("member", "list", "--naf", "47.2")
+    assert rc == 0 and "06 00 00 02 01" in out and "2 adhérent(s)." in out
     rc, out, _ = vigie_cli("member", "list", "--naf", "47.2", "--json")
     assert [m["name"] for m in json.loads(out)["members"]] == ["Tabac", "Tabac"]
 

@@ -174,7 +174,7 @@ def run_list(args) -> int:
     for m in found:
         d = members.as_dict(m)
         print(f"{d['siret'] or '—':<14}  {d['name'][:40]:<40}  {d['naf']:<6}  {d['commune_name'][:25]:<25}  "
-              f"{', '.join(d['phones'])}  [{d['status_label']}]")
+              f"{', '.join(memberfile.national(p) for p in d['phones'])}  [{d['status_label']}]")
     print(f"{total} adhérent(s).")
     return 0
 
