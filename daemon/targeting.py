@@ -108,15 +108,13 @@ class Targeting:
             parts.append(", ".join(sectors.label(s) for s in self.sectors))
         areas = []
         if self.communes:
-            names = {c.insee: c.name for c in Commune.select().where(Commune.insee.in_(self.communes))}
-            areas.append(", ".join(names.get(c, c) for c in self.communes))
+            areas.append(", ".join(_commune_name(c) for c in self.communes))
         if self.zones:
             areas.append(", ".join(self.zones))
         if self.around:
-            centre = Commune.get_or_none(Commune.insee == self.around)
             radius = float(self.radius_km or 0)
             radius_text = f"{radius:g}".replace(".", ",")
-            areas.append(f"{radius_text} km autour de {centre.name if centre else self.around}")
+            areas.append(f"{radius_text} km autour de {_commune_name(self.around)}")
         if areas:
             parts.append(" ou ".join(areas))
         text = ", ".join(parts)
@@ -124,6 +122,15 @@ class Targeting:
             chosen = f"{len(self.members)} adhérent(s) choisi(s)"
             text = f"{text} + {chosen}" if text else chosen
         return text or "aucun destinataire"
+
+
+def _commune_name(code: str) -> str:
+    """The current commune's name for a code (a former commune's code included); the code if unknown."""
+    try:
+        commune = Commune.get_or_none(Commune.insee == validate.insee_code(code))
+    except InvalidInput:
+        return str(code)
+    return commune.name if commune else str(code)
 
 
 @dataclass

@@ -149,7 +149,9 @@ def test_json_round_trip_and_describe(database):
     assert Targeting.from_json(t.to_json()) == t
     assert t.describe() == "bijouteries, 15 km autour de Sées"
     assert Targeting(all=True).describe() == "tous les adhérents actifs"
-    assert "Alençon" in Targeting(communes=["61001"], zones=["secteur de Flers"]).describe()
+    assert Targeting(communes=["61001", "61003"], zones=["secteur de Flers"]).describe() == \
+        "Alençon, La Ferté-en-Ouche ou secteur de Flers"
+    assert Targeting(sectors=["47.77Z"], members=[]).describe().startswith("47.77Z (")
 
 
 def test_preview_counts_and_estimate(population, domain_settings, two_modem_settings):
