@@ -2,7 +2,7 @@
 
 import pytest
 
-from vigie.daemon import inbox, members, outbox
+from vigie.daemon import inbox, members
 from vigie.daemon.models import AuditLog, InboundSms, Message, OptOut
 
 from .fixtures_domain import make_siret

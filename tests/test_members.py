@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from vigie.daemon import audit, members, outbox
+from vigie.daemon import members, outbox
 from vigie.daemon.errors import InvalidInput, NotFound
 from vigie.daemon.models import AuditLog, Contact, InboundSms, Member, Message
 

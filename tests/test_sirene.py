@@ -9,7 +9,7 @@ import pytest
 
 from vigie.daemon import members, memberfile, sirene
 from vigie.daemon.errors import InvalidInput
-from vigie.daemon.models import AuditLog, Member
+from vigie.daemon.models import AuditLog
 
 from .fixtures_domain import make_siret
 

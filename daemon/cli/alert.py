@@ -1,6 +1,5 @@
 """`vigie alert` (send, show, list, cancel, resend-failed) and `vigie purge` (alert history retention)."""
 
-import sys
 import time
 
 from .. import alerts, retention, smstext, targeting
