@@ -98,7 +98,9 @@ def _columns(header: list[str]) -> tuple[dict, list[str]]:
             problems.append(f"colonne « {name} » en double")
             continue
         found[key] = index
-    missing = [COLUMN_NAMES[k] for k in ("siret", "name", "naf", "phone1") if k not in found]
+    wanted = {"siret": "siret", "name": "nom (ou raison sociale)", "naf": "naf (ou code_ape)",
+              "phone1": "telephone (ou portable, mobile)"}
+    missing = [label for k, label in wanted.items() if k not in found]
     if "commune" not in found and "postal_code" not in found:
         missing.append("commune (code INSEE) ou code_postal")
     if missing:
@@ -158,7 +160,11 @@ def _row_errors(values: dict, columns: dict, header: list[str], first: InvalidIn
         try:
             if key in ("phone1", "phone2", "phone3"):
                 if value.strip():
-                    members.clean_phones([value])
+                    try:
+                        members.clean_phones([value])
+                    except InvalidInput as e:
+                        messages.append(f"colonne « {header[columns[key]]} » : {e.message}")
+                continue
             elif key in ("postal_code", "town"):
                 continue
             elif key == "commune":

@@ -145,12 +145,13 @@ def test_shipped_demo_file_imports_cleanly(database):
 
 
 def test_one_line_with_several_problems_lists_them_all(database):
-    report = memberfile.parse(csv_bytes(["siret;nom;naf;commune;telephone;colonne perso",
-                                         "123;Commerce;99.99Z;75056;02 33 26 12 34;x"]))
+    report = memberfile.parse(csv_bytes(["siret;nom;naf;commune;telephone;mobile 2;colonne perso",
+                                         "123;Commerce;99.99Z;75056;0600000001;02 33 26 12 34;x"]))
     (line, reason), = report.errors
     assert line == 2
-    for column in ("« siret »", "« naf »", "« commune »", "« telephone »"):
+    for column in ("« siret »", "« naf »", "« commune »", "« mobile 2 »"):
         assert column in reason
+    assert "« telephone »" not in reason
     assert report.warnings == [(1, "colonne(s) ignorée(s) : « colonne perso »")]
 
 
