@@ -288,11 +288,12 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _protect(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
+    """Prefix a quote, as spreadsheets do, so the cell stays text (a leading quote is doubled)."""
+    return "'" + value if value.startswith(FORMULA_START + ("'",)) else value
 
 
 def _unprotect(value: str) -> str:
-    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START + ("'",)) else value
 
 
 def national(phone: str) -> str:

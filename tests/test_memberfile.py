@@ -156,11 +156,45 @@ def test_one_line_with_several_problems_lists_them_all(database):
 
 
 def test_export_neutralises_formulas_and_round_trips_them(database):
+    members.add(siret=make_siret(2), name="'=déjà protégé", naf="47.77Z", commune="61001",
+                phones=["0600000201"], actor="t")
     members.add(siret=make_siret(1), name="=HYPERLINK(\"http://x\")", naf="47.77Z", commune="61001",
                 phones=["0600000101"], notes="-5 % sur tout", actor="t")
     exported = memberfile.export_members().decode("utf-8-sig")
     assert "'=HYPERLINK" in exported and "'-5 %" in exported
     members.erase(members.get(make_siret(1)).id, "t")
+    members.erase(members.get(make_siret(2)).id, "t")
     memberfile.import_members(exported.encode("utf-8"), actor="t")
     again = members.get(make_siret(1))
     assert again.name == "=HYPERLINK(\"http://x\")" and again.notes == "-5 % sur tout"
+    assert members.get(make_siret(2)).name == "'=déjà protégé"
+
+
+from hypothesis import HealthCheck, assume, given, settings as hsettings, strategies as st  # noqa: E402
+
+TRICKY = st.text(alphabet=st.sampled_from(list("abcXYZ éèçœ';,\"=+-@/«»&%\t")), min_size=1, max_size=30)
+
+
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(TRICKY, min_size=1, max_size=4), notes=TRICKY)
+def test_round_trip_keeps_any_text(database, names, notes):
+    from vigie.daemon.models import AuditLog
+    Contact.delete().execute()
+    Member.delete().execute()
+    AuditLog.delete().execute()
+    expected = {}
+    for i, name in enumerate(names):
+        clean = " ".join(name.split())
+        if not clean:
+            continue
+        members.add(siret=make_siret(i), name=name, naf="47.77Z", commune="61001",
+                    phones=[f"06 00 00 {i:02d} 01"], notes=notes, actor="t")
+        expected[make_siret(i)] = (clean, notes.strip())
+    assume(expected)
+    exported = memberfile.export_members()
+    Contact.delete().execute()
+    Member.delete().execute()
+    report = memberfile.import_members(exported, actor="t")
+    assert report.errors == []
+    got = {m.siret: (m.name, m.notes) for m in Member.select()}
+    assert got == expected
