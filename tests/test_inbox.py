@@ -113,3 +113,30 @@ def test_command_words():
     assert inbox.command("stop maintenant le voleur") is None
     assert inbox.command("") is None
     assert inbox.command("Merci") is None
+
+
+def test_two_handlers_at_once_answer_each_sms_once(domain_settings, member):
+    import threading
+    from vigie.daemon.models import database
+    for i in range(20):
+        receive("STOP" if i % 2 else "START", phone=f"+336000002{i:02d}")
+    barrier = threading.Barrier(2)
+    counts, errors = [], []
+
+    def worker():
+        try:
+            barrier.wait(timeout=10)
+            counts.append(inbox.handle_pending(domain_settings))
+        except Exception as e:          # reported below, not swallowed
+            errors.append(e)
+        finally:
+            database.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors and sum(counts) == 20
+    assert InboundSms.select().where(InboundSms.kind == "").count() == 0
+    assert Message.select().count() == 10 and OptOut.select().count() == 10
