@@ -90,14 +90,18 @@ class PanicController:
         if self.factory is None:
             self.factory = gpio.pin_factory(self.config.simulate)
         c = self.config
-        self.led = gpio.StatusLed(c.led_pin, factory=self.factory)
-        if c.buzzer_pin is not None:
-            self.beeper = gpio.Beeper(c.buzzer_pin, factory=self.factory)
-        self.button = gpio.PanicButton(
-            c.pin, hold_seconds=c.hold_seconds, bounce_seconds=c.bounce_seconds, factory=self.factory,
-            on_press=lambda: self._events.put(("press", time.monotonic())),
-            on_release=lambda: self._events.put(("release", time.monotonic())),
-            on_hold=lambda: self._events.put(("hold", time.monotonic())))
+        try:
+            self.led = gpio.StatusLed(c.led_pin, factory=self.factory)
+            if c.buzzer_pin is not None:
+                self.beeper = gpio.Beeper(c.buzzer_pin, factory=self.factory)
+            self.button = gpio.PanicButton(
+                c.pin, hold_seconds=c.hold_seconds, bounce_seconds=c.bounce_seconds, factory=self.factory,
+                on_press=lambda: self._events.put(("press", time.monotonic())),
+                on_release=lambda: self._events.put(("release", time.monotonic())),
+                on_hold=lambda: self._events.put(("hold", time.monotonic())))
+        except Exception:
+            self.close()                    # give back the pins already taken
+            raise
         self._thread = threading.Thread(target=self._run, name="bouton", daemon=True)
         self._thread.start()
         log.info("bouton d'alerte prêt : GPIO%d, voyant GPIO%d, appui long %.1f s, modèle « %s »%s",

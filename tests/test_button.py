@@ -462,3 +462,13 @@ def test_power_key_revives_a_hung_module_for_the_modem_supervisor(tmp_path, sims
     assert [s.state for s in line.states][:5] == [False, True, False, True, False]
     assert len(module["presses"]) >= 2                 # off, then on again
     assert [e["to"] for e in sim.air()] == ["+33612349999"]
+
+
+def test_a_pin_used_twice_fails_at_start_and_frees_the_other_pins(tmp_path, database, mock_factory):
+    settings = box_settings(tmp_path, pin=17, led_pin=17)
+    controller = PanicController(settings, mock_factory)
+    with pytest.raises(Exception):
+        controller.start()
+    retry = PanicController(box_settings(tmp_path, pin=22, led_pin=17), mock_factory)
+    retry.start()                          # the LED's pin 17 was given back
+    retry.close()
