@@ -55,7 +55,10 @@ def open_database(path: str, seed: bool = True) -> pw.SqliteDatabase:
     """Open (creating if needed) the database at ``path``, migrate it and bind the models."""
     if path != ":memory:":
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    db = pw.SqliteDatabase(path, pragmas=PRAGMAS, timeout=15, check_same_thread=False)
+    # IMMEDIATE: a transaction that reads then writes takes the write lock first, so it waits
+    # (busy_timeout) instead of failing with "database is locked" when another process wrote meanwhile.
+    db = pw.SqliteDatabase(path, pragmas=PRAGMAS, timeout=15, check_same_thread=False,
+                           lock_type="IMMEDIATE")
     models.database.initialize(db)
     db.connect(reuse_if_open=True)
     migrate(db)

@@ -46,6 +46,7 @@ class ModemWorker(threading.Thread):
         self._next_health = 0.0
         self._next_sweep = 0.0
         self._last_error = ""
+        self._sent_since_sweep = 0
 
     # -- state --
     def _set_state(self, state: str, error: str = "", **fields) -> None:
@@ -77,7 +78,13 @@ class ModemWorker(threading.Thread):
                 if self.state != READY:
                     self.stop_event.wait(min(2.0, self.settings.daemon.health_interval_seconds))
                     continue
-                if not self._send_one():
+                if self._send_one():
+                    self._sent_since_sweep += 1
+                else:
+                    if self._sent_since_sweep:
+                        # A burst just ended: collect what the module stored without telling us.
+                        self._sent_since_sweep = 0
+                        self._sweep()
                     self.wake.wait(self.settings.daemon.poll_interval_seconds)
                     self.wake.clear()
             except ModemGone as e:
@@ -139,9 +146,12 @@ class ModemWorker(threading.Thread):
         if state == READY and self._last_error and health.registered:
             self._last_error = ""
         if now >= self._next_sweep:
-            self._next_sweep = now + 300
-            for event in self.modem.sweep():
-                self._handle(event)
+            self._sweep()
+
+    def _sweep(self) -> None:
+        self._next_sweep = time.monotonic() + 120
+        for event in self.modem.sweep():
+            self._handle(event)
 
     # -- events from the module --
     def _drain_events(self) -> None:

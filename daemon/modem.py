@@ -228,6 +228,14 @@ class _Library(GsmModem, _Comms):
     def _on_fatal(self, exc=None, *args, **kwargs):
         self._events.put(Lost(f"port perdu : {exc}"))
 
+    def _handleLineRead(self, line, checkForResponseTerm=True):
+        """A line nobody waits for is handled at once: the library holds it back until the port is
+        idle, and a command written meanwhile can swallow or strand it."""
+        if self._responseEvent and not self._responseEvent.is_set():
+            super()._handleLineRead(line, checkForResponseTerm)
+        else:
+            self._handleModemNotification([line])
+
     def _handleModemNotification(self, lines):
         for event in self.parse_unsolicited(lines):
             self._events.put(event)
@@ -271,7 +279,9 @@ class _Library(GsmModem, _Comms):
 
     def _strip_unsolicited(self, command: str, lines: list) -> list:
         kept, stray = [], []
-        skip_pdu = False
+        skip_pdu = self._pending_cds          # a +CDS header came alone just before this command
+        if skip_pdu:
+            stray.append("+CDS: 0")
         for line in lines:
             if skip_pdu and _HEX.match(line):
                 stray.append(line)

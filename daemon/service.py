@@ -59,7 +59,7 @@ class Daemon:
         if ms.power_pin is None:
             return None
         from . import gpio
-        key = gpio.ModemPowerKey(ms.power_pin, simulate=self.settings.button.simulate)
+        key = gpio.ModemPowerKey(ms.power_pin, model=ms.model, simulate=self.settings.button.simulate)
         return key.power_cycle
 
     def _start_button(self) -> None:

@@ -95,6 +95,7 @@ def sims(tmp_path):
 
     def start(name="sim0", **kw):
         kw.setdefault("model", "sim800")
+        kw.setdefault("urc_guard", 0.0)     # unsolicited lines may land in the middle of commands
         sim = SimulatedModem(name=name, link=str(tmp_path / name), air_log=str(tmp_path / f"{name}.air.jsonl"),
                              **kw)
         sim.start()
