@@ -173,3 +173,10 @@ def test_export_csv(database, manager):
     text = answer.body.decode("utf-8-sig")
     assert text.splitlines()[0].startswith("siret;nom")
     assert siret_for(1) in text and "Tabac du centre" in text
+
+
+def test_sector_filter_takes_a_naf_code_too(database, operator):
+    add_member(1, naf="47.77Z")
+    add_member(2, naf="56.10A", name="Restaurant")
+    page = operator.get("/adherents?secteur=56")
+    assert "1 adhérent" in page.text and "Restaurant" in page.text

@@ -58,6 +58,8 @@ def plural(n: int, singular: str, plural_form: str | None = None) -> str:
 
 def flash(message: str, kind: str = "ok") -> None:
     session = auth.current_session()
+    if len(_flashes) > 1000:          # sessions that never came back for their message
+        _flashes.clear()
     if session is not None:
         _flashes.setdefault(session.token_hash, []).append((kind, message))
 

@@ -8,15 +8,13 @@
 </p>
 <form method="get" action="/adherents" class="filters">
   <label>Recherche <input name="q" value="{{filters['q']}}" placeholder="nom, enseigne, SIRET, téléphone"></label>
-  <label>Secteur
-  <select name="secteur"><option value="">tous</option>
+  <label>Secteur (groupe ou code NAF)
+  <input name="secteur" value="{{filters['secteur']}}" list="sector-groups" size="14" placeholder="47.77Z">
+  <datalist id="sector-groups">
   % for g in groups:
-  <option value="{{g.name}}" {{'selected' if g.name == filters['secteur'] else ''}}>{{g.name}}</option>
+  <option value="{{g.name}}">
   % end
-  % if filters['secteur'] and filters['secteur'] not in [g.name for g in groups]:
-  <option value="{{filters['secteur']}}" selected>{{filters['secteur']}}</option>
-  % end
-  </select></label>
+  </datalist></label>
   <label>Commune
   <select name="commune"><option value="">toutes</option>
   % for c in communes:
