@@ -150,7 +150,7 @@ def browser():
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+            "--disable-sync", "--no-first-run", "--lang=fr-FR"])
         yield b
         b.close()
 

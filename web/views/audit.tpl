@@ -14,7 +14,7 @@
   <label>Action
   <select name="action"><option value="">toutes</option>
   % for a in actions:
-  <option value="{{a}}" {{'selected' if a == filters['action'] else ''}}>{{a}}</option>
+  <option value="{{a}}" {{'selected' if a == filters['action'] else ''}}>{{action_label(a)}}</option>
   % end
   </select></label>
   <label>Du <input type="date" name="du" value="{{filters['du']}}"></label>
@@ -26,7 +26,7 @@
 <thead><tr><th>Date</th><th>Acteur</th><th>Action</th><th>Objet</th><th>Nombre</th><th>Détail</th></tr></thead>
 <tbody>
 % for r in rows:
-<tr><td>{{fmt_time(r.at)}}</td><td>{{r.actor}}</td><td><code>{{r.action}}</code></td><td>{{r.target}}</td>
+<tr><td>{{fmt_time(r.at)}}</td><td>{{r.actor}}</td><td>{{action_label(r.action)}}<br><code class="muted">{{r.action}}</code></td><td>{{r.target}}</td>
 <td>{{'' if r.count is None else r.count}}</td><td class="detail">{{r.detail}}</td></tr>
 % end
 </tbody>
