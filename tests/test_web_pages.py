@@ -183,10 +183,10 @@ def test_audit_journal_filters(database, admin):
     assert "member.add" in page.text and "alert.send" in page.text
     assert "adhérent ajouté" in page.text and "alerte envoyée" in page.text
     only = admin.get("/journal?acteur=paul")
-    assert "alert.send" in only.text and "<code class="muted">member.add</code>" not in only.text
+    assert "alert.send" in only.text and '<code class="muted">member.add</code>' not in only.text
     only = admin.get("/journal?action=member")
-    assert "<code class="muted">member.add</code>" in only.text and "<code class="muted">alert.send</code>" not in only.text
+    assert '<code class="muted">member.add</code>' in only.text and '<code class="muted">alert.send</code>' not in only.text
     dated = admin.get("/journal?du=2025-01-15&au=2025-01-15")
-    assert "<code class="muted">alert.send</code>" in dated.text and "<code class="muted">member.add</code>" not in dated.text
+    assert '<code class="muted">alert.send</code>' in dated.text and '<code class="muted">member.add</code>' not in dated.text
     bad = admin.get("/journal?du=15/01/2025")
     assert "Date « 15/01/2025 » invalide" in bad.text
