@@ -223,3 +223,33 @@ def test_cli_send_then_status_and_message_show(tmp_path, sims):
     bad = vigie(config, "send", "--to", "02 33 12 34 56", "--text", "x")
     assert bad.returncode != 0 and "fixe" in bad.stderr.lower()
     assert sim.air()[0]["to"] == "+33612345678"
+
+
+def test_stop_start_and_incident_replies_end_to_end(tmp_path, sims):
+    """A STOP through the module opts the phone out and is confirmed once; START opts back in;
+    anything else from a member becomes an incident report."""
+    from vigie.daemon import members
+    from vigie.daemon.models import InboundSms, OptOut
+    sim = sims("sim0", model="sim800")
+    settings = daemon_settings(tmp_path, [sim])
+    db_mod.open_database(settings.database.path)
+    members.add(siret="73282932000074", name="Bijouterie du Centre", naf="47.77Z", commune="61001",
+                phones=["06 12 34 56 78"], actor="test")
+    with running_daemon(settings):
+        assert wait_until(lambda: ModemStatus.get_or_none(ModemStatus.name == "sim0")
+                          and ModemStatus.get_by_id("sim0").state == "ready", 20)
+        sim.inject_sms("+33612345678", "Stop")
+        assert wait_until(lambda: OptOut.get_or_none(OptOut.phone == "+33612345678"), 20)
+        assert wait_until(lambda: any("START" in e["text"] for e in sim.air()), 20)
+        sim.inject_sms("+33612345678", "STOP")          # a second STOP is not confirmed twice
+        sim.inject_sms("+33612345678", "Deux individus cagoulés rôdent près du magasin")
+        assert wait_until(lambda: InboundSms.select().where(InboundSms.kind == "incident").exists(), 20)
+        sim.inject_sms("+33612345678", "start")
+        assert wait_until(lambda: OptOut.get_or_none(OptOut.phone == "+33612345678") is None, 20)
+        assert wait_until(lambda: len(sim.air()) >= 2, 20)
+    kinds = [m.kind for m in InboundSms.select().order_by(InboundSms.id)]
+    assert kinds == ["stop", "stop", "incident", "start"]
+    incident = InboundSms.get(InboundSms.kind == "incident")
+    assert incident.member.siret == "73282932000074"
+    confirmations = [e for e in sim.air() if e["to"] == "+33612345678"]
+    assert len(confirmations) == 2          # one for STOP, one for START
