@@ -270,6 +270,24 @@ def test_alert_from_sign_in_to_delivery(box, browser):
     shot(page, "12-journal")
     page.click("nav >> text=Utilisateurs")
     shot(page, "13-utilisateurs")
+    page.click("nav >> text=Adhérents")
+    page.click("text=Joaillerie du Bocage")
+    assert page.input_value("#f-phones") == "06 12 34 50 03"
+    shot(page, "16-adherent")
+    page.click("nav >> text=Modèles")
+    page.click("text=Nouveau modèle")
+    page.fill("#preset-name", "panique")
+    page.fill("#text", "Gendarmerie : alerte en cours dans votre secteur, fermez et signalez tout fait suspect au 17.")
+    page.check("input[name=all]")
+    page.click("main button[type=submit].primary")
+    page.wait_for_selector("text=Modèle « panique » enregistré.")
+    assert "(bouton d’alerte)" in page.content()
+    shot(page, "17-modeles")
+    page.click("text=adjudant.durand")
+    page.fill("#label", "logiciel du CORG")
+    page.click("text=Créer un jeton")
+    assert page.inner_text("#new-token").startswith("vg_")
+    shot(page, "18-mon-compte")
 
     # On a tablet the menu folds away and the pages stay readable.
     tablet = browser.new_context(viewport={"width": 768, "height": 1024}, storage_state=context.storage_state())
@@ -281,6 +299,8 @@ def test_alert_from_sign_in_to_delivery(box, browser):
     shot(tpage, "14-tablette-menu")
     tpage.goto(base + "/adherents")
     shot(tpage, "15-tablette-adherents")
+    tpage.goto(base + "/alertes/nouvelle")
+    shot(tpage, "19-tablette-nouvelle-alerte")
     tablet.close()
 
     # Sign out: the session is over.

@@ -49,7 +49,7 @@ def test_preview_json_counts_characters_parts_and_recipients(database, operator)
     assert data["count"] == 2
 
     data = operator.get("/alertes/apercu.json?text=x").json()
-    assert data["count"] is None and "destinataires" in data["error"]
+    assert data["count"] is None and data["error"] == "" and "destinataires" in data["hint"]
     data = operator.get("/alertes/apercu.json?text=x&naf_codes=99.99Z").json()
     assert data["field"] == "sectors" and "99.99Z" in data["error"]
     data = operator.get("/alertes/apercu.json?text=x&radius_km=10").json()

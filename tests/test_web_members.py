@@ -180,3 +180,14 @@ def test_sector_filter_takes_a_naf_code_too(database, operator):
     add_member(2, naf="56.10A", name="Restaurant")
     page = operator.get("/adherents?secteur=56")
     assert "1 adhérent" in page.text and "Restaurant" in page.text
+
+
+def test_edit_form_shows_the_consent_date_as_typed_in_france(database, manager):
+    member = add_member(1, consent_date="2025-03-01")
+    page = manager.get(f"/adherents/{member.id}")
+    assert 'value="01/03/2025"' in page.text
+    url = f"/adherents/{member.id}"
+    fields = dict(re.findall(r'<input id="f-(\w+)" name="\w+" type="\w+" value="([^"]*)"', page.text))
+    fields.update(phones="06 12 00 00 01", commune="61006", chamber="", notes="")
+    assert manager.submit(url, fields, page=url).status == 303
+    assert members.get(member.id).consent_date == "2025-03-01"

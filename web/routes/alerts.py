@@ -161,13 +161,14 @@ def preview_json():
                   per_part=info.per_part, remaining=info.remaining, non_gsm=list(info.non_gsm),
                   max_parts=_settings().alerts.max_parts, transliterated=None, count=None,
                   sms_total=None, estimated_seconds=None, estimate="", description="", error="",
-                  field="")
+                  field="", hint="")
     if info.non_gsm:
         answer["transliterated"] = smstext.transliterate(text)
     try:
         t = forms.query_targeting()
         if t.is_empty():
-            raise InvalidInput("Choisissez des destinataires.", "targeting")
+            answer["hint"] = "Choisissez les destinataires : le nombre de téléphones s'affichera ici."
+            return json_answer(answer)
         t.validate()
         preview = targeting.preview(t, text, _settings())
         answer.update(count=preview.count, sms_total=preview.sms_total,

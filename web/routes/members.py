@@ -98,6 +98,9 @@ def _values_of(member) -> dict:
     values = {k: data.get(k) or "" for k in FIELDS}
     values["commune"] = data["commune"] or ""
     values["phones"] = "\n".join(memberfile.national(p) for p in data["phones"])
+    if re.match(r"^\d{4}-\d{2}-\d{2}$", values["consent_date"]):
+        year, month, day = values["consent_date"].split("-")
+        values["consent_date"] = f"{day}/{month}/{year}"
     return values
 
 

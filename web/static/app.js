@@ -60,7 +60,9 @@
       translit.classList.toggle("hidden", !d.non_gsm.length);
       nongsm.textContent = d.non_gsm.join(" ");
       estimate.classList.toggle("error", !!d.error);
-      if (d.error) {
+      if (d.hint) {
+        estimate.textContent = d.hint;
+      } else if (d.error) {
         estimate.textContent = d.error;
       } else if (d.count !== null) {
         estimate.textContent = plural(d.count, "téléphone") + " · " + plural(d.parts, "SMS", "SMS") +
