@@ -52,6 +52,13 @@ def fmt_duration(seconds) -> str:
     return f"{hours // 24} jours"
 
 
+SOURCES = {"console": "console", "api": "API", "button": "bouton d'alerte", "cli": "ligne de commande"}
+
+
+def source_label(source: str) -> str:
+    return SOURCES.get(source, source)
+
+
 def plural(n: int, singular: str, plural_form: str | None = None) -> str:
     return f"{n} {singular if abs(n) <= 1 else (plural_form or singular + 's')}"
 
@@ -86,7 +93,7 @@ def page(template: str, /, **values) -> str:
         user=user, role=user.role if user else "", role_label=role_label, csrf=auth.csrf_token() if user else "",
         allowed=(lambda perm: bool(user) and auth.allowed(user.role, perm)),
         flashes=pop_flashes() if user else [], path=request.path, fmt_time=fmt_time,
-        fmt_short=fmt_short, fmt_duration=fmt_duration, phone=phone_label, plural=plural, errors={}, error="",
+        fmt_short=fmt_short, fmt_duration=fmt_duration, phone=phone_label, source_label=source_label, plural=plural, errors={}, error="",
         title="Vigientreprise", query=request.query,
     )
     common.update(values)

@@ -5,7 +5,7 @@
 <div id="alert-live" data-url="/alertes/{{s['id']}}/etat.json?etat={{state_filter}}&amp;debut={{offset}}">
 <section class="card">
 <blockquote class="sms">{{s['text']}}</blockquote>
-<p class="muted">Envoyée le {{fmt_time(s['created_at'])}} par {{s['author']}} ({{s['source']}}) · {{s['targeting']}} ·
+<p class="muted">Envoyée le {{fmt_time(s['created_at'])}} par {{s['author']}} ({{source_label(s['source'])}}) · {{s['targeting']}} ·
 {{s['parts']}} SMS par destinataire ({{'GSM 7 bits' if s['encoding'] == 'gsm7' else 'Unicode'}})
 % if s['preset']:
 · modèle « {{s['preset']}} »
