@@ -375,33 +375,52 @@ def test_cli_preset_add_list_show_delete(tmp_path, database, db_path):
 
 # --- end to end: `vigie run` on the simulated modem, `vigie button press` --------------------------------
 
-def test_button_press_reaches_the_simulated_modems_air_with_the_console_down(tmp_path, sims, panic_preset):
+def test_button_press_reaches_the_simulated_modems_air_with_the_console_down(tmp_path, panic_preset):
+    """`vigie emulator` and `vigie run` as processes, `vigie button press`; no `vigie web` anywhere."""
+    import json
     import signal
+    import types
 
     from .fixtures_daemon import vigie_process, wait_until, write_config
-    from .test_daemon import air_texts
 
-    sim = sims("sim0")
-    config = write_config(tmp_path, [sim])
-    with open(config, encoding="utf-8") as f:
-        text = f.read()
-    with open(config, "w", encoding="utf-8") as f:
-        f.write(text.replace("[button]\nenabled = false\n",
-                             "[button]\nenabled = true\nsimulate = true\nhold_seconds = 0.3\n"))
-    socket_path = str(tmp_path / "control.sock")
-    proc = vigie_process(config, "run")        # no `vigie web` anywhere: the console is down
+    link, air = str(tmp_path / "gsm0"), tmp_path / "air.jsonl"
+    emulator = subprocess.Popen([sys.executable, "-m", "vigie.daemon.cli", "emulator", "--link", link,
+                                 "--air-log", str(air), "--name", "box0"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    daemon = None
     try:
-        assert wait_until(lambda: os.path.exists(socket_path), 30)
+        first = emulator.stdout.readline()              # printed once the link exists
+        assert "en écoute sur" in first, first + emulator.stderr.read()
+        config = write_config(tmp_path, [types.SimpleNamespace(name="box0", port=link, model="sim800")])
+        with open(config, encoding="utf-8") as f:
+            text = f.read()
+        with open(config, "w", encoding="utf-8") as f:
+            f.write(text.replace("[button]\nenabled = false\n",
+                                 "[button]\nenabled = true\nsimulate = true\nhold_seconds = 0.3\n"))
+        daemon = vigie_process(config, "run")
+        assert wait_until(lambda: os.path.exists(tmp_path / "control.sock"), 30)
+
         pressed = cli(config, "button", "press")
         assert pressed.returncode == 0, pressed.stdout + pressed.stderr
         assert "Alerte « panique » envoyée à 3 destinataire(s)" in pressed.stdout
-        assert wait_until(lambda: len(air_texts(sim)) >= 3, 60), sim.air()
+
+        def on_air():
+            if not air.exists():
+                return []
+            return [json.loads(line) for line in air.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+        assert wait_until(lambda: len(on_air()) >= 3, 60), on_air()
         short = cli(config, "button", "press", "--seconds", "0.05")
         assert short.returncode == 0 and "ignoré" in short.stdout
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
-    assert sorted(air_texts(sim)) == sorted((phone, PANIC_TEXT) for phone in panic_preset)
+        for proc in (daemon, emulator):
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+    assert sorted((e["to"], e["text"]) for e in on_air()) == sorted((p, PANIC_TEXT) for p in panic_preset)
     alert = Alert.get()
     assert (alert.source, alert.priority) == ("button", outbox.PRIORITY_PANIC)
     assert [r.action for r in audit_rows()] == ["button.hold", "button.short"]
