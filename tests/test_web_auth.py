@@ -193,6 +193,15 @@ def test_activity_keeps_the_session_alive(operator, web_settings):
     assert Session.get().last_seen > time.time() - 5
 
 
+def test_automatic_polling_does_not_count_as_activity(operator, web_settings):
+    idle = web_settings.web.session_idle_minutes * 60
+    Session.update(last_seen=time.time() - idle + 30).execute()
+    assert operator.get("/etat.json").status == 200
+    assert Session.get().last_seen < time.time() - idle + 60
+    Session.update(last_seen=time.time() - idle - 1).execute()
+    assert operator.get("/etat.json").status == 401
+
+
 def test_disabled_user_is_signed_out(app, admin, operator):
     users.set_disabled(users.get("gendarme"), True, actor="test")
     assert operator.get("/alertes").status == 303

@@ -87,8 +87,12 @@ def close_session() -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
-def current_session() -> Session | None:
-    """The request's live session (touching it), or None; expired sessions are deleted."""
+def current_session(touch: bool = True) -> Session | None:
+    """The request's live session, or None; expired sessions are deleted.
+
+    ``touch`` records activity; the pages' automatic polling does not, so an unattended console
+    still signs out after [web] session_idle_minutes.
+    """
     if "vigie.session" in request.environ:
         return request.environ["vigie.session"]
     session = None
@@ -100,7 +104,7 @@ def current_session() -> Session | None:
         if row is not None and (row.last_seen + idle_seconds() < now or row.user.disabled):
             row.delete_instance()
             row = None
-        if row is not None:
+        if row is not None and touch:
             Session.update(last_seen=now).where(Session.token_hash == row.token_hash).execute()
             session = row
     request.environ["vigie.session"] = session
@@ -154,7 +158,7 @@ def requires(permission: str, *, json: bool = False):
     def decorate(handler):
         @functools.wraps(handler)
         def wrapper(*args, **kwargs):
-            session = current_session()
+            session = current_session(touch=not json)
             if session is None:
                 if json or request.method != "GET":
                     bottle.abort(401, "Session expirée ou absente : reconnectez-vous.")
