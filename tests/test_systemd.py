@@ -57,6 +57,18 @@ def test_systemd_analyze_verify_accepts_the_units(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze absent (paquet systemd)")
+@pytest.mark.parametrize("unit", [u for u in UNITS if u.endswith(".service")])
+def test_services_stay_well_sandboxed(tmp_path, unit):
+    """`systemd-analyze security`: exposure at most 2.5 on its 0-10 scale (10 = no sandbox at all)."""
+    with open(os.path.join(UNITS_DIR, unit), encoding="utf-8") as f:
+        (tmp_path / unit).write_text(f.read(), encoding="utf-8")
+    result = subprocess.run(["systemd-analyze", "security", "--offline=true", "--threshold=25", str(tmp_path / unit)],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    assert "Overall exposure level" in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze absent (paquet systemd)")
 def test_verify_is_able_to_fail(tmp_path):
     bad = tmp_path / "mauvais.service"
     with open(os.path.join(UNITS_DIR, "vigientreprise.service"), encoding="utf-8") as f:
