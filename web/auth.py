@@ -104,8 +104,9 @@ def current_session(touch: bool = True) -> Session | None:
         if row is not None and (row.last_seen + idle_seconds() < now or row.user.disabled):
             row.delete_instance()
             row = None
-        if row is not None and touch:
-            Session.update(last_seen=now).where(Session.token_hash == row.token_hash).execute()
+        if row is not None:
+            if touch:
+                Session.update(last_seen=now).where(Session.token_hash == row.token_hash).execute()
             session = row
     request.environ["vigie.session"] = session
     request.environ["vigie.user"] = session.user if session else None
