@@ -164,7 +164,7 @@ def personal_data(member_id: int):
 # --- CSV import and export --------------------------------------------------------------------
 
 def _upload_dir() -> str:
-    return request.app.config["vigie.upload_dir"]
+    return request.app.config["vigie.upload_dir"].name
 
 
 def _upload_path(key: str) -> str:
@@ -238,7 +238,8 @@ def export_csv():
 
 
 def register(app: bottle.Bottle) -> None:
-    app.config["vigie.upload_dir"] = tempfile.mkdtemp(prefix="vigie-import-")
+    # Private (0700) and removed with the app: uploaded member files hold personal data.
+    app.config["vigie.upload_dir"] = tempfile.TemporaryDirectory(prefix="vigie-import-")
     app.route("/adherents", "GET", list_page)
     app.route("/adherents/nouveau", "GET", new_page)
     app.route("/adherents/nouveau", "POST", create)
