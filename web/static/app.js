@@ -156,7 +156,7 @@
       d.recipients.forEach(function (r) {
         var tr = el("tr"), td = el("td");
         tr.setAttribute("data-id", r.id);
-        tr.appendChild(el("td", null, r.phone_label));
+        tr.appendChild(el("td", "phone", r.phone_label));
         tr.appendChild(el("td", null, r.member));
         td.appendChild(el("span", "badge state-" + r.state, r.state_label));
         if (r.possible_duplicate) td.appendChild(document.createTextNode(" (doublon possible)"));

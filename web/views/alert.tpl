@@ -40,7 +40,7 @@
 <tbody id="recipient-rows">
 % for r in recipients:
 <tr data-id="{{r['id']}}">
-<td>{{phone(r['phone'])}}</td><td>{{r['member']}}</td>
+<td class="phone">{{phone(r['phone'])}}</td><td>{{r['member']}}</td>
 <td><span class="badge state-{{r['state']}}">{{r['state_label']}}</span>{{' (doublon possible)' if r['possible_duplicate'] else ''}}</td>
 <td>{{r['attempts']}}</td><td>{{r['sent_label']}}</td><td>{{r['delivered_label']}}</td><td>{{r['error']}}</td>
 </tr>

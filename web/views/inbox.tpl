@@ -14,7 +14,7 @@
 <thead><tr><th>Reçu le</th><th>De</th><th>Adhérent</th><th>Type</th><th>Message</th></tr></thead>
 <tbody>
 % for s in rows:
-<tr class="kind-{{s['kind'] or 'pending'}}"><td>{{fmt_time(s['received_at'])}}</td><td>{{phone(s['phone'])}}</td>
+<tr class="kind-{{s['kind'] or 'pending'}}"><td>{{fmt_time(s['received_at'])}}</td><td class="phone">{{phone(s['phone'])}}</td>
 <td>{{s['member']}}</td><td><span class="badge kind-{{s['kind'] or 'pending'}}">{{s['kind_label']}}</span></td>
 <td class="sms-text">{{s['text']}}</td></tr>
 % end

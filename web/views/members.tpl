@@ -53,7 +53,7 @@
 % for m in rows:
 <tr class="status-{{m['status']}}">
 <td><a href="/adherents/{{m['id']}}">{{m['name']}}</a></td><td>{{m['sign']}}</td><td>{{m['siret'] or ''}}</td>
-<td>{{m['naf']}}</td><td>{{m['commune_name']}}</td><td>{{", ".join(phone(p) for p in m['phones'])}}</td>
+<td>{{m['naf']}}</td><td>{{m['commune_name']}}</td><td class="phone">{{", ".join(phone(p) for p in m['phones'])}}</td>
 <td><span class="badge member-{{m['status']}}">{{m['status_label']}}</span></td>
 </tr>
 % end
