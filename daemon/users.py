@@ -207,6 +207,7 @@ def authenticate(username: str, password: str, address: str = "", now: float | N
     ok = _verify(user.password_hash if user else _DUMMY_HASH, password or "")
     if user is None or not ok or user.disabled:
         with database.atomic():
+            LoginFailure.delete().where(LoginFailure.at < now - 86400).execute()   # keep a day
             LoginFailure.create(username=username[:64], address=address, at=now)
             message = "Nom d'utilisateur ou mot de passe incorrect."
             if user is not None and not user.disabled:
