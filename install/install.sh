@@ -13,6 +13,7 @@
 #   VIGIE_WHEELS         folder of wheels for an offline pip install (default: <sources>/wheels)
 #   VIGIE_PIP_OPTS       extra options for pip
 set -euo pipefail
+umask 022                # the venv and the units must be readable whatever root's umask is
 
 SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DESTDIR="${DESTDIR:-}"
@@ -162,6 +163,7 @@ elif [ $LIVE = 1 ] && [ -x "$VIGIE_BIN" ]; then
     say "création de la configuration et de la base : vigie init"
     "$VIGIE_BIN" --config "$CONFIG" init
     chown -R "$USER_NAME:$USER_NAME" "$STATEDIR"
+    chmod -R o-rwx "$STATEDIR"
 else
     # staging: the same file `vigie init` writes, without creating a database outside the stage
     say "création de la configuration par défaut : $CONFIG (la base sera créée par « vigie init » sur la box)"

@@ -154,21 +154,63 @@ def test_live_install_refuses_without_root(tmp_path):
     assert done.returncode == 1 and "sudo make install" in done.stderr, done.stderr
 
 
-def test_staged_install_with_a_real_virtual_environment(tmp_path):
-    """The venv + pip path (packages of the system visible, as python3-lgpio on the Pi)."""
-    stage = tmp_path / "stage"
-    environment = dict(os.environ, DESTDIR=str(stage), VIGIE_PYTHON=sys.executable,
-                       VIGIE_PIP_OPTS="--no-deps")
-    result = subprocess.run(["bash", INSTALL], capture_output=True, text=True, env=environment, timeout=600)
-    if result.returncode != 0 and "pip" in result.stderr and (stage / "opt/vigientreprise/bin/python").exists() \
-            and not (stage / "opt/vigientreprise/bin/vigie").exists():
-        pytest.skip("pip ne peut pas construire le paquet ici (pas d'index pour setuptools) : "
-                    + result.stderr.strip().splitlines()[-1])
-    assert result.returncode == 0, result.stdout + result.stderr
-    vigie = stage / "opt/vigientreprise/bin/vigie"
-    done = subprocess.run([str(vigie), "--config", str(stage / "etc/vigientreprise/vigie.toml"), "button", "--help"],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and "press" in done.stdout, done.stderr
+LIVE_SCRIPT = r"""
+set -e
+for d in /etc /opt /var/lib /usr/local $EXTRA_OVERLAY; do
+    n=$(echo "$d" | tr / _)
+    mkdir -p "$OV/u$n" "$OV/w$n"
+    mount -t overlay overlay -o "lowerdir=$d,upperdir=$OV/u$n,workdir=$OV/w$n" "$d"
+done
+if [ -n "$EXTRA_OVERLAY" ]; then chmod o+x $EXTRA_OVERLAY; fi
+bash "$INSTALL" > "$OV/first.log" 2>&1
+sha256sum /etc/vigientreprise/vigie.toml /etc/systemd/system/vigientreprise*.service > "$OV/sums1"
+bash "$INSTALL" > "$OV/second.log" 2>&1
+sha256sum /etc/vigientreprise/vigie.toml /etc/systemd/system/vigientreprise*.service > "$OV/sums2"
+stat -c '%n %U %G %a' /etc/vigientreprise /etc/vigientreprise/vigie.toml /var/lib/vigientreprise \
+    /var/lib/vigientreprise/backups /var/lib/vigientreprise/vigie.db > "$OV/owners"
+id -nG vigie > "$OV/groups"
+runuser -u vigie -- /usr/local/bin/vigie --config /etc/vigientreprise/vigie.toml preset list > "$OV/presets" 2>&1
+bash "$UNINSTALL" > "$OV/uninstall.log" 2>&1
+ls /var/lib/vigientreprise /etc/vigientreprise > "$OV/kept"
+test ! -e /opt/vigientreprise && test ! -e /etc/systemd/system/vigientreprise.service && echo removed > "$OV/removed"
+"""
+
+
+def test_live_install_upgrade_and_uninstall_in_a_private_mount_namespace(tmp_path):
+    """The real thing as root (user, venv, pip, vigie init, chown, upgrade, uninstall), with /etc, /opt,
+    /var/lib and /usr/local behind overlays that vanish with the namespace: the host is untouched."""
+    if os.geteuid() != 0:
+        pytest.skip("il faut être root pour l'installation réelle")
+    probe = subprocess.run(["unshare", "-m", "--propagation", "private", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("espace de noms de montage indisponible : " + probe.stderr.decode(errors="replace"))
+    ov = tmp_path / "ov"
+    ov.mkdir()
+    python = os.path.realpath(sys.executable)
+    extra = "/root" if python.startswith("/root/") else ""      # pyenv under /root: let vigie reach it
+    env = dict(os.environ, OV=str(ov), INSTALL=INSTALL, UNINSTALL=UNINSTALL, EXTRA_OVERLAY=extra,
+               VIGIE_PYTHON=sys.executable, VIGIE_PIP_OPTS="--no-deps")
+    for key in ("DESTDIR", "VIGIE_STAGE"):
+        env.pop(key, None)
+    done = subprocess.run(["unshare", "-m", "--propagation", "private", "bash", "-c", LIVE_SCRIPT],
+                          capture_output=True, text=True, env=env, timeout=600)
+    logs = {p.name: p.read_text(errors="replace") for p in ov.iterdir() if p.is_file()}
+    if done.returncode != 0 and "mount" in done.stderr and "first.log" not in logs:
+        pytest.skip("overlayfs indisponible : " + done.stderr.strip())
+    assert done.returncode == 0, done.stderr + "\n".join(f"--- {k}\n{v}" for k, v in logs.items())
+
+    assert "création de l'utilisateur système « vigie »" in logs["first.log"]
+    assert "vigie init" in logs["first.log"] and "Base de données prête" in logs["first.log"]
+    assert "configuration existante conservée" in logs["second.log"]
+    assert logs["sums1"] == logs["sums2"]
+    owners = dict(line.split(" ", 1) for line in logs["owners"].splitlines())
+    assert owners == {"/etc/vigientreprise": "root vigie 750", "/etc/vigientreprise/vigie.toml": "root vigie 640",
+                      "/var/lib/vigientreprise": "vigie vigie 750",
+                      "/var/lib/vigientreprise/backups": "vigie vigie 750",
+                      "/var/lib/vigientreprise/vigie.db": "vigie vigie 640"}
+    assert {"dialout", "gpio"} <= set(logs["groups"].split())
+    assert "panique [bouton]" in logs["presets"]          # vigie init seeded the button's preset
+    assert "vigie.db" in logs["kept"] and "vigie.toml" in logs["kept"] and logs["removed"].strip() == "removed"
 
 
 # --- the udev rule -------------------------------------------------------------------------------
