@@ -195,3 +195,51 @@ def test_cli_user_add_without_password_on_stdin_creates_nothing(run):
     rc, out, err = run("user", "add", "chef", "--role", "admin", stdin="")
     assert rc == 2 and "Aucun mot de passe" in err
     assert User.select().count() == 0
+
+
+def test_cli_user_add_asks_twice_on_a_terminal(tmp_path, db_path, database):
+    """On a terminal the password is asked twice, unechoed; two different entries create nothing."""
+    import os
+    import pty
+    import select
+
+    config = tmp_path / "vigie.toml"
+    config.write_text(f'[database]\npath = "{db_path}"\n', encoding="utf-8")
+
+    def run(name: str, first: str, second: str) -> tuple[int, str]:
+        pid, fd = pty.fork()
+        if pid == 0:       # child: the pty is its controlling terminal
+            os.execvp(sys.executable, [sys.executable, "-m", "vigie.daemon.cli", "--config", str(config),
+                                       "user", "add", name, "--role", "operator"])
+        output = b""
+        answers = [first, second]
+
+        def read_until(marker: bytes) -> bool:
+            nonlocal output
+            while marker not in output:
+                ready, _, _ = select.select([fd], [], [], 30)
+                if not ready:
+                    return False
+                try:
+                    chunk = os.read(fd, 1024)
+                except OSError:
+                    return False
+                if not chunk:
+                    return False
+                output += chunk
+            return True
+
+        for marker, answer in ((b"Mot de passe : ", answers[0]), (b"Confirmez le mot de passe : ", answers[1])):
+            assert read_until(marker), output
+            os.write(fd, answer.encode() + b"\n")
+        read_until(b"\n\xff")            # drain until the child ends
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+        return os.waitstatus_to_exitcode(status), output.decode("utf-8", "replace")
+
+    rc, out = run("martin", PASSWORD, PASSWORD + "x")
+    assert rc == 2 and "diffèrent" in out and PASSWORD not in out
+    assert User.select().where(User.username == "martin").count() == 0
+    rc, out = run("martin", PASSWORD, PASSWORD)
+    assert rc == 0 and "créé" in out and PASSWORD not in out
+    assert users.authenticate("martin", PASSWORD)
