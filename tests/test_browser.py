@@ -5,6 +5,7 @@ counter and recipient count), confirm, and watch every recipient reach « déliv
 page, refreshed by its script. Screenshots of the main pages go to artifacts/screenshots/.
 """
 
+import json
 import os
 import pathlib
 import re
@@ -260,6 +261,20 @@ def test_alert_from_sign_in_to_delivery(box, browser):
         page.reload()
     assert "Deux individus rôdent autour de la bijouterie" in page.content()
     shot(page, "09-tableau-de-bord")
+
+    # An alert sent through the API shows up on the open dashboard without reloading it.
+    expect(page.locator("#queue-delivered")).to_have_text("4")
+    token = subprocess.run([sys.executable, "-m", "vigie.daemon.cli", "--config", box["config"], "user", "token",
+                            ADMIN, "--label", "essai"], capture_output=True, text=True, check=True,
+                           timeout=60).stdout.strip()
+    request = urllib.request.Request(
+        base + "/api/v1/alerts", method="POST",
+        data=json.dumps({"text": "Essai de la chaîne d'alerte, merci de ne pas répondre.",
+                         "targeting": {"all": True}}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 201 and json.loads(answer.read())["recipients"] == 7
+    expect(page.locator("#queue-delivered")).to_have_text("11", timeout=60000)
     page.click("nav >> text=Messages reçus")
     assert "Joaillerie du Bocage" in page.content()
     shot(page, "10-messages-recus")

@@ -299,3 +299,9 @@ def test_large_bodies_are_refused_with_a_french_413(admin):
                         data={"csrf": admin.csrf()})
     assert answer.status == 413
     assert User.select().count() == 1
+
+
+def test_make_app_builds_its_own_bottle(app):
+    import bottle
+    assert app is not bottle.default_app()
+    assert not [r for r in bottle.default_app().routes if r.rule.startswith(("/adherents", "/api"))]
