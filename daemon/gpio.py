@@ -1,4 +1,4 @@
-"""The box's pins, behind three small classes; the only module of the project that imports gpiozero.
+"""The box's pins behind a few small classes (button, LED, buzzer, PWRKEY); the only module importing gpiozero.
 
 On a Raspberry Pi the pins are the header's (gpiozero picks lgpio on Bookworm). Elsewhere, or when
 ``[button] simulate = true``, they are gpiozero's MockFactory pins: a complete driver, where
