@@ -152,8 +152,11 @@ class Daemon:
         return {"ok": True, "message": "File d'envoi relancée."}
 
     def _cmd_status(self, request) -> dict:
-        return {"ok": True, "modems": {w.name_: w.state for w in self.workers},
-                "healthy": self.healthy()}
+        answer = {"ok": True, "modems": {w.name_: w.state for w in self.workers},
+                  "healthy": self.healthy()}
+        if self.panic is not None:
+            answer["button"] = self.panic.status()
+        return answer
 
     def _cmd_button_press(self, request) -> dict:
         seconds = request.get("seconds")
