@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from vigie.daemon import alerts, members, presets, sectors, users, zones
+from vigie.daemon import alerts, presets, sectors, users, zones
 from vigie.daemon.models import InboundSms
 from vigie.daemon.targeting import Targeting
 

@@ -32,7 +32,6 @@ def test_dashboard_shows_modems_queue_alerts_and_reports(database, operator):
     add_member(1)
     member = add_member(2)
     from vigie.daemon import alerts
-    from vigie.web.app import make_app  # noqa: F401  (the app is already built by the fixture)
     alert = alerts.create("Alerte test", Targeting(all=True), settings=operator.app.config["vigie.settings"],
                           author="test", source="cli")
     InboundSms.create(modem="hat", phone="+33612000002", text="Individu suspect rue de la gare", kind="incident",

@@ -128,10 +128,6 @@ def query(name: str, default: str = "") -> str:
     return default if value is None else value
 
 
-def query_list(name: str) -> list[str]:
-    return request.query.decode().getall(name)
-
-
 def int_arg(value, default: int = 0, minimum: int | None = None) -> int:
     try:
         n = int(value)

@@ -1,7 +1,6 @@
 """Sign-in, sign-out and « Mon compte » (password change, API tokens)."""
 
 import bottle
-from bottle import request
 
 from vigie.daemon import audit, users
 from vigie.daemon.errors import InvalidInput

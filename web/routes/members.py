@@ -5,7 +5,6 @@ is written; the uploaded file waits server-side in a private temporary folder, u
 bound to the user who sent it.
 """
 
-import json
 import os
 import re
 import secrets
