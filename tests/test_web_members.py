@@ -191,3 +191,12 @@ def test_edit_form_shows_the_consent_date_as_typed_in_france(database, manager):
     fields.update(phones="06 12 00 00 01", commune="61006", chamber="", notes="")
     assert manager.submit(url, fields, page=url).status == 303
     assert members.get(member.id).consent_date == "2025-03-01"
+
+
+def test_edit_page_tells_which_phones_answered_stop(database, manager):
+    from vigie.daemon.models import OptOut
+    member = add_member(1)
+    assert "a répondu STOP" not in manager.get(f"/adherents/{member.id}").text
+    OptOut.create(phone=phone_for(1))
+    page = manager.get(f"/adherents/{member.id}")
+    assert "06 12 00 00 01 a répondu STOP" in page.text

@@ -16,6 +16,7 @@ from bottle import request
 
 from vigie.daemon import audit, memberfile, members, sectors, zones
 from vigie.daemon.errors import InvalidInput, NotFound
+from vigie.daemon.models import OptOut
 
 from .. import auth, forms
 from ..render import flash, form, int_arg, json_answer, page, query, see_other
@@ -67,12 +68,20 @@ def _phones_list(text: str) -> list[str]:
     return [line for line in re.split(r"[\n,;]+", text or "") if line.strip()]
 
 
+def _opted_out(member) -> list[str]:
+    """The member's phones that answered STOP (they receive no alert)."""
+    if member is None:
+        return []
+    phones = members.phones_of(member)
+    return [o.phone for o in OptOut.select().where(OptOut.phone.in_(phones))]
+
+
 def _edit_page(member, values: dict, error: str = "", errors=None, status: int = 200):
     bottle.response.status = status
     return page("member", title=f"Adhérent {member.name}" if member else "Nouvel adhérent", member=member,
                 values=values, error=error, errors=errors or {}, communes=forms.communes(),
                 chambers=CHAMBERS, statuses={k: v for k, v in members.STATUS_LABELS.items() if k != "erased"},
-                national=memberfile.national)
+                national=memberfile.national, opted_out=_opted_out(member))
 
 
 @auth.requires("members")

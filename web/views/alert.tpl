@@ -10,6 +10,9 @@
 % if s['preset']:
 · modèle « {{s['preset']}} »
 % end
+% if s.get('expires_at'):
+· valable jusqu'au {{fmt_time(s['expires_at'])}}
+% end
 </p>
 <progress id="alert-progress" max="{{p['total'] or 1}}" value="{{p['done']}}"></progress>
 <ul class="counts" id="alert-counts">

@@ -50,6 +50,9 @@
 <div>
 <label for="f-phones">Téléphones mobiles * (un par ligne)</label>
 <textarea id="f-phones" name="phones" rows="3" {{'disabled' if erased else ''}}>{{values.get('phones', '')}}</textarea>
+% for p in opted_out:
+<p class="flash warn">Le {{phone(p)}} a répondu STOP : il ne reçoit plus d'alerte (il lui suffit de répondre START pour se réinscrire).</p>
+% end
 % if errors.get("phone") or errors.get("phones"):
 <p class="field-error">{{errors.get("phone") or errors.get("phones")}}</p>
 % end
