@@ -138,13 +138,13 @@ class StatusLed:
         with self._lock:
             if name == self.pattern:
                 return
-            self.pattern = name
             if pattern.steady is True:
                 self.device.on()
             elif pattern.steady is False:
                 self.device.off()
             else:
                 self.device.blink(on_time=pattern.on_seconds, off_time=pattern.off_seconds)
+            self.pattern = name        # only once the pin shows it: readers of .pattern see the truth
         log.debug("voyant : %s", pattern.label)
 
     def close(self) -> None:
