@@ -288,7 +288,7 @@ class _Library(GsmModem, _Comms):
                 skip_pdu = False
                 continue
             skip_pdu = False
-            is_cds = bool(_CDS.match(line)) and not command.startswith("AT+CMGR")
+            is_cds = bool(_CDS.match(line))     # never part of an answer, +CMGR's included
             if _CMTI.match(line) or is_cds or (line.strip() in _REBOOT and not command.startswith(
                     ("AT+CFUN", "AT+CPIN"))):
                 stray.append(line)
