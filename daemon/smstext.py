@@ -62,6 +62,7 @@ _TRANSLITERATION = {
     "\u2002": " ", "\u2003": " ", "\u2004": " ", "\u2005": " ", "\u2006": " ", "\t": " ",
     "\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": "", "\u00ad": "",
     "°": "o", "№": "No", "§": "par.", "\f": "\n",
+    "→": "->", "←": "<-", "⇒": "=>", "↔": "<->", "✓": "v", "✔": "v", "×": "x",
 }
 
 
@@ -115,7 +116,10 @@ def analyze(text: str) -> SmsInfo:
 
 
 def _fallback(char: str) -> str:
-    """A GSM-7 stand-in through Unicode compatibility decomposition, else '?'."""
+    """A GSM-7 stand-in through Unicode compatibility decomposition; a pictogram (emoji, symbol)
+    is dropped rather than shown as a '?' that would read as a question; anything else is '?'."""
+    if ord(char) > 0xFFFF or unicodedata.category(char) in ("So", "Sk", "Cs", "Co"):
+        return ""
     decomposed = unicodedata.normalize("NFKD", char)
     kept = "".join(c for c in decomposed if not unicodedata.combining(c))
     kept = "".join(_TRANSLITERATION.get(c, c) for c in kept)
