@@ -31,9 +31,12 @@ class Daemon:
         self.control = None
         self.gpio_factory = gpio_factory
         self.started_at = time.time()
+        self.queue_depth = 0
 
     # -- life cycle --
     def start(self) -> None:
+        # The AT traffic has its own logger, silent unless [daemon] log_at asks for it.
+        logging.getLogger("vigie.at").setLevel(logging.DEBUG if self.settings.daemon.log_at else logging.WARNING)
         db_mod.open_database(self.settings.database.path)
         outbox.recover_in_flight()
         sdnotify.notify("READY=1")
@@ -114,7 +117,7 @@ class Daemon:
         try:
             outbox.expire_due()
             outbox.complete_finished_alerts()
-            depth = outbox.queue_depth()
+            depth = self.queue_depth = outbox.queue_depth()
             info = json.dumps({"queue": depth, "modems": {w.name_: w.state for w in self.workers}})
             row = dict(pid=_pid(), info=info, updated_at=time.time())
             Heartbeat.insert(component="daemon", **row).on_conflict(
@@ -142,7 +145,7 @@ class Daemon:
 
     def _notify(self, interval) -> None:
         states = ", ".join(f"{w.name_} {STATE_LABELS.get(w.state, w.state)}" for w in self.workers)
-        sdnotify.notify(f"STATUS=modems : {states or 'aucun'}")
+        sdnotify.notify(f"STATUS=modems : {states or 'aucun'} ; file : {self.queue_depth} SMS")
         if interval and self.healthy():
             sdnotify.notify("WATCHDOG=1")
 

@@ -255,3 +255,37 @@ def test_stop_start_and_incident_replies_end_to_end(tmp_path, sims):
     assert incident.member.siret == "73282932000074"
     confirmations = [e for e in sim.air() if e["to"] == "+33612345678"]
     assert len(confirmations) == 2          # one for STOP, one for START
+
+
+def test_systemd_notify_ready_with_a_dead_modem_then_watchdog_and_status(tmp_path):
+    """READY=1 comes once the store is open, even when the modem does not exist; the watchdog is
+    fed while the loop and the workers live; SIGTERM stops cleanly."""
+    import socket
+    import subprocess
+    import sys
+
+    class Absent:
+        name, model, port = "hat", "sim800", str(tmp_path / "no-such-tty")
+
+    config = write_config(tmp_path, [Absent()])
+    notify_path = str(tmp_path / "notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(notify_path)
+    sock.settimeout(20)
+    env = dict(os.environ, NOTIFY_SOCKET=notify_path, WATCHDOG_USEC="2000000")
+    proc = subprocess.Popen([sys.executable, "-m", "vigie.daemon.cli", "--config", config, "run"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        seen = []
+        while not ({"READY=1", "WATCHDOG=1"} <= set(seen) and any(s.startswith("STATUS=") for s in seen)):
+            seen.append(sock.recv(4096).decode())
+        assert seen[0] == "READY=1"
+        status = next(s for s in seen if s.startswith("STATUS="))
+        assert "hat" in status and "file" in status
+        db_mod.open_database(str(tmp_path / "vigie.db"))
+        assert wait_until(lambda: ModemStatus.get_or_none(ModemStatus.name == "hat")
+                          and "port" in ModemStatus.get_by_id("hat").last_error, 20)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        sock.close()
