@@ -15,10 +15,13 @@ log = logging.getLogger(__name__)
 
 
 class ControlServer(threading.Thread):
-    def __init__(self, path: str, handlers: dict):
-        super().__init__(name="control", daemon=True)
+    """Serves ``handle(request) -> answer`` (dicts) on a Unix socket; used by the daemon and by the
+    simulated modem."""
+
+    def __init__(self, path: str, handle, name: str = "control"):
+        super().__init__(name=name, daemon=True)
         self.path = path
-        self.handlers = handlers
+        self.handle = handle
         self._sock = None
 
     def start(self):
@@ -46,12 +49,12 @@ class ControlServer(threading.Thread):
             for raw in f:
                 try:
                     request = json.loads(raw)
-                    handler = self.handlers.get(request.get("cmd"))
-                    if handler is None:
-                        answer = {"ok": False, "message": f"Commande inconnue : {request.get('cmd')!r}"}
-                    else:
-                        answer = handler(request)
-                except Exception as e:
+                    if not isinstance(request, dict):
+                        raise ValueError("un objet JSON est attendu")
+                    answer = self.handle(request)
+                except (ValueError, KeyError, TypeError) as e:
+                    answer = {"ok": False, "message": f"Requête invalide : {e}"}
+                except Exception as e:      # whatever a client sends, the server keeps running
                     log.exception("requête de contrôle en échec")
                     answer = {"ok": False, "message": f"Erreur : {e}"}
                 f.write(json.dumps(answer, ensure_ascii=False).encode() + b"\n")
@@ -66,6 +69,16 @@ class ControlServer(threading.Thread):
                     os.unlink(self.path)
                 except OSError:
                     pass
+
+
+def dispatcher(handlers: dict):
+    """A ``handle`` function calling ``handlers[request["cmd"]](request)``."""
+    def handle(request: dict) -> dict:
+        handler = handlers.get(request.get("cmd"))
+        if handler is None:
+            return {"ok": False, "message": f"Commande inconnue : {request.get('cmd')!r}"}
+        return handler(request)
+    return handle
 
 
 def request(path: str, payload: dict, timeout: float = 30.0) -> dict:

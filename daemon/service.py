@@ -13,7 +13,7 @@ import time
 
 from . import db as db_mod
 from . import outbox, sdnotify
-from .control import ControlServer
+from .control import ControlServer, dispatcher
 from .link import STATE_LABELS, ModemWorker
 from .models import Heartbeat, ModemStatus
 
@@ -49,7 +49,7 @@ class Daemon:
         handlers = {"wake": self._cmd_wake, "status": self._cmd_status}
         if self.panic is not None:
             handlers["button.press"] = self._cmd_button_press
-        self.control = ControlServer(self.settings.daemon.control_socket, handlers)
+        self.control = ControlServer(self.settings.daemon.control_socket, dispatcher(handlers))
         try:
             self.control.start()
         except OSError as e:

@@ -296,12 +296,12 @@ def test_simulated_settings_use_mock_pins_off_a_raspberry_pi():
 # --- `vigie button press` through the control socket ----------------------------------------------
 
 def test_cli_button_press_through_the_control_socket(tmp_path, panic_preset, panic_controller):
-    from vigie.daemon.control import ControlServer
+    from vigie.daemon.control import ControlServer, dispatcher
 
     controller = panic_controller()
     settings = controller.settings
     server = ControlServer(settings.daemon.control_socket,
-                           {"button.press": lambda r: controller.simulate_press(r.get("seconds"))})
+                           dispatcher({"button.press": lambda r: controller.simulate_press(r.get("seconds"))}))
     server.start()
     config = tmp_path / "vigie.toml"
     config.write_text(f'[database]\npath = "{settings.database.path}"\n'
