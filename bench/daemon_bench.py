@@ -6,6 +6,7 @@ soon as the line is free: urc_guard 0); the daemon runs as a `vigie run` process
 """
 
 import os
+import random
 import threading
 import time
 
@@ -197,7 +198,9 @@ def panic(figures, workdir: str, presses: int = 20, latency: float = 0.5, hold: 
             raise RuntimeError("panic: modem not ready")
         bulk = alerts.create(TEXT, Targeting(all=True), settings=settings, author="bench", source="cli")
         wait_air_total(sims, 5, 30)                     # the broadcast is running
+        rng = random.Random(8)
         for i in range(presses):
+            time.sleep(rng.uniform(0.0, 2 * latency))   # press at any moment of the SMS on air
             answer = controller.simulate_press(hold + 0.2)
             if answer.get("result") != "sent":
                 raise RuntimeError(f"panic press refused: {answer}")

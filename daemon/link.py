@@ -7,8 +7,16 @@ the ModemStatus row the console shows:
     disconnected → connecting → ready ⇄ degraded (no network: sends nothing, others take the work)
                        ↑                   │
                        └──── disconnected ←┘ (port gone, no answer, module rebooted, reader dead)
+
+Pipelining: a module takes seconds per SMS and the software must not add to it. Once a PDU is
+written (the module busy for seconds), the worker's store thread records the previous message's
+parts, outcome and reports, and claims the next message (durable before its PDU goes out); between
+two SMS the worker only talks to the module. The store thread runs its writes in order, so a part
+is recorded before its status report is matched. A message claimed ahead is given back untouched
+when a more urgent one (the panic button's) arrived meanwhile, or when the link goes down.
 """
 
+import concurrent.futures
 import logging
 import queue
 import threading
@@ -47,6 +55,11 @@ class ModemWorker(threading.Thread):
         self._next_sweep = 0.0
         self._last_error = ""
         self._sent_since_sweep = 0
+        # One thread writes the store for this modem, in submission order (see the module docstring).
+        self._store = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix=f"store-{self.name_}")
+        self._writes: list[concurrent.futures.Future] = []
+        self._deferred: list[tuple] = []                         # writes held until the PDU is out
+        self._next: concurrent.futures.Future | None = None     # the message claimed ahead
 
     # -- state --
     def _set_state(self, state: str, error: str = "", **fields) -> None:
@@ -76,11 +89,13 @@ class ModemWorker(threading.Thread):
                 self._drain_events()
                 self._check_health()
                 if self.state != READY:
+                    self._give_back()
                     self.stop_event.wait(min(2.0, self.settings.daemon.health_interval_seconds))
                     continue
                 if self._send_one():
                     self._sent_since_sweep += 1
                 else:
+                    self._submit_deferred()
                     if self._sent_since_sweep:
                         # A burst just ended: collect what the module stored without telling us.
                         self._sent_since_sweep = 0
@@ -89,6 +104,7 @@ class ModemWorker(threading.Thread):
                     self.wake.clear()
             except ModemGone as e:
                 self.modem.close()
+                self._give_back()
                 self.failures += 1
                 self._set_state(DISCONNECTED, str(e))
                 if self.power_cycle and self.failures % 3 == 0:
@@ -103,11 +119,75 @@ class ModemWorker(threading.Thread):
             except Exception:
                 log.exception("modem %s : erreur inattendue", self.name_)
                 self.modem.close()
+                self._give_back()
                 self._set_state(DISCONNECTED, "erreur interne, reconnexion")
                 self.stop_event.wait(backoff)
                 backoff = min(backoff * 2, self.settings.daemon.reconnect_max_seconds)
         self.modem.close()
+        self._give_back()
+        self._store.shutdown(wait=True)
         self._set_state(DISCONNECTED, "démon arrêté")
+
+    # -- the store thread --
+    def _write(self, func, *args, **kwargs) -> concurrent.futures.Future:
+        """Queue a store write; it runs after every write queued before it."""
+        self._check_writes()
+        future = self._store.submit(func, *args, **kwargs)
+        self._writes.append(future)
+        return future
+
+    def _defer(self, func, *args, **kwargs) -> None:
+        """A store write for when the module is busy (the next PDU written), or the worker idle."""
+        self._deferred.append((func, args, kwargs))
+
+    def _submit_deferred(self) -> None:
+        deferred, self._deferred = self._deferred, []
+        for func, args, kwargs in deferred:
+            self._write(func, *args, **kwargs)
+
+    def _on_wire(self) -> None:
+        """The PDU is out, the module busy: the store catches up and claims the next message."""
+        self._submit_deferred()
+        if self._next is None:
+            self._next = self._write(outbox.claim, self.name_)
+
+    def _check_writes(self) -> None:
+        """Forget the writes done; a failed one is raised here, in the worker, as if it had run here."""
+        done = [f for f in self._writes if f.done()]
+        self._writes = [f for f in self._writes if not f.done()]
+        for future in done:
+            future.result()
+
+    def _flush(self) -> None:
+        """Wait for every queued write (before acting on what they record)."""
+        self._submit_deferred()
+        writes, self._writes = self._writes, []
+        for future in writes:
+            future.result()
+
+    def _take(self) -> Message | None:
+        """The message to send now: the one claimed ahead unless a more urgent one waits, else a claim."""
+        future, self._next = self._next, None
+        message = future.result() if future is not None else None
+        if message is not None and outbox.outranked(message.priority):
+            outbox.unclaim(message)
+            message = None
+        return message if message is not None else outbox.claim(self.name_)
+
+    def _give_back(self) -> None:
+        """The message claimed ahead goes back to the queue unsent (link down, daemon stopping)."""
+        future, self._next = self._next, None
+        try:
+            message = future.result() if future is not None else None
+            if message is not None:
+                outbox.unclaim(message)
+                self.wake.set()     # another modem may take it now
+        except Exception:
+            log.exception("modem %s : message réservé d'avance non rendu", self.name_)
+        try:
+            self._flush()
+        except Exception:
+            log.exception("modem %s : écriture en échec", self.name_)
 
     def _connect(self) -> None:
         self._set_state(CONNECTING)
@@ -164,24 +244,27 @@ class ModemWorker(threading.Thread):
 
     def _handle(self, event) -> None:
         if isinstance(event, Report):
-            outbox.match_report(self.name_, event.mr, event.number, event.status,
-                                window_hours=self.settings.daemon.report_window_hours,
-                                time_sent=event.time_sent, time_finalized=event.time_finalized)
+            self._defer(outbox.match_report, self.name_, event.mr, event.number, event.status,
+                        received_at=time.time(), window_hours=self.settings.daemon.report_window_hours,
+                        time_sent=event.time_sent, time_finalized=event.time_finalized)
         elif isinstance(event, Stored):
             found = self.modem.read_stored(event.memory, event.index)
             if found is not None:
                 self._handle(found)
         elif isinstance(event, Incoming):
-            store_incoming(self.name_, event)
-            self.on_incoming()
+            self._defer(self._store_incoming, event)
         elif isinstance(event, Rebooted):
             raise ModemGone(f"le module a redémarré ({event.line}) : réglages perdus")
         elif isinstance(event, Lost):
             raise ModemGone(event.reason)
 
+    def _store_incoming(self, event: Incoming) -> None:
+        store_incoming(self.name_, event)
+        self.on_incoming()
+
     # -- sending --
     def _send_one(self) -> bool:
-        message = outbox.claim(self.name_)
+        message = self._take()
         if message is None:
             return False
         self.last_beat = time.monotonic()
@@ -193,35 +276,48 @@ class ModemWorker(threading.Thread):
         except Exception as e:
             outbox.mark_failed(message, f"Texte ou numéro impossible à encoder : {e}")
             return True
-        if message.parts != len(parts):
-            Message.update(parts=len(parts)).where(Message.id == message.id).execute()
-            message.parts = len(parts)
-        sent_any = False
-        base, cap = self.settings.daemon.retry_base_seconds, self.settings.daemon.retry_max_seconds
+        sent, failure = [], None
         try:
             for part in parts:
-                mr = self.modem.send_part(part)
-                sent_any = True
-                outbox.record_part(message, part.number, part.count, self.name_, mr)
-            outbox.mark_sent(message)
-            (ModemStatus.update(sent_count=ModemStatus.sent_count + 1, last_contact=time.time())
-             .where(ModemStatus.name == self.name_).execute())
-        except RetryLater as e:
+                sent.append((part, self.modem.send_part(part, on_wire=self._on_wire), time.time()))
+        except (RetryLater, PermanentFailure, OutcomeUnknown, ModemGone) as e:
+            failure = e
+        self._defer(self._record, message, len(parts), sent, done=failure is None)
+        if failure is not None:
+            self._flush()           # parts on air are recorded before the outcome
+            self._fail(message, failure, sent_any=bool(sent))
+        return True
+
+    def _record(self, message: Message, count: int, sent: list, done: bool) -> None:
+        """Store thread: the parts put on air, and the message sent once all its parts are."""
+        with database.atomic():
+            if message.parts != count:
+                Message.update(parts=count).where(Message.id == message.id).execute()
+                message.parts = count
+            for part, mr, sent_at in sent:
+                outbox.record_part(message, part.number, part.count, self.name_, mr, sent_at=sent_at)
+            if done:
+                outbox.mark_sent(message)
+                (ModemStatus.update(sent_count=ModemStatus.sent_count + 1, last_contact=time.time())
+                 .where(ModemStatus.name == self.name_).execute())
+
+    def _fail(self, message: Message, e: Exception, sent_any: bool) -> None:
+        base, cap = self.settings.daemon.retry_base_seconds, self.settings.daemon.retry_max_seconds
+        if isinstance(e, RetryLater):
             outbox.mark_retry(message, str(e), code=e.code, possible_duplicate=sent_any, base=base, cap=cap)
-        except PermanentFailure as e:
+        elif isinstance(e, PermanentFailure):
             outbox.mark_failed(message, f"Refusé par le réseau : {e}", code=e.code)
-        except OutcomeUnknown as e:
+        elif isinstance(e, OutcomeUnknown):
             outbox.mark_retry(message, f"Issue inconnue : {e}", outcome="unknown",
                               possible_duplicate=True, base=min(base, 5.0), cap=cap)
-        except ModemGone as e:
+        else:
             if sent_any or getattr(e, "maybe_sent", False):
                 outbox.mark_retry(message, f"Modem perdu pendant l'envoi : {e}", outcome="modem_gone",
                                   possible_duplicate=True, base=min(base, 5.0), cap=cap)
             else:
                 outbox.release(message, f"Modem perdu avant l'envoi : {e}")
                 self.wake.set()     # another modem may take it now
-            raise
-        return True
+            raise e
 
 
 def store_incoming(modem: str, event: Incoming) -> InboundSms | None:

@@ -189,18 +189,22 @@ class _Comms(SerialComms):
                 data = self.serial.read(1)
                 if not data:
                     continue
-                buffer += data
-                if buffer[-2:] == eol:
-                    line = buffer[:-2].decode("utf-8", errors="replace")
-                    buffer = bytearray()
-                    if line:
-                        self._safe_handle(line, True)
-                elif self._expectResponseTermSeq and buffer.endswith(self._expectResponseTermSeq):
-                    line = buffer.decode("utf-8", errors="replace")
-                    buffer = bytearray()
-                    self._safe_handle(line, False)
-                elif len(buffer) > 4096:           # garbage without end of line
-                    buffer = bytearray()
+                waiting = self.serial.in_waiting     # the rest of the burst in one read, not byte by byte
+                if waiting:
+                    data += self.serial.read(waiting)
+                for byte in data:
+                    buffer.append(byte)
+                    if buffer[-2:] == eol:
+                        line = buffer[:-2].decode("utf-8", errors="replace")
+                        buffer = bytearray()
+                        if line:
+                            self._safe_handle(line, True)
+                    elif self._expectResponseTermSeq and buffer.endswith(self._expectResponseTermSeq):
+                        line = buffer.decode("utf-8", errors="replace")
+                        buffer = bytearray()
+                        self._safe_handle(line, False)
+                    elif len(buffer) > 4096:           # garbage without end of line
+                        buffer = bytearray()
         except (serial.SerialException, OSError, TypeError, AttributeError) as e:
             self.alive = False
             try:
@@ -208,6 +212,34 @@ class _Comms(SerialComms):
             except Exception:
                 pass
             self.fatalErrorCallback(e)
+
+    def write(self, data, waitForResponse=True, timeout=5, expectedResponseTermSeq=None):
+        """SerialComms.write, plus ``after_write``: called once the bytes are on their way and before
+        waiting for the answer, so the caller works while the module does (pipelining)."""
+        data = data.encode()
+        with self._txLock:
+            if not waitForResponse:
+                self.serial.write(data)
+                return None
+            if expectedResponseTermSeq:
+                self._expectResponseTermSeq = bytearray(expectedResponseTermSeq.encode())
+            self._response = []
+            self._responseEvent = threading.Event()
+            self.serial.write(data)
+            hook, self.after_write = self.after_write, None
+            if hook is not None:
+                try:
+                    hook()
+                except Exception:
+                    log.exception("travail pendant l'envoi en échec")
+            answered = self._responseEvent.wait(timeout)
+            self._responseEvent = None
+            self._expectResponseTermSeq = False
+            if answered:
+                return self._response
+            raise TimeoutException(self._response) if self._response else TimeoutException()
+
+    after_write = None
 
     def _safe_handle(self, line, check):
         at_log.debug("<- %r", line)
@@ -223,6 +255,7 @@ class _Library(GsmModem, _Comms):
     def __init__(self, port, baudrate, events: queue.Queue, **kw):
         self._events = events
         self._pending_cds = False
+        self._command = ""
         super().__init__(port, baudrate, fatalErrorCallbackFunc=self._on_fatal, **kw)
 
     def _on_fatal(self, exc=None, *args, **kwargs):
@@ -233,6 +266,10 @@ class _Library(GsmModem, _Comms):
         idle, and a command written meanwhile can swallow or strand it."""
         if self._responseEvent and not self._responseEvent.is_set():
             super()._handleLineRead(line, checkForResponseTerm)
+            if line.strip() in _REBOOT and not self._command.upper().startswith(("AT+CFUN", "AT+CPIN")):
+                # The module restarted under this command (a send's "> " or +CMGS included): no
+                # answer will come, so stop waiting now rather than after the whole timeout.
+                self._responseEvent.set()
         else:
             self._handleModemNotification([line])
 
@@ -266,6 +303,7 @@ class _Library(GsmModem, _Comms):
               expectedResponseTermSeq=None):
         """Every command's response is cleaned of the unsolicited lines it swallowed."""
         at_log.debug("-> %r", data)
+        self._command = data
         try:
             lines = super().write(data, waitForResponse, timeout, parseError, writeTerm,
                                   expectedResponseTermSeq)
@@ -349,8 +387,9 @@ class Modem:
         return bool(lib and lib.alive and lib.rxThread.is_alive() and lib.serial.is_open)
 
     # -- sending --
-    def send_part(self, part: SubmitPart) -> int:
-        """Put one part on air and return its TP-MR."""
+    def send_part(self, part: SubmitPart, on_wire=None) -> int:
+        """Put one part on air and return its TP-MR. ``on_wire()`` is called once the PDU is written,
+        while the module sends it: the caller's own work then costs the module nothing."""
         lib = self._require()
         pdu_written = False
         try:
@@ -359,7 +398,11 @@ class Modem:
                 if not prompt or not prompt[-1].startswith(">"):
                     raise RetryLater(f"réponse inattendue du modem à AT+CMGS : {prompt!r}")
                 pdu_written = True
-                lines = lib.write(part.hex, timeout=self.send_timeout, writeTerm=CTRL_Z)
+                lib.after_write = on_wire
+                try:
+                    lines = lib.write(part.hex, timeout=self.send_timeout, writeTerm=CTRL_Z)
+                finally:
+                    lib.after_write = None
             for line in lines:
                 if line.startswith("+CMGS:"):
                     return int(line[6:].strip().split(",")[0]) % 256

@@ -139,17 +139,41 @@ def claim(modem: str, now: float | None = None) -> Message | None:
         if not candidates:
             return None
         for message_id in candidates:
-            moved = (Message.update(state=State.SENDING.value, modem=modem, claimed_at=now,
-                                    attempts=Message.attempts + 1)
-                     .where((Message.id == message_id)
-                            & Message.state.in_([s.value for s in WAITING])
-                            & (Message.expires_at.is_null() | (Message.expires_at > now)))
-                     .execute())
-            if moved:
-                message = Message.get_by_id(message_id)
-                Attempt.create(message=message_id, number=message.attempts, modem=modem, started_at=now)
-                return message
+            with database.atomic():         # the claim and its attempt row: one commit, one fsync
+                moved = (Message.update(state=State.SENDING.value, modem=modem, claimed_at=now,
+                                        attempts=Message.attempts + 1)
+                         .where((Message.id == message_id)
+                                & Message.state.in_([s.value for s in WAITING])
+                                & (Message.expires_at.is_null() | (Message.expires_at > now)))
+                         .execute())
+                if moved:
+                    message = Message.get_by_id(message_id)
+                    Attempt.create(message=message_id, number=message.attempts, modem=modem, started_at=now)
+                    return message
         expire_due(now)
+
+
+_OUTRANKED_SQL = ('SELECT 1 FROM "message" WHERE "state" IN (?, ?) AND "priority" > ? AND "next_attempt_at" <= ? '
+                  'LIMIT 1')
+
+
+def outranked(priority: int, now: float | None = None) -> bool:
+    """A due message more urgent than ``priority`` waits (a panic alert behind one claimed ahead).
+
+    Asked between two SMS of a burst, so in plain SQL: peewee would take longer to build it than
+    SQLite takes to answer it from the (state, priority, next_attempt_at) index."""
+    now = now or time.time()
+    row = database.execute_sql(_OUTRANKED_SQL, (State.QUEUED.value, State.RETRY_WAIT.value, priority, now))
+    return row.fetchone() is not None
+
+
+def unclaim(message: Message) -> bool:
+    """Give back a message claimed ahead of time and never put on the line: as if never claimed."""
+    with database.atomic():
+        Attempt.delete().where((Attempt.message == message.id) & (Attempt.number == message.attempts)
+                               & (Attempt.outcome == "pending")).execute()
+        return transition(message.id, State.QUEUED, State.SENDING, attempts=Message.attempts - 1,
+                          modem=None, claimed_at=None)
 
 
 def record_part(message: Message, part_number: int, part_count: int, modem: str, mr: int,
