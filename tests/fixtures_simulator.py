@@ -10,6 +10,7 @@
 """
 
 import queue
+import threading
 
 import pytest
 
@@ -59,6 +60,12 @@ class Client:
         modem = self.modem
         if getattr(modem, "rxThread", None) is None:
             return
+        for t in threading.enumerate():   # the library's notification handlers may still be writing
+            if "HandleModemNotification" in t.name and t is not threading.current_thread():
+                try:
+                    t.join(5)
+                except RuntimeError:      # listed while still starting
+                    pass
         modem.alive = False
         try:
             modem.serial.cancel_read()

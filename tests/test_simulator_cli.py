@@ -83,16 +83,40 @@ def test_emulator_process_serves_pyserial_gsmmodem_and_inject(emulator):
     assert not os.path.exists(link + ".ctl")
 
 
-def test_inject_errors_are_french(tmp_path, emulator):
+def test_every_inject_spelling_reaches_the_emulator(tmp_path, emulator, capsys):
+    """In-process `vigie` main() (the subprocess start-up is slow) against the emulator process."""
+    from vigie.daemon.cli import main
     _, link, _ = emulator
-    bad = inject(link, "report", "--outcome", "bof")
-    assert bad.returncode == 2 and "choix invalide" in bad.stderr
-    nobody = inject(str(tmp_path / "absent"), "fault", "reboot")
-    assert nobody.returncode == 2 and "aucun émulateur" in nobody.stderr
-    missing = subprocess.run(vigie("emulator"), capture_output=True, text=True, timeout=30)
-    assert missing.returncode == 2 and "--link" in missing.stderr
-    for args in (("fault", "hang", "--seconds", "0"), ("fault", "noreg", "--seconds", "0"), ("latency", "--seconds", "0"),
-                 ("fault", "late", "--seconds", "0"), ("fault", "garbage"), ("fault", "reboot"),
-                 ("report", "--outcome", "delivered", "--number", "+33600000000", "--rate", "0.5")):
-        done = inject(link, *args)
-        assert done.returncode == 0, (args, done.stderr)
+    cases = [
+        (("fault", "hang", "--seconds", "0"), {"type": "fault", "kind": "hang", "seconds": 0.0}),
+        (("fault", "noreg", "--seconds", "0"), {"type": "fault", "kind": "noreg", "seconds": 0.0}),
+        (("fault", "late", "--seconds", "0"), {"type": "fault", "kind": "late", "delay": 0.0, "count": 1}),
+        (("fault", "cms", "--code", "500", "--rate", "0"), {"type": "fault", "kind": "cms", "code": 500, "rate": 0.0}),
+        (("latency", "--seconds", "0"), {"type": "latency", "seconds": 0.0}),
+        (("report", "--outcome", "none", "--number", "+33600000000", "--rate", "0.5"),
+         {"type": "report_rule", "outcome": "none", "number": "+33600000000", "rate": 0.5}),
+        (("fault", "garbage"), {"type": "garbage", "data": "fffe00676172626167650d0a"}),
+        (("fault", "reboot"), {"type": "reboot"}),
+        (("fault", "unplug", "--seconds", "0.1"), {"type": "unplugged", "seconds": 0.1}),
+        (("sms", "--from", "+33600000001", "--text", "silence", "--silent"), {"type": "incoming", "announced": False}),
+    ]
+    for args, _ in cases:
+        assert main(["emulator", "inject", *args, "--link", link]) == 0, args
+    events = SimulatedModem.control(link, {"cmd": "events"})["events"]
+    for args, expected in cases:
+        assert any(all(e.get(k) == v for k, v in expected.items()) for e in events), (args, expected)
+    capsys.readouterr()
+
+
+def test_inject_errors_are_french(tmp_path, emulator, capsys):
+    from vigie.daemon.cli import main
+    _, link, _ = emulator
+    with pytest.raises(SystemExit) as exit_:
+        main(["emulator", "inject", "--link", link, "report", "--outcome", "bof"])
+    assert exit_.value.code == 2 and "choix invalide" in capsys.readouterr().err
+    assert main(["emulator", "inject", "--link", str(tmp_path / "absent"), "fault", "reboot"]) == 2
+    assert "aucun émulateur" in capsys.readouterr().err
+    assert main(["emulator"]) == 2
+    assert "--link" in capsys.readouterr().err
+    assert main(["emulator", "inject", "--link", link, "fault"]) == 2
+    assert "précisez la panne" in capsys.readouterr().err

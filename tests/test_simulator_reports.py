@@ -15,8 +15,10 @@ def next_report(client, timeout=10):
 def test_each_part_gets_a_delivered_report_on_the_model_path(make_sim, connect, model):
     sim = make_sim(model)
     client = connect(sim)
+    sim.pause_urcs()            # reports wait until the sends are over: none lands inside a command
     client.modem.sendSms("+33612345678", "Un")
     client.modem.sendSms("+33698765432", "x" * 200)          # two parts, two reports
+    sim.resume_urcs()
     reports = [next_report(client) for _ in range(3)]
     assert sorted((r.reference, r.number) for r in reports) == [
         (0, "+33612345678"), (1, "+33698765432"), (2, "+33698765432")]
@@ -36,8 +38,10 @@ def test_report_outcomes(make_sim, connect, model):
     sim.set_report("temporary_then_delivered", number="+33600000001")
     sim.set_report("failed", number="+33600000002")
     sim.set_report("none", number="+33600000003")
+    sim.pause_urcs()
     for n in (1, 2, 3, 4):
         client.modem.sendSms(f"+3360000000{n}", f"message {n}")
+    sim.resume_urcs()
     got = [next_report(client) for _ in range(4)]
     by_number = {}
     for r in got:
@@ -55,8 +59,10 @@ def test_report_rate_is_deterministic_with_a_seed(make_sim, connect):
         sim = make_sim("sim800", seed=42)
         sim.set_report("failed", rate=0.5)
         client = connect(sim)
+        sim.pause_urcs()
         for i in range(12):
             client.modem.sendSms("+33612345678", f"m{i}")
+        sim.resume_urcs()
         reports = sorted((next_report(client) for _ in range(12)), key=lambda r: r.reference)
         outcomes.append([r.deliveryStatus for r in reports])
         client.close()
@@ -81,7 +87,9 @@ def test_300_messages_wrap_the_message_reference(make_sim, connect, model):
     sent, reports = [], []
     for batch in range(6):
         # in batches: the SIM7600 keeps reports in "SR" storage (100 slots) until the client reads them
+        sim.pause_urcs()
         sent += [client.modem.sendSms(f"+336{i:08d}", f"n{i}") for i in range(batch * 50, batch * 50 + 50)]
+        sim.resume_urcs()
         reports += [next_report(client, 30) for _ in range(50)]
     air = sim.air()
     assert [e["mr"] for e in air] == [i % 256 for i in range(300)]

@@ -75,14 +75,18 @@ class SimulatedModem:
         self.rng = random.Random(seed)
         self.want_control = control
         self.urc_guard = float(urc_guard)   # URCs wait for this much silence from the client (0: raw race)
+        self.urc_reaction = 1.0             # longest wait for the client to delete an announced slot
         self._last_rx = 0.0
         self._last_urc = 0.0
+        self._awaiting = None               # (memory, index) of the last +CMTI/+CDSI, until deleted
+        self._urcs_paused = False
         digest = sum(ord(c) * (i + 1) for i, c in enumerate(name))
         self.imei = f"86{digest % 10**13:013d}"
         self.imsi = f"20801{digest % 10**10:010d}"
 
-        self._lock = threading.RLock()                 # state below
-        self._cond = threading.Condition(self._lock)   # air / events waiters
+        # lock order: _lock (modem state) -> _out_lock (the line) -> _cond (logs, a leaf)
+        self._lock = threading.RLock()
+        self._cond = threading.Condition()             # air log, events, commands and their waiters
         self._air = []
         self._events = []
         self.commands = []
@@ -315,7 +319,7 @@ class SimulatedModem:
 
     @property
     def events(self):
-        with self._lock:
+        with self._cond:
             return list(self._events)
 
     def wait_event(self, predicate, timeout=10.0):
@@ -338,7 +342,7 @@ class SimulatedModem:
                 self._cond.wait(left)
 
     def air(self):
-        with self._lock:
+        with self._cond:
             return [dict(a) for a in self._air]
 
     def wait_air(self, count, timeout=10.0) -> bool:
@@ -506,7 +510,7 @@ class SimulatedModem:
         self._event("incoming", sender=sender, text=text, memory=mem, indices=indices, announced=announce)
         if announce and mt in (1, 2, 3):
             for idx in indices:
-                self._urc(f'+CMTI: "{mem}",{idx}')
+                self._urc(f'+CMTI: "{mem}",{idx}', awaits=(self._canon(mem), idx))
         return indices
 
     def stored(self, memory=None):
@@ -544,21 +548,37 @@ class SimulatedModem:
 
     # ------------------------------------------------------------------ unsolicited lines
 
-    def _urc(self, text):
-        """Queue an unsolicited result (one burst, possibly several lines joined by CRLF)."""
-        self._urcq.put(text)
+    def _urc(self, text, awaits=None):
+        """Queue an unsolicited result (one burst, possibly several lines joined by CRLF). ``awaits`` names the
+        (memory, index) slot a +CMTI/+CDSI announces: the next URC waits until the client has deleted it (at
+        most urc_reaction seconds), as reports and messages from the network seldom arrive within milliseconds
+        and the library's handler (CPMS, CMGR, callback, CMGD) must not be interrupted."""
+        self._urcq.put((text, awaits))
+
+    def pause_urcs(self):
+        """Hold every unsolicited line (the network keeps its reports) until resume_urcs(): lets a test send a
+        batch without a report landing inside a command, which the library would swallow."""
+        with self._out_lock:
+            self._urcs_paused = True
+
+    def resume_urcs(self):
+        with self._out_lock:
+            self._urcs_paused = False
+            self._out_lock.notify_all()
 
     def _urc_loop(self):
         """Send URCs one at a time, only when the link is not reserved by a command and the previous URC has been
         read: the library hands every burst of lines to one handler, which serves only its first URC."""
         while True:
-            text = self._urcq.get()
-            if text is None:
+            item = self._urcq.get()
+            if item is None:
                 return
+            text, awaits = item
             data = f"\r\n{text}\r\n".encode()
             while True:
                 with self._out_lock:
-                    while self._running and (self._reserved or self._hung() or self._client_busy()):
+                    while self._running and (self._reserved or self._hung() or self._client_busy()
+                                             or self._urcs_paused):
                         self._out_lock.wait(self._client_quiet_in() or 1.0)
                     if not self._running:
                         return
@@ -573,13 +593,22 @@ class SimulatedModem:
                     if gap > 0:
                         time.sleep(gap)   # the library checks for more bytes right after a line: keep URCs apart
                 with self._out_lock:
-                    if self._running and (self._reserved or self._hung() or self._client_busy()):
+                    if self._running and (self._reserved or self._hung() or self._client_busy()
+                                          or self._urcs_paused):
                         continue          # the client spoke meanwhile: wait for the line to be quiet again
                     # with nobody listening the kernel discards the line, as a UART talking to nobody
                     self._write_locked(data)
                     self._last_urc = time.monotonic()
+                    if awaits and connected:
+                        self._awaiting = awaits
                     break
             self._event("urc", line=text)
+            if awaits and connected:
+                with self._out_lock:
+                    deadline = self._last_urc + self.urc_reaction
+                    while self._running and self._awaiting == awaits and time.monotonic() < deadline:
+                        self._out_lock.wait(deadline - time.monotonic())
+                    self._awaiting = None
 
     def _client_quiet_in(self):
         """Seconds until the line has been quiet for urc_guard (0 when it has): no byte from the client and no
@@ -660,11 +689,12 @@ class SimulatedModem:
                 self._event("noise", line=line)
                 continue
             now = time.time()
-            with self._lock:
+            with self._cond:
                 self.commands.append((now, line))
             self._event("command", line=line)
             self._reserve(True)
-            answer = self._dispatch(line, now)
+            with self._lock:
+                answer = self._dispatch(line, now)
             if answer is not None:
                 self._finish(answer)
 
@@ -1039,7 +1069,7 @@ class SimulatedModem:
                 if idx is None:
                     self._event("storage_full", memory="SR")
                 else:
-                    self._urc(f'+CDSI: "SR",{idx}')
+                    self._urc(f'+CDSI: "SR",{idx}', awaits=("SR", idx))
 
     # --- stored messages
 
@@ -1082,6 +1112,7 @@ class SimulatedModem:
         lines = self._render(None, slot, "CMGR")
         if slot.stat == 0:
             slot.stat = 1
+
         return lines + ["OK"]
 
     def _cmgl(self, mode, arg, now):
@@ -1128,6 +1159,10 @@ class SimulatedModem:
                 return [self._error(302, "CMS")]
             for i in [i for i, s in slots.items() if s.stat in doomed]:
                 del slots[i]
+        with self._out_lock:
+            if self._awaiting and self._awaiting[0] == self._canon(self._mem(0)) and self._awaiting[1] not in slots:
+                self._awaiting = None         # the client is done with the announced slot
+                self._out_lock.notify_all()
         self._event("deleted", memory=self._mem(0), index=idx, flag=flag)
         return ["OK"]
 
@@ -1205,6 +1240,8 @@ def _apply_control(sim, cmd):
                 "slave": sim._slave_path}
     if kind == "air":
         return {"ok": True, "air": sim.air()}
+    if kind == "events":
+        return {"ok": True, "events": sim.events}
     return {"ok": False, "error": f"commande inconnue : {kind}"}
 
 
