@@ -78,7 +78,7 @@ def test_late_answer_on_the_wire_comes_after_the_air_log(sim800, serial_port):
     assert p.read_until(b"> ") == b"\r\n> "
     p.write(str(pdu).encode() + b"\x1a")
     assert p.read_until(b"OK\r\n") == b"\r\n+CMGS: 0\r\n\r\nOK\r\n"
-    answer = [e for e in sim800.events if e["type"] == "answer"][-1]
+    answer = sim800.wait_event(lambda e: e["type"] == "answer" and e["lines"] == ["+CMGS: 0"], 5)
     assert sim800.air()[0]["time"] < answer["time"]
 
 

@@ -38,17 +38,19 @@ def test_report_outcomes(make_sim, connect, model):
     sim.set_report("temporary_then_delivered", number="+33600000001")
     sim.set_report("failed", number="+33600000002")
     sim.set_report("none", number="+33600000003")
+    sim.set_report("failed", number="+33600000005", status=0x43)
     sim.pause_urcs()
-    for n in (1, 2, 3, 4):
+    for n in (1, 2, 3, 4, 5):
         client.modem.sendSms(f"+3360000000{n}", f"message {n}")
     sim.resume_urcs()
-    got = [next_report(client) for _ in range(4)]
+    got = [next_report(client) for _ in range(5)]
     by_number = {}
     for r in got:
         by_number.setdefault(r.number, []).append(r.deliveryStatus)
-    assert by_number == {"+33600000001": [0x30, 0x00], "+33600000002": [0x41], "+33600000004": [0x00]}
+    assert by_number == {"+33600000001": [0x30, 0x00], "+33600000002": [0x41], "+33600000004": [0x00],
+                         "+33600000005": [0x43]}
     # "none": the report of message 4, sent after message 3, has arrived and 3 has none
-    assert [e["mr"] for e in sim.events if e["type"] == "report"] == [0, 0, 1, 3]
+    assert [e["mr"] for e in sim.events if e["type"] == "report"] == [0, 0, 1, 3, 4]
     with pytest.raises(queue.Empty):
         client.reports.get_nowait()
 

@@ -60,6 +60,8 @@ def _inject_parser():
                      help="issue : delivered, temporary_then_delivered, failed ou none")
     rep.add_argument("--number", default=None, help="seulement pour ce numéro")
     rep.add_argument("--rate", type=float, default=1.0, help="proportion des messages concernés (défaut : 1)")
+    rep.add_argument("--status", type=lambda v: int(v, 0), default=None,
+                     help="code TP-ST d'un échec (défaut : 0x41 ; ex. 0x43)")
     lat = sub.add_parser("latency", help="changer le délai de réponse à chaque envoi")
     lat.add_argument("--seconds", type=float, required=True, help="délai en secondes")
     sub.add_parser("status", help="état de l'émulateur")
@@ -78,7 +80,7 @@ def _command(ns) -> dict:
                 cmd[key] = getattr(ns, key)
         return cmd
     if ns.what == "report":
-        return {"cmd": "report", "outcome": ns.outcome, "number": ns.number, "rate": ns.rate}
+        return {"cmd": "report", "outcome": ns.outcome, "number": ns.number, "rate": ns.rate, "status": ns.status}
     if ns.what == "latency":
         return {"cmd": "latency", "seconds": ns.seconds}
     if ns.what == "status":

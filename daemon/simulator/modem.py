@@ -369,14 +369,14 @@ class SimulatedModem:
         self.latency = float(seconds)
         self._event("latency", seconds=self.latency)
 
-    def set_report(self, outcome, number=None, rate=1.0):
+    def set_report(self, outcome, number=None, rate=1.0, status=None):
         """Outcome of the status reports for ``number`` (or all numbers), applied with probability ``rate``
-        (otherwise "delivered")."""
+        (otherwise "delivered"). ``status`` overrides the TP-ST of "failed" (0x41 by default; 0x43, 0x46...)."""
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {OUTCOMES}")
         with self._lock:
-            self._report_rules[number] = (outcome, float(rate))
-        self._event("report_rule", outcome=outcome, number=number, rate=rate)
+            self._report_rules[number] = (outcome, float(rate), status)
+        self._event("report_rule", outcome=outcome, number=number, rate=rate, status=status)
 
     def fail_sends(self, code, count=None, rate=None):
         """The next ``count`` sends (or each with probability ``rate``) end with ``+CMS ERROR: code``.
@@ -708,10 +708,10 @@ class SimulatedModem:
             if self._hung():
                 self._event("answer_swallowed", final=final)
             else:
+                self._event("answer", final=final, lines=info + mid)    # logged as it goes on the line
                 self._write_locked(out.encode())
             self._reserved = False
             self._out_lock.notify_all()
-        self._event("answer", final=final)
 
     def _error(self, code=None, kind="CME"):
         mode = self._session.cmee
@@ -1049,11 +1049,12 @@ class SimulatedModem:
     def _report_plan(self, number):
         """[(extra delay, TP-ST)] for one part sent to ``number``."""
         with self._lock:
-            outcome, rate = self._report_rules.get(number) or self._report_rules.get(None) or ("delivered", 1.0)
+            outcome, rate, status = (self._report_rules.get(number) or self._report_rules.get(None)
+                                     or ("delivered", 1.0, None))
             if rate < 1.0 and self.rng.random() >= rate:
                 outcome = "delivered"
         return {"delivered": [(0.0, 0x00)], "temporary_then_delivered": [(0.0, TEMPORARY_STATUS), (0.0, 0x00)],
-                "failed": [(0.0, FAILED_STATUS)], "none": []}[outcome]
+                "failed": [(0.0, FAILED_STATUS if status is None else status)], "none": []}[outcome]
 
     def _deliver_report(self, mr, number, scts, status):
         if not self._running:
@@ -1230,7 +1231,8 @@ def _apply_control(sim, cmd):
             return {"ok": False, "error": f"panne inconnue : {fault}"}
         return {"ok": True}
     if kind == "report":
-        sim.set_report(cmd["outcome"], number=cmd.get("number"), rate=float(cmd.get("rate", 1.0)))
+        sim.set_report(cmd["outcome"], number=cmd.get("number"), rate=float(cmd.get("rate", 1.0)),
+                       status=cmd.get("status"))
         return {"ok": True}
     if kind == "latency":
         sim.set_latency(float(cmd["seconds"]))
