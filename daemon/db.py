@@ -28,8 +28,13 @@ def _migration_1(db: pw.Database) -> None:
     db.create_tables(models.ALL_MODELS)
 
 
+def _migration_2(db: pw.Database) -> None:
+    """The member list is ordered by name: an index makes its page a lookup, not a sort of every member."""
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "member_name" ON "member" ("name")')
+
+
 # Each entry upgrades the schema from version i to i + 1; append, never edit a released one.
-MIGRATIONS = [_migration_1]
+MIGRATIONS = [_migration_1, _migration_2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -303,7 +303,9 @@ def search(text: str = "", *, naf=None, commune=None, zone=None, chamber=None, s
     ``text`` matches name, sign, SIRET, commune name or a phone; ``naf`` is a selector or group
     name (or a list of them); ``status`` None means every status except erased.
     """
-    query = Member.select().join(Commune, join_type=pw.JOIN.LEFT_OUTER, on=(Member.commune == Commune.insee))
+    query = Member.select()
+    if text and text.strip():       # the commune's name is searched too; no join otherwise (a 7x faster count)
+        query = query.join(Commune, join_type=pw.JOIN.LEFT_OUTER, on=(Member.commune == Commune.insee))
     if status:
         wanted = "erased" if status == "erased" else clean_status(status)
         query = query.where(Member.status == wanted)
@@ -335,10 +337,14 @@ def search(text: str = "", *, naf=None, commune=None, zone=None, chamber=None, s
     return list(query), total
 
 
-def as_dict(member: Member) -> dict:
-    """A member for JSON outputs and the console."""
-    commune = Commune.get_or_none(Commune.insee == member.commune_id) if member.commune_id else None
-    cs = contacts(member)
+_FETCH = object()
+
+
+def as_dict(member: Member, commune=_FETCH, member_contacts: list[Contact] | None = None) -> dict:
+    """A member for JSON outputs and the console (``as_dicts`` gives the commune and contacts of a page)."""
+    if commune is _FETCH:
+        commune = Commune.get_or_none(Commune.insee == member.commune_id) if member.commune_id else None
+    cs = contacts(member) if member_contacts is None else member_contacts
     return {
         "id": member.id, "siret": member.siret, "name": member.name, "sign": member.sign,
         "naf": member.naf, "commune": member.commune_id, "commune_name": commune.name if commune else "",
@@ -349,6 +355,18 @@ def as_dict(member: Member) -> dict:
         "consent_version": member.consent_version, "created_at": member.created_at,
         "updated_at": member.updated_at,
     }
+
+
+def as_dicts(page: list[Member]) -> list[dict]:
+    """``as_dict`` for a page of members in two queries, not two per member."""
+    codes = {m.commune_id for m in page if m.commune_id}
+    communes = {c.insee: c for c in Commune.select().where(Commune.insee.in_(codes))} if codes else {}
+    by_member: dict[int, list[Contact]] = {m.id: [] for m in page}
+    if page:
+        for c in (Contact.select().where(Contact.member.in_(list(by_member)))
+                  .order_by(Contact.position, Contact.id)):
+            by_member[c.member_id].append(c)
+    return [as_dict(m, communes.get(m.commune_id), by_member[m.id]) for m in page]
 
 
 def personal_data(member_id) -> dict:

@@ -6,8 +6,10 @@ phones never, and each phone once, however many members share it.
 """
 
 import dataclasses
+import functools
 import json
 import math
+import operator
 
 import peewee as pw
 from dataclasses import dataclass, field
@@ -142,43 +144,48 @@ class Recipient:
     commune: str
 
 
-def _chosen_members(t: Targeting) -> set[int]:
-    """Ids of the members matching the targeting (status not yet considered)."""
+def _selection(t: Targeting):
+    """The SQL condition on Member the targeting asks for (status aside): True for everybody, None
+    for nobody. Filtering in SQLite, not in Python, keeps a preview on 20,000 members fast."""
     if t.all:
-        return {row[0] for row in Member.select(Member.id).tuples()}
-    chosen = set()
+        return True
+    conditions = []
     if t.sectors or t.communes or t.zones or t.around:
-        query = Member.select(Member.id, Member.naf, Member.commune)
-        codes = sectors.expand(t.sectors) if t.sectors else None
+        condition = True
+        if t.sectors:
+            condition = Member.naf.in_(sorted(sectors.expand(t.sectors)))
         area = t.area_communes()
-        for member_id, naf_code, commune in query.tuples():
-            if codes is not None and naf_code not in codes:
-                continue
-            if area is not None and commune not in area:
-                continue
-            chosen.add(member_id)
+        if area is not None:
+            in_area = Member.commune.in_(sorted(area))
+            condition = in_area if condition is True else condition & in_area
+        conditions.append(condition)
     if t.members:
-        sirets = [validate.siret(s) for s in t.members]
-        chosen |= {row[0] for row in Member.select(Member.id).where(Member.siret.in_(sirets)).tuples()}
-    return chosen
+        conditions.append(Member.siret.in_([validate.siret(s) for s in t.members]))
+    if not conditions:
+        return None
+    if any(c is True for c in conditions):
+        return True
+    return functools.reduce(operator.or_, conditions)
 
 
 def resolve(t: Targeting) -> list[Recipient]:
     """One recipient per phone, in a stable order (member name, member, phone position)."""
-    chosen = _chosen_members(t)
-    if not chosen:
+    selection = _selection(t)
+    if selection is None:
         return []
     opted_out = {row[0] for row in OptOut.select(OptOut.phone).tuples()}
-    rows = (Contact.select(Contact.phone, Member.id, Member.name, Member.siret, Commune.name)
-            .join(Member)
-            .join(Commune, join_type=pw.JOIN.LEFT_OUTER, on=(Member.commune == Commune.insee))
-            .where(Member.status == "active")
-            .order_by(Member.name, Member.id, Contact.position, Contact.id)
-            .tuples())
+    query = (Contact.select(Contact.phone, Member.id, Member.name, Member.siret, Commune.name)
+             .join(Member)
+             .join(Commune, join_type=pw.JOIN.LEFT_OUTER, on=(Member.commune == Commune.insee))
+             .where(Member.status == "active"))
+    if selection is not True:
+        query = query.where(selection)
+    # The raw cursor: these columns need no conversion, and peewee's per-row work would double the time.
+    rows = Member._meta.database.execute(query.order_by(Member.name, Member.id, Contact.position, Contact.id))
     seen = set()
     result = []
     for phone, member_id, name, siret, commune in rows:
-        if member_id not in chosen or phone in seen or phone in opted_out:
+        if phone in seen or phone in opted_out:
             continue
         seen.add(phone)
         result.append(Recipient(phone=phone, member_id=member_id, member_name=name, siret=siret or "",
@@ -202,10 +209,25 @@ def estimate_seconds(sms_total: int, settings) -> float:
     return math.ceil(sms_total / modems) * settings.alerts.seconds_per_sms
 
 
-def preview(t: Targeting, text: str, settings) -> Preview:
-    """What sending ``text`` to ``t`` would cost, without sending."""
-    recipients = resolve(t)
+def count(t: Targeting) -> int:
+    """``len(resolve(t))`` counted by SQLite: distinct reachable phones, opted-out ones excepted."""
+    selection = _selection(t)
+    if selection is None:
+        return 0
+    query = (Contact.select(pw.fn.COUNT(Contact.phone.distinct()))
+             .join(Member)
+             .where((Member.status == "active") & Contact.phone.not_in(OptOut.select(OptOut.phone))))
+    if selection is not True:
+        query = query.where(selection)
+    return query.scalar() or 0
+
+
+def preview(t: Targeting, text: str, settings, with_recipients: bool = True) -> Preview:
+    """What sending ``text`` to ``t`` would cost, without sending; the live counter of the composer
+    asks ``with_recipients=False`` and gets the count alone, several times faster."""
+    recipients = resolve(t) if with_recipients else []
+    n = len(recipients) if with_recipients else count(t)
     info = smstext.analyze(text or "")
-    total = len(recipients) * info.parts
-    return Preview(count=len(recipients), recipients=recipients, encoding=info.encoding, parts=info.parts,
+    total = n * info.parts
+    return Preview(count=n, recipients=recipients, encoding=info.encoding, parts=info.parts,
                    chars=info.chars, sms_total=total, estimated_seconds=estimate_seconds(total, settings))

@@ -170,7 +170,7 @@ def preview_json():
             answer["hint"] = "Choisissez les destinataires : le nombre de téléphones s'affichera ici."
             return json_answer(answer)
         t.validate()
-        preview = targeting.preview(t, text, _settings())
+        preview = targeting.preview(t, text, _settings(), with_recipients=False)
         answer.update(count=preview.count, sms_total=preview.sms_total,
                       estimated_seconds=preview.estimated_seconds,
                       estimate=fmt_duration(preview.estimated_seconds), description=t.describe())

@@ -49,7 +49,7 @@ def list_page():
     except (InvalidInput, NotFound) as e:
         rows, total, error = [], 0, getattr(e, "message", str(e))
         bottle.response.status = 400
-    rows = [members.as_dict(m) for m in rows]
+    rows = members.as_dicts(rows)
     return page("members", title="Adhérents", rows=rows, total=total, offset=offset, page_size=PAGE_SIZE,
                 filters=filters, error=error, groups=sectors.list_all(), zones_list=zones.list_all(),
                 communes=forms.communes(), chambers=CHAMBERS, statuses=members.STATUS_LABELS,
