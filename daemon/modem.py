@@ -401,6 +401,13 @@ class Modem:
                 lib.after_write = on_wire
                 try:
                     lines = lib.write(part.hex, timeout=self.send_timeout, writeTerm=CTRL_Z)
+                except CommandError:
+                    # An error line after the module gave its +CMGS reference (line noise, a stray
+                    # URC): the SMS is on air, and sending it again would be an unflagged duplicate.
+                    lines = [line for line in (getattr(lib, "_response", None) or []) if line.startswith("+CMGS:")]
+                    if not lines:
+                        raise
+                    log.warning("modem %s : erreur après « %s » : SMS compté comme parti", self.name, lines[0])
                 finally:
                     lib.after_write = None
             for line in lines:

@@ -122,3 +122,19 @@ def test_sigkill_between_pdu_and_air_then_restart(tmp_path, sims):
     verdict = audit([a, b])
     assert verdict.ok, verdict.problems()
     assert verdict.duplicates <= in_flight and verdict.duplicates == verdict.flagged
+
+
+def test_error_line_after_the_cmgs_reference_is_not_an_unflagged_duplicate(tmp_path, sims):
+    """A stray "+CMS ERROR" lands between "+CMGS: <mr>" and "OK": the SMS is on air, so it must not
+    be sent again as if it had been refused (an unflagged duplicate, found by make chaos)."""
+    sim = sims("sim0", model="sim800", latency=0.2)
+    conf = daemon_settings(tmp_path, [sim])
+    db_mod.open_database(conf.database.path)
+    _queue_broadcast(4, "+336150")
+    with running_daemon(conf):
+        assert sim.wait_event("prompt", 30)
+        sim.unsolicited_during_next_command("+CMS ERROR: 500")     # inside the PDU's answer
+        assert drained(30), outbox.counts()
+    assert any(e["type"] == "answer" for e in sim.events)
+    verdict = audit([sim])
+    assert verdict.ok and verdict.duplicates == 0, (verdict.problems(), [e["to"] for e in sim.air()])

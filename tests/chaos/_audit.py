@@ -7,6 +7,7 @@ air; each must be flagged ``possible_duplicate`` in the store.
 
 import collections
 import dataclasses
+import os
 import time
 
 from vigie.daemon import db as db_mod
@@ -28,6 +29,7 @@ class Verdict:
     duplicates: int = 0
     flagged: int = 0
     unflagged: list = dataclasses.field(default_factory=list)
+    duplicated: list = dataclasses.field(default_factory=list)     # (message id, phone, extra, flagged)
     states: dict = dataclasses.field(default_factory=dict)
 
     def problems(self) -> str:
@@ -71,6 +73,7 @@ def audit(sims, query=None) -> Verdict:
             v.lost.append((m.id, m.phone, m.state, m.error))
         if extra:
             v.duplicates += extra
+            v.duplicated.append((m.id, m.phone, extra, bool(m.possible_duplicate)))
             if m.possible_duplicate:
                 v.flagged += extra
             else:
@@ -79,7 +82,10 @@ def audit(sims, query=None) -> Verdict:
 
 
 def record(report, v: Verdict) -> None:
-    """Add one run's figures to the suite's report."""
+    """Add one run's figures to the suite's report, each duplicate named."""
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0].split("::")[-1]
+    for message_id, phone, extra, flagged in v.duplicated:
+        report.duplicate(test, message_id, phone, extra, flagged)
     report.add("broadcasts")
     report.add("messages_targeted", v.targeted)
     report.add("sms_on_air", v.on_air)

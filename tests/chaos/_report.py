@@ -20,7 +20,7 @@ class Report:
         self._lock = threading.Lock()
         self.figures: dict = collections.OrderedDict()
         self.recovery: dict = collections.OrderedDict()     # fault -> [seconds]
-        self.notes: dict = collections.OrderedDict()
+        self.duplicate_details: list = []                    # (test, message id, phone, extra, flagged)
 
     def empty(self) -> bool:
         return not self.figures and not self.recovery
@@ -37,15 +37,23 @@ class Report:
         with self._lock:
             self.recovery.setdefault(fault, []).append(seconds)
 
+    def duplicate(self, test: str, message_id: int, phone: str, extra: int, flagged: bool) -> None:
+        with self._lock:
+            self.duplicate_details.append((test, message_id, phone, extra, flagged))
+
     def lines(self) -> list[str]:
         with self._lock:
             figures = dict(self.figures)
             recovery = {k: list(v) for k, v in self.recovery.items()}
+            details = list(self.duplicate_details)
         names = [n for n in ORDER if n in figures] + [n for n in figures if n not in ORDER]
         out = [f"{name}: {figures[name]}" for name in names]
         for fault, values in recovery.items():
             out.append(f"recovery_seconds.{fault}: max {max(values):.2f} "
                        f"(mean {sum(values) / len(values):.2f}, n={len(values)})")
+        for i, (test, message_id, phone, extra, flagged) in enumerate(details, 1):
+            out.append(f"duplicate.{i}: message {message_id} to {phone}, {extra} extra copy(ies), "
+                       f"flagged possible_duplicate: {'yes' if flagged else 'NO'} ({test})")
         return out
 
 

@@ -59,8 +59,11 @@ def test_sigkill_daemon_and_console_during_a_broadcast(tmp_path, sims, report):
     in_flight = 0
     kill_log = []
     for k in range(KILLS):
+        started = time.time()
         with daemon_log(tmp_path) as log:
             proc = vigie_process(config, "run", stderr=log)
+        if k:
+            report.recovered("daemon_restart_after_sigkill", _first_air_after([a, b], started))
         sim = rng.choice([a, b])
         moment = rng.choice(KILL_MOMENTS)
         target = len(a.air()) + len(b.air()) + rng.randint(5, 40)
@@ -77,11 +80,16 @@ def test_sigkill_daemon_and_console_during_a_broadcast(tmp_path, sims, report):
         report.add("crashes_survived")
         if k == KILLS // 2:
             _kill_console_during_sign_ins(tmp_path, config, web, report)
+            started = time.time()
             web = start_web(config, str(tmp_path / "web.log"))
             assert Browser(web.port).login("chef", PASSWORD).status == 303
+            report.recovered("console_restart_after_sigkill", time.time() - started)
 
+    started = time.time()
     with daemon_log(tmp_path) as log:
         proc = vigie_process(config, "run", stderr=log)
+    if outbox.queue_depth():
+        report.recovered("daemon_restart_after_sigkill", _first_air_after([a, b], started))
     try:
         assert wait_until(lambda: outbox.queue_depth() == 0, 120), outbox.counts()
     finally:
@@ -99,6 +107,13 @@ def test_sigkill_daemon_and_console_during_a_broadcast(tmp_path, sims, report):
     assert verdict.duplicates <= in_flight, (verdict.duplicates, kill_log)
     for m in Message.select().where(Message.possible_duplicate == True):  # noqa: E712
         assert m.error or m.state in ("delivered", "sent")
+
+
+def _first_air_after(sims, moment: float, timeout: float = 60.0) -> float:
+    """Seconds from ``moment`` to the first SMS on air on any of ``sims``."""
+    assert wait_until(lambda: any(e["type"] == "on_air" and e["time"] >= moment
+                                  for sim in sims for e in sim.events), timeout), "aucun envoi après la relance"
+    return min(e["time"] for sim in sims for e in sim.events if e["type"] == "on_air" and e["time"] >= moment) - moment
 
 
 def _kill_console_during_sign_ins(tmp_path, config, web, report):
