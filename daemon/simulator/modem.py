@@ -135,6 +135,9 @@ class SimulatedModem:
             return self
         self._running = True
         self._stopping.clear()
+        self._abort.clear()
+        self._inq = queue.Queue()
+        self._urcq = queue.Queue()
         self._timers = Scheduler(self.name)
         self._open_pty()
         for target, suffix in ((self._work_loop, "worker"), (self._urc_loop, "urc")):
@@ -142,6 +145,8 @@ class SimulatedModem:
             t.start()
             self._threads.append(t)
         if self.want_control:
+            if not self.link:
+                raise ValueError("the control channel needs a link path")
             from .control import ControlServer
             self._control = ControlServer(self, self.control_path(self.link))
             self._control.start()
@@ -1250,6 +1255,10 @@ def _apply_control(sim, cmd):
 SimulatedModem._BASIC = (
     ("Z", SimulatedModem._at_z),
     ("&F", SimulatedModem._at_z),
+    ("&W", lambda self, rest: ["OK"]),
+    ("&D", lambda self, rest: ["OK"] if rest in ("", "0", "1", "2") else ["ERROR"]),
+    ("&C", lambda self, rest: ["OK"] if rest in ("", "0", "1") else ["ERROR"]),
+    ("H", lambda self, rest: ["OK"] if rest in ("", "0") else ["ERROR"]),
     ("E", SimulatedModem._at_e),
     ("I", SimulatedModem._at_i),
     ("V", SimulatedModem._at_v),
@@ -1281,7 +1290,6 @@ SimulatedModem._EXTENDED = {
     "+CLIP": SimulatedModem._simple_ok,
     "+CRC": SimulatedModem._simple_ok,
     "+CVHU": SimulatedModem._simple_ok,
-    "&W": SimulatedModem._simple_ok,
     "+CNUM": SimulatedModem._cnum,
     "+CMGS": SimulatedModem._cmgs,
     "+CMGR": SimulatedModem._cmgr,
