@@ -93,6 +93,8 @@ class ModemWorker(threading.Thread):
                     self.stop_event.wait(min(2.0, self.settings.daemon.health_interval_seconds))
                     continue
                 if self._send_one():
+                    if not self._sent_since_sweep:
+                        self.wake.set()     # a burst begins: the other idle modems start now, not at their poll
                     self._sent_since_sweep += 1
                 else:
                     self._submit_deferred()
