@@ -260,6 +260,9 @@ class _Library(GsmModem, _Comms):
 
     def _on_fatal(self, exc=None, *args, **kwargs):
         self._events.put(Lost(f"port perdu : {exc}"))
+        waiting = self._responseEvent
+        if waiting is not None:
+            waiting.set()       # no answer will come on a dead port: the command stops waiting now
 
     def _handleLineRead(self, line, checkForResponseTerm=True):
         """A line nobody waits for is handled at once: the library holds it back until the port is
@@ -396,6 +399,8 @@ class Modem:
             with lib._txLock:
                 prompt = lib.write(f"AT+CMGS={part.tpdu_length}", timeout=5, expectedResponseTermSeq="> ")
                 if not prompt or not prompt[-1].startswith(">"):
+                    if not lib.alive:
+                        raise ModemGone("port perdu avant l'envoi")
                     raise RetryLater(f"réponse inattendue du modem à AT+CMGS : {prompt!r}")
                 pdu_written = True
                 lib.after_write = on_wire
@@ -425,6 +430,8 @@ class Modem:
             raise ModemGone("le modem ne répond pas (pas d'invite « > »)") from e
         except (RetryLater, OutcomeUnknown):
             self._after_error()
+            raise
+        except ModemGone:
             raise
         except CmeError as e:
             self._after_error()

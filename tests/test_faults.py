@@ -138,3 +138,19 @@ def test_error_line_after_the_cmgs_reference_is_not_an_unflagged_duplicate(tmp_p
     assert any(e["type"] == "answer" for e in sim.events)
     verdict = audit([sim])
     assert verdict.ok and verdict.duplicates == 0, (verdict.problems(), [e["to"] for e in sim.air()])
+
+
+def test_port_lost_while_waiting_for_cmgs_ends_the_wait(tmp_path, sims):
+    """The module goes on air, then its USB port disappears before the +CMGS answer: the daemon stops
+    waiting with the port (not after its whole send timeout), sends again flagged, and finishes."""
+    sim = sims("sim0", model="sim7600", latency=0.01)
+    conf = daemon_settings(tmp_path, [sim], send_timeout_seconds=120.0)
+    db_mod.open_database(conf.database.path)
+    _queue_broadcast(3, "+336160")
+    sim.late_cmgs(300)                      # the first send's answer would come much later
+    with running_daemon(conf):
+        assert sim.wait_event("on_air", 30)
+        sim.unplug(0.5)
+        assert drained(60), outbox.counts()      # long before the 120 s send timeout
+    verdict = audit([sim])
+    assert verdict.ok and verdict.duplicates == 1 == verdict.flagged, verdict.problems()

@@ -7,7 +7,7 @@ import threading
 ORDER = [
     "broadcasts", "messages_targeted", "sms_on_air", "sms_lost", "messages_not_final",
     "final_without_reason", "failed_with_reason", "duplicates", "duplicates_flagged_possible",
-    "duplicates_not_flagged", "in_flight_at_kills", "daemon_sigkills", "console_sigkills",
+    "duplicates_not_flagged", "in_flight_at_kills", "daemon_kill_moments", "daemon_sigkills", "console_sigkills",
     "crashes_survived", "power_cut_snapshots", "integrity_checks_ok", "integrity_checks_failed",
     "faults_injected", "faults_survived", "database_locked_errors", "console_requests_under_load",
     "console_errors_under_load", "hostile_inputs_tried", "hostile_inputs_rejected",

@@ -102,8 +102,11 @@ def test_sigkill_daemon_and_console_during_a_broadcast(tmp_path, sims, report):
     verdict = audit([a, b], Message.select().where(Message.alert == alert.id))
     record(report, verdict)
     report.add("in_flight_at_kills", in_flight)
+    report.set("daemon_kill_moments", ", ".join(f"{name}:{moment}{'' if seen else '(timeout)'}"
+                                                 for name, moment, seen, _ in kill_log))
     assert verdict.ok, verdict.problems()
     assert verdict.targeted == RECIPIENTS
+    assert verdict.failed == 0, verdict.states        # no fault but the kills: every phone got its SMS
     assert verdict.duplicates <= in_flight, (verdict.duplicates, kill_log)
     for m in Message.select().where(Message.possible_duplicate == True):  # noqa: E712
         assert m.error or m.state in ("delivered", "sent")
