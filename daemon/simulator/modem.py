@@ -89,6 +89,7 @@ class SimulatedModem:
         self._cond = threading.Condition()             # air log, events, commands and their waiters
         self._air = []
         self._events = []
+        self._events_dropped = 0
         self.commands = []
         self._session = _Session()
         self._sim_locked = bool(pin)
@@ -314,11 +315,17 @@ class SimulatedModem:
 
     # ------------------------------------------------------------------ events and logs
 
+    MAX_EVENTS = 100_000      # a long-running emulator forgets its oldest events (the air log is kept whole)
+
     def _event(self, etype, **data):
         with self._cond:
             data["time"] = time.time()
             data["type"] = etype
             self._events.append(data)
+            if len(self._events) > self.MAX_EVENTS:
+                drop = self.MAX_EVENTS // 2
+                del self._events[:drop]
+                self._events_dropped += drop
             self._cond.notify_all()
         log.debug("%s: %s %s", self.name, etype, data)
 
@@ -334,13 +341,13 @@ class SimulatedModem:
             kind = predicate
             predicate = lambda e: e["type"] == kind  # noqa: E731
         deadline = time.monotonic() + timeout
-        seen = 0
+        seen = 0                                   # absolute position, survives trimming
         with self._cond:
             while True:
-                for e in self._events[seen:]:
+                for e in self._events[max(0, seen - self._events_dropped):]:
                     if predicate(e):
                         return e
-                seen = len(self._events)
+                seen = self._events_dropped + len(self._events)
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return None
@@ -686,6 +693,9 @@ class SimulatedModem:
             raw = bytes(self._inbuf[:cut])
             del self._inbuf[:cut + 1]
             line = raw.decode("latin-1").strip("\n\x00 ")
+            prefix = line.upper().find("AT")
+            if prefix > 0:
+                line = line[prefix:]        # V.250: what comes before the "AT" prefix is ignored (an ESC...)
             if not line:
                 continue
             if self._session.echo:
