@@ -118,8 +118,18 @@ def report_storm(sim, rng):
     return time.time()
 
 
+def network_retrying(sim, rng):
+    """Every SMS from now on gets two reports: "SC still trying", then "delivered"."""
+    t = time.time()
+    sim.set_report("temporary_then_delivered")
+    _after(sim, "report", t, n=10)
+    sim.set_report("delivered")
+    return time.time()
+
+
 FAULTS = {f.__name__: f for f in (hang, late_cmgs, unplug, reboot, registration_lost, cms_temporary,
-                                  cms_permanent, garbage, unsolicited_mid_command, report_storm)}
+                                  cms_permanent, garbage, unsolicited_mid_command, report_storm,
+                                  network_retrying)}
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
