@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.chaos._audit import audit, drained, integrity_ok, record
+from tests.chaos._audit import audit, integrity_ok, record
 from tests.chaos._web import Browser, add_web_section, free_port, start_web, wait_port_free
 from tests.fixtures_daemon import vigie_process, wait_until, write_config
 from tests.fixtures_web import add_member

@@ -25,7 +25,8 @@ prefixes = st.sampled_from(["+CMTI: ", "+CDSI: ", "+CDS: ", "+CMT: ", "+CMGR: ",
                             "+COPS: ", "+CMGS: ", "+CME ERROR: ", "^HCMGSS: ", "RING", "NO CARRIER", ""])
 # Lines a module could print: a known prefix then anything, forged reports/notifications with random PDUs.
 random_line = st.one_of(
-    st.builds(lambda p, rest: p + rest, prefixes, st.text(max_size=40).filter(lambda t: "\r" not in t and "\n" not in t)),
+    st.builds(lambda p, rest: p + rest, prefixes,
+              st.text(max_size=40).filter(lambda t: "\r" not in t and "\n" not in t)),
     st.builds(lambda n, h: f"+CDS: {n}\r\n{h}", st.integers(0, 200), hex_pdu),
     st.builds(lambda m, i: f'+CMTI: "{m}",{i}', st.sampled_from(["SM", "ME", "SR", "MT", "??"]), st.integers(-5, 500)),
     st.builds(lambda m, i: f'+CDSI: "{m}",{i}', st.sampled_from(["SM", "ME", "SR"]), st.integers(-5, 500)),
