@@ -33,7 +33,7 @@ def main() -> int:
         return not only or name in only
 
     import logging
-    logging.basicConfig(level=logging.WARNING)
+    logging.basicConfig(level=logging.ERROR)
     from vigie.daemon import db as db_mod
 
     import daemon_bench

@@ -90,15 +90,24 @@ def run(figures, workdir: str, db_path: str, alert_id: int, members: int) -> Non
         for t in threads:
             t.join()
         rss = rss_mb(proc.pid)
+        alone = {name: [] for name in pages}          # one client, nothing queued before it
+        for _ in range(ROUNDS):
+            for name, url in pages.items():
+                t0 = time.perf_counter()
+                with browsers[0].open(base + url, timeout=60) as answer:
+                    answer.read()
+                alone[name].append((time.perf_counter() - t0) * 1000)
     finally:
         stop_process(proc)
     figures.note(f"console: `vigie web` (cheroot, 8 threads) with {members} members, {CLIENTS} concurrent "
                  f"signed-in clients x {ROUNDS} rounds of each page; time = response time measured by the "
                  f"client on loopback; preview = NAF 47 within 25 km of Alençon; alert page = the "
-                 f"throughput alert's first page of recipients")
+                 f"throughput alert's first page of recipients; *_single_client: one client alone")
     for name, values in times.items():
         figures.figure(f"console_{name}_ms_p50", percentile(values, 50), 1)
         figures.figure(f"console_{name}_ms_p95", percentile(values, 95), 1)
+    for name, values in alone.items():
+        figures.figure(f"console_{name}_ms_p50_single_client", percentile(values, 50), 1)
     if errors:
         figures.figure("console_errors", f"{len(errors)} ({errors[0]})")
     figures.figure("console_rss_mb_after_load", rss, 1)

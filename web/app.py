@@ -47,8 +47,14 @@ DEFAULT_MESSAGES = {
 }
 
 
+# A request opens its own connection and closes it: a small page cache is enough (the kernel
+# caches the file), and eight threads with the shared 8 MB each would make the console heavy.
+CONSOLE_CACHE_KIB = 2000
+
+
 def _open_db() -> None:
-    models.database.connect(reuse_if_open=True)
+    if models.database.connect(reuse_if_open=True):
+        models.database.execute_sql(f"PRAGMA cache_size = -{CONSOLE_CACHE_KIB}")
 
 
 def _close_db() -> None:

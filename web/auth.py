@@ -87,6 +87,11 @@ def close_session() -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
+# Activity is written at most this often: a write per page would queue every click behind the
+# daemon's writes and cost an fsync on the SD card; the idle limit counts in minutes.
+TOUCH_SECONDS = 30.0
+
+
 def current_session(touch: bool = True) -> Session | None:
     """The request's live session, or None; expired sessions are deleted.
 
@@ -105,7 +110,7 @@ def current_session(touch: bool = True) -> Session | None:
             row.delete_instance()
             row = None
         if row is not None:
-            if touch:
+            if touch and now - row.last_seen > TOUCH_SECONDS:
                 Session.update(last_seen=now).where(Session.token_hash == row.token_hash).execute()
             session = row
     request.environ["vigie.session"] = session
