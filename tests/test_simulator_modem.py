@@ -94,6 +94,9 @@ def test_sent_messages_are_on_air_as_written(make_sim, connect, model):
 def test_several_modems_at_once_keep_their_own_counters(make_sim, connect):
     sims = [make_sim("sim800"), make_sim("sim7600"), make_sim("sim800")]
     clients = [connect(s) for s in sims]
+    for sim in sims:
+        # no reports: a +CDSI handler's AT+CMGR may land inside a PDU being sent (the library's race, CMS 304)
+        sim.set_report("none")
     errors = []
 
     def send(client, n):

@@ -601,9 +601,13 @@ class SimulatedModem:
                         if self._client_pending() == 0:
                             break
                         time.sleep(0.002)
-                    gap = self._last_urc + 0.003 - time.monotonic()
+                    # the library checks for more bytes right after each line: keep URCs apart by at least as
+                    # long as the client took to read the last one (a loaded machine reads slowly)
+                    drained = time.monotonic()
+                    took = min(0.2, max(0.0, drained - self._last_urc)) if self._last_urc else 0.0
+                    gap = max(self._last_urc + 0.003, drained + took) - drained
                     if gap > 0:
-                        time.sleep(gap)   # the library checks for more bytes right after a line: keep URCs apart
+                        time.sleep(gap)
                 with self._out_lock:
                     if self._running and (self._reserved or self._hung() or self._client_busy()
                                           or self._urcs_paused):
