@@ -597,14 +597,16 @@ class SimulatedModem:
                     connected = self._connected
                 if connected:
                     # let the client drain what it already has, so that this URC is read as its own burst
+                    waited = False
                     for _ in range(500):
                         if self._client_pending() == 0:
                             break
+                        waited = True
                         time.sleep(0.002)
                     # the library checks for more bytes right after each line: keep URCs apart by at least as
                     # long as the client took to read the last one (a loaded machine reads slowly)
                     drained = time.monotonic()
-                    took = min(0.2, max(0.0, drained - self._last_urc)) if self._last_urc else 0.0
+                    took = min(0.2, max(0.0, drained - self._last_urc)) if waited and self._last_urc else 0.0
                     gap = max(self._last_urc + 0.003, drained + took) - drained
                     if gap > 0:
                         time.sleep(gap)
