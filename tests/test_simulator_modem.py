@@ -68,6 +68,14 @@ def test_pin(make_sim, connect, model):
     assert any(e["type"] == "sim_unlocked" for e in sim3.events)
 
 
+def test_sim_busy_after_the_pin_is_retried_by_the_library(make_sim, connect):
+    sim = make_sim("sim800", pin="1234", pin_delay=0.5)
+    modem = connect(sim, pin="1234").modem
+    busy = [e for e in sim.events if e["type"] == "answer" and e["final"] == "+CME ERROR: 14"]
+    assert busy                                   # the library slept and retried until the SIM was ready
+    assert modem.sendSms("+33612345678", "prêt").reference == 0
+
+
 @pytest.mark.parametrize("model", MODELS)
 def test_sent_messages_are_on_air_as_written(make_sim, connect, model):
     sim = make_sim(model)

@@ -61,7 +61,7 @@ class SimulatedModem:
     """A GSM module on a pty. See daemon/simulator/README.md for the contract."""
 
     def __init__(self, name="sim0", model="sim800", link=None, latency=0.0, report_delay=0.0, air_log=None,
-                 pin=None, seed=None, control=False, urc_guard=0.02):
+                 pin=None, seed=None, control=False, urc_guard=0.02, pin_delay=0.0):
         if model not in PROFILES:
             raise ValueError(f"unknown model {model!r} (sim800 or sim7600)")
         self.name = name
@@ -74,6 +74,8 @@ class SimulatedModem:
         self.pin = pin
         self.rng = random.Random(seed)
         self.want_control = control
+        self.pin_delay = float(pin_delay)   # after the PIN, SIM busy (+CME ERROR: 14) this long, like a SIM800
+        self._sim_busy_until = 0.0
         self.urc_guard = float(urc_guard)   # URCs wait for this much silence from the client (0: raw race)
         self.urc_reaction = 1.0             # longest wait for the client to delete an announced slot
         self._last_rx = 0.0
@@ -759,6 +761,8 @@ class SimulatedModem:
         handler = self._EXTENDED.get(name)
         if handler is None:
             return ["ERROR"]
+        if name not in self._NO_SIM_NEEDED and time.monotonic() < self._sim_busy_until:
+            return [self._error(14)]       # "SIM busy": the library sleeps and retries
         if self._sim_locked and name not in self._NO_SIM_NEEDED:
             return [self._error(311, "CMS") if name in self._SMS_COMMANDS else self._error(11)]
         if rest.startswith("=?"):
@@ -816,6 +820,7 @@ class SimulatedModem:
                 return [self._error(12)]
             if code == self.pin:
                 self._sim_locked = False
+                self._sim_busy_until = time.monotonic() + self.pin_delay
                 self._pin_attempts = 3
                 self._event("sim_unlocked")
                 self._timers.call_later(0.0, self._urc, "SMS Ready" if self.model == "sim800" else "SMS DONE")
