@@ -115,7 +115,10 @@ def list_alerts(offset: int = 0, limit: int | None = 50) -> list[dict]:
 def recipients(alert_id: int, state: str | None = None, offset: int = 0, limit: int | None = None) -> list[dict]:
     """Per-recipient outcome of an alert, in queueing order."""
     get(alert_id)
-    query = (Message.select(Message, Member.id, Member.name, Member.siret)
+    # Only the columns shown, as plain tuples: a page of 200 is built in a fraction of the time.
+    query = (Message.select(Message.id, Message.phone, Member.name, Member.siret, Message.state,
+                            Message.attempts, Message.error, Message.possible_duplicate, Message.sent_at,
+                            Message.delivered_at)
              .join(Member, pw.JOIN.LEFT_OUTER)
              .where(Message.alert == alert_id).order_by(Message.id).offset(offset))
     if state:
@@ -125,13 +128,11 @@ def recipients(alert_id: int, state: str | None = None, offset: int = 0, limit: 
     if limit is not None:
         query = query.limit(limit)
     result = []
-    for m in query:
-        member = m.member if m.member_id else None
+    for (message_id, phone, name, siret, state, attempts, error, duplicate, sent_at,
+         delivered_at) in query.tuples():
         result.append({
-            "id": m.id, "phone": m.phone, "member": member.name if member else "",
-            "siret": (member.siret or "") if member else "", "state": m.state,
-            "state_label": State(m.state).label, "attempts": m.attempts, "error": m.error or "",
-            "possible_duplicate": bool(m.possible_duplicate), "sent_at": m.sent_at,
-            "delivered_at": m.delivered_at,
+            "id": message_id, "phone": phone, "member": name or "", "siret": siret or "", "state": state,
+            "state_label": State(state).label, "attempts": attempts, "error": error or "",
+            "possible_duplicate": bool(duplicate), "sent_at": sent_at, "delivered_at": delivered_at,
         })
     return result
