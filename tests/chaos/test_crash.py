@@ -99,6 +99,10 @@ def test_sigkill_daemon_and_console_during_a_broadcast(tmp_path, sims, report):
         web.wait(timeout=30)
     assert integrity_ok()
     report.add("integrity_checks_ok")
+    logs = "".join((tmp_path / name).read_text(encoding="utf-8") for name in ("daemon.log", "web.log"))
+    locked = logs.lower().count("database is locked")
+    report.add("database_locked_errors", locked)
+    assert locked == 0
     verdict = audit([a, b], Message.select().where(Message.alert == alert.id))
     record(report, verdict)
     report.add("in_flight_at_kills", in_flight)

@@ -44,7 +44,8 @@ class Tally:
 
     def expect(self, what: str, answer, statuses, french: bool = True):
         self.report.add("hostile_inputs_tried")
-        ok = answer.status in statuses and (not french or FRENCH.search(answer.text) is not None)
+        ok = (answer.status in statuses and (not french or FRENCH.search(answer.text) is not None)
+              and "Traceback" not in answer.text and "peewee" not in answer.text)
         if ok:
             self.report.add("hostile_inputs_rejected")
         else:
