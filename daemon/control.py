@@ -81,24 +81,29 @@ def dispatcher(handlers: dict):
     return handle
 
 
+def exchange(path: str, payload: dict, timeout: float = 30.0) -> dict:
+    """Client side: send one request and return the answer; socket errors are the caller's."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect(path)
+        s.sendall(json.dumps(payload, ensure_ascii=False).encode() + b"\n")
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return json.loads(data or b"{}")
+
+
 def request(path: str, payload: dict, timeout: float = 30.0) -> dict:
-    """Client side: send one request to a running daemon and return its answer."""
+    """Ask the running daemon; its absence or silence is told in French."""
     from .errors import VigieError
     try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.settimeout(timeout)
-            s.connect(path)
-            s.sendall(json.dumps(payload).encode() + b"\n")
-            data = b""
-            while not data.endswith(b"\n"):
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+        return exchange(path, payload, timeout)
     except (FileNotFoundError, ConnectionRefusedError):
         raise VigieError(f"Le démon ne tourne pas (pas de socket de commande {path}).") from None
     except PermissionError:
         raise VigieError(f"Accès refusé au socket de commande {path}.") from None
     except socket.timeout:
         raise VigieError("Le démon n'a pas répondu à temps.") from None
-    return json.loads(data or b"{}")

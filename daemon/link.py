@@ -29,6 +29,9 @@ from .models import InboundPart, InboundSms, Message, ModemStatus, database
 
 log = logging.getLogger(__name__)
 
+REPORT_SWEEP_EVERY = 20        # messages sent between two listings of the module's report store
+                               # (a SIM800 stores no report: they all come as +CDS lines)
+
 DISCONNECTED, CONNECTING, READY, DEGRADED = "disconnected", "connecting", "ready", "degraded"
 STATE_LABELS = {DISCONNECTED: "déconnecté", CONNECTING: "connexion", READY: "prêt",
                 DEGRADED: "sans réseau"}
@@ -96,6 +99,11 @@ class ModemWorker(threading.Thread):
                     if not self._sent_since_sweep:
                         self.wake.set()     # a burst begins: the other idle modems start now, not at their poll
                     self._sent_since_sweep += 1
+                    if self.ms.model != "sim800" and self._sent_since_sweep % REPORT_SWEEP_EVERY == 0:
+                        # During a burst reports pile up in the module's "SR" store faster than it
+                        # announces them, and a full store drops new ones: empty it in one listing.
+                        for found in self.modem.sweep(("SR",)):
+                            self._handle(found)
                 else:
                     self._submit_deferred()
                     if self._sent_since_sweep:
@@ -250,9 +258,15 @@ class ModemWorker(threading.Thread):
                         received_at=time.time(), window_hours=self.settings.daemon.report_window_hours,
                         time_sent=event.time_sent, time_finalized=event.time_finalized)
         elif isinstance(event, Stored):
-            found = self.modem.read_stored(event.memory, event.index)
-            if found is not None:
-                self._handle(found)
+            if event.memory.upper() == "SR":
+                # Reports pile up faster than the module announces them during a burst, and a full
+                # "SR" store drops new ones: one listing empties it instead of one read per notice.
+                for found in self.modem.sweep(("SR",)):
+                    self._handle(found)
+            else:
+                found = self.modem.read_stored(event.memory, event.index)
+                if found is not None:
+                    self._handle(found)
         elif isinstance(event, Incoming):
             self._defer(self._store_incoming, event)
         elif isinstance(event, Rebooted):

@@ -17,13 +17,12 @@ import logging
 import queue
 import re
 import threading
-import time
 
 import serial
 from gsmmodem import pdu as gsmpdu
 from gsmmodem.exceptions import (CmeError, CmsError, CommandError, GsmModemException,
                                  TimeoutException)
-from gsmmodem.modem import GsmModem, StatusReport
+from gsmmodem.modem import GsmModem
 from gsmmodem.serial_comms import SerialComms
 
 from .errors import ModemGone, OutcomeUnknown, PermanentFailure, RetryLater
@@ -314,6 +313,12 @@ class _Library(GsmModem, _Comms):
             if isinstance(e.data, list):
                 e.data = self._strip_unsolicited(data, e.data)
             raise
+        except CommandError:
+            # An error answer may have swallowed unsolicited lines too (a +CDS report is gone for
+            # good if dropped here): the library raised before we saw them, they are still in
+            # the serial layer's last response.
+            self._strip_unsolicited(data, list(self._response or []))
+            raise
         if lines:
             lines[:] = self._strip_unsolicited(data, lines)
         return lines
@@ -503,11 +508,11 @@ class Modem:
         except (TimeoutException, serial.SerialException, OSError) as e:
             raise ModemGone(self._describe(e)) from e
 
-    def sweep(self) -> list:
-        """Everything still stored on the module (notifications that were missed), then deleted."""
+    def sweep(self, memories=("SM", "ME", "SR")) -> list:
+        """Everything stored on the module (notifications missed or not yet sent), then deleted."""
         lib = self._require()
         found = []
-        for memory in ("SM", "ME", "SR"):
+        for memory in memories:
             try:
                 lib._setSmsMemory(readDelete=memory)
                 lines = lib.write("AT+CMGL=4", timeout=10)

@@ -1,7 +1,6 @@
 """Fixtures to run the sending daemon in-process (or as a `vigie run` process) on simulated modems."""
 
 import contextlib
-import os
 import subprocess
 import sys
 import threading

@@ -112,7 +112,7 @@ def test_expiry_cancellation_and_priority(tmp_path, sims):
     cancelled = outbox.enqueue("+33600000002", "annulé", alert=alert)
     outbox.cancel_alert(alert.id)
     normal = [outbox.enqueue(f"+3361000000{i}", f"normal {i}").id for i in range(5)]
-    panic = outbox.enqueue("+33699999999", "panique", priority=outbox.PRIORITY_PANIC)
+    outbox.enqueue("+33699999999", "panique", priority=outbox.PRIORITY_PANIC)
     with running_daemon(settings):
         assert wait_until(lambda: states().get("delivered") == 6, 30), states()
     assert Message.get_by_id(stale.id).state == "expired"

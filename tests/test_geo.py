@@ -1,7 +1,6 @@
 """Geography on the real reference data: INSEE codes (current and former), postal addresses,
 radius targeting, other départements and the commune picker."""
 
-import math
 import shutil
 
 import pytest

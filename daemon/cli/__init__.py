@@ -5,7 +5,6 @@ Every word printed here is for the operators, in French.
 
 import argparse
 import importlib
-import json
 import logging
 import os
 import pkgutil

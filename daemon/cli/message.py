@@ -3,7 +3,7 @@
 from .. import outbox
 from ..errors import NotFound
 from ..models import Attempt, Message, Part, StatusReport
-from ._common import fmt_time, iso_time, open_db, print_json
+from ._common import iso_time, open_db, print_json
 
 
 def register(sub):

@@ -13,7 +13,6 @@ import queue
 import random
 import re
 import select
-import socket
 import threading
 import time
 import tty
@@ -150,8 +149,9 @@ class SimulatedModem:
         if self.want_control:
             if not self.link:
                 raise ValueError("the control channel needs a link path")
-            from .control import ControlServer
-            self._control = ControlServer(self, self.control_path(self.link))
+            from ..control import ControlServer
+            self._control = ControlServer(self.control_path(self.link), self.handle_control,
+                                          name=f"{self.name}-control")
             self._control.start()
         self._event("started", port=self.port, model=self.model)
         return self
@@ -163,7 +163,7 @@ class SimulatedModem:
         self._stopping.set()
         self._abort.set()
         if self._control:
-            self._control.stop()
+            self._control.close()
             self._control = None
         self._timers.stop()
         self._close_pty()
@@ -1211,18 +1211,8 @@ class SimulatedModem:
     @staticmethod
     def control(link, command, timeout=10.0) -> dict:
         """Send ``command`` (a dict) to the emulator serving ``link`` and return its reply."""
-        path = SimulatedModem.control_path(link)
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.settimeout(timeout)
-            s.connect(path)
-            s.sendall((json.dumps(command, ensure_ascii=False) + "\n").encode())
-            buf = b""
-            while not buf.endswith(b"\n"):
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                buf += chunk
-        return json.loads(buf.decode() or "{}")
+        from ..control import exchange
+        return exchange(SimulatedModem.control_path(link), command, timeout)
 
 
 def now_scts():
