@@ -128,8 +128,10 @@ def test_two_modems_share_the_outbox_without_double_send(tmp_path, sims):
     settings = daemon_settings(tmp_path, [a, b])
     db_mod.open_database(settings.database.path)
     phones = [f"+3362{i:07d}" for i in range(200)]
-    outbox.enqueue_many([dict(phone=p, text="partage", parts=1) for p in phones])
     with running_daemon(settings):
+        # Both links up first: a fast daemon would otherwise finish on one modem before the other connects.
+        assert wait_until(lambda: ModemStatus.select().where(ModemStatus.state == "ready").count() == 2, 20)
+        outbox.enqueue_many([dict(phone=p, text="partage", parts=1) for p in phones])
         assert wait_until(lambda: states().get("delivered") == 200, 60), states()
     sent = [e["to"] for e in a.air()] + [e["to"] for e in b.air()]
     assert sorted(sent) == sorted(phones)
