@@ -11,6 +11,7 @@ lines swallowed into command responses. Here every unsolicited line becomes an e
 and the one worker thread that owns the modem acts on it between two sends.
 """
 
+import contextlib
 import dataclasses
 import datetime
 import logging
@@ -165,6 +166,25 @@ def decode_pdu_event(hex_pdu: str):
         return _incoming_from(decoded.get("number"), decoded.get("text"), decoded.get("time"),
                               decoded.get("udh"))
     return None
+
+
+def _field(lines, pattern: str) -> str | None:
+    """The first group of the last line matching ``pattern``, or None."""
+    value = None
+    for line in lines or []:
+        m = re.match(pattern, line)
+        if m:
+            value = m.group(1)
+    return value
+
+
+def _stored_pdus(lines, header: str):
+    """(header's first group or None, decoded event or None) for each header line followed by a PDU,
+    as in +CMGR and +CMGL answers."""
+    for i, line in enumerate(lines or []):
+        m = re.match(header, line)
+        if m and i + 1 < len(lines):
+            yield (m.group(1) if m.groups() else None), decode_pdu_event(lines[i + 1])
 
 
 class _Comms(SerialComms):
@@ -468,72 +488,58 @@ class Modem:
     # -- health and storage --
     def health(self) -> Health:
         lib = self._require()
-        try:
-            csq = lib.write("AT+CSQ", timeout=5)
-            signal = None
-            for line in csq:
-                m = re.match(r"^\+CSQ:\s*(\d+)", line)
-                if m:
-                    signal = int(m.group(1))
-            registered = False
-            for line in lib.write("AT+CREG?", timeout=5):
-                m = re.match(r"^\+CREG:\s*\d+,\s*(\d+)", line)
-                if m:
-                    registered = m.group(1) in ("1", "5")
-            operator = ""
-            for line in lib.write("AT+COPS?", timeout=5):
-                m = re.match(r'^\+COPS:\s*\d+,\d+,"([^"]*)"', line)
-                if m:
-                    operator = m.group(1)
-            return Health(signal=signal, registered=registered, operator=operator)
-        except (TimeoutException, serial.SerialException, OSError) as e:
-            raise ModemGone(self._describe(e)) from e
-        except GsmModemException as e:
-            raise ModemGone(f"réponse invalide à la vérification : {e}") from e
+        with self._link_errors():
+            try:
+                signal = _field(lib.write("AT+CSQ", timeout=5), r"^\+CSQ:\s*(\d+)")
+                registration = _field(lib.write("AT+CREG?", timeout=5), r"^\+CREG:\s*\d+,\s*(\d+)")
+                operator = _field(lib.write("AT+COPS?", timeout=5), r'^\+COPS:\s*\d+,\d+,"([^"]*)"')
+            except TimeoutException:
+                raise
+            except GsmModemException as e:
+                raise ModemGone(f"réponse invalide à la vérification : {e}") from e
+        return Health(signal=int(signal) if signal is not None else None,
+                      registered=registration in ("1", "5"), operator=operator or "")
 
     def read_stored(self, memory: str, index: int):
         """Read (then delete) one stored SMS or status report; returns an event or None."""
         lib = self._require()
-        try:
-            lib._setSmsMemory(readDelete=memory)
-            lines = lib.write(f"AT+CMGR={index}", timeout=5)
-            event = None
-            for i, line in enumerate(lines):
-                if line.startswith("+CMGR:") and i + 1 < len(lines):
-                    event = decode_pdu_event(lines[i + 1])
-            lib.write(f"AT+CMGD={index},0", timeout=5)
-            return event
-        except CommandError:
-            return None
-        except (TimeoutException, serial.SerialException, OSError) as e:
-            raise ModemGone(self._describe(e)) from e
+        with self._link_errors():
+            try:
+                lib._setSmsMemory(readDelete=memory)
+                lines = lib.write(f"AT+CMGR={index}", timeout=5)
+                lib.write(f"AT+CMGD={index},0", timeout=5)
+            except CommandError:
+                return None
+        events = [event for _, event in _stored_pdus(lines, r"^\+CMGR:")]
+        return events[-1] if events else None
 
     def sweep(self, memories=("SM", "ME", "SR")) -> list:
         """Everything stored on the module (notifications missed or not yet sent), then deleted."""
         lib = self._require()
         found = []
         for memory in memories:
-            try:
-                lib._setSmsMemory(readDelete=memory)
-                lines = lib.write("AT+CMGL=4", timeout=10)
-            except CommandError:
-                continue
-            except (TimeoutException, serial.SerialException, OSError) as e:
-                raise ModemGone(self._describe(e)) from e
-            indexes = []
-            for i, line in enumerate(lines):
-                m = re.match(r"^\+CMGL:\s*(\d+),", line)
-                if m and i + 1 < len(lines):
-                    event = decode_pdu_event(lines[i + 1])
-                    indexes.append(int(m.group(1)))
+            with self._link_errors():
+                try:
+                    lib._setSmsMemory(readDelete=memory)
+                    lines = lib.write("AT+CMGL=4", timeout=10)
+                except CommandError:
+                    continue
+                for index, event in _stored_pdus(lines, r"^\+CMGL:\s*(\d+),"):
                     if event is not None:
                         found.append(event)
-            for index in indexes:
-                try:
-                    lib.write(f"AT+CMGD={index},0", timeout=5)
-                except CommandError:
-                    pass
+                    try:
+                        lib.write(f"AT+CMGD={index},0", timeout=5)
+                    except CommandError:
+                        pass
         return found
+
+    @contextlib.contextmanager
+    def _link_errors(self):
+        """No answer or no port: the modem is gone, whatever command was under way."""
+        try:
+            yield
+        except (TimeoutException, serial.SerialException, OSError) as e:
+            raise ModemGone(self._describe(e)) from e
 
     # -- helpers --
     def _require(self) -> _Library:

@@ -7,6 +7,7 @@ socket, and then does the periodic housekeeping. Signal handlers only set an eve
 
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -31,7 +32,6 @@ class Daemon:
         self.panic = None
         self.control = None
         self.gpio_factory = gpio_factory
-        self.started_at = time.time()
         self.queue_depth = 0
 
     # -- life cycle --
@@ -123,7 +123,7 @@ class Daemon:
             outbox.complete_finished_alerts()
             depth = self.queue_depth = outbox.queue_depth()
             info = json.dumps({"queue": depth, "modems": {w.name_: w.state for w in self.workers}})
-            row = dict(pid=_pid(), info=info, updated_at=time.time())
+            row = dict(pid=os.getpid(), info=info, updated_at=time.time())
             Heartbeat.insert(component="daemon", **row).on_conflict(
                 conflict_target=[Heartbeat.component], update=row).execute()
             if depth:
@@ -168,11 +168,6 @@ class Daemon:
     def _cmd_button_press(self, request) -> dict:
         seconds = request.get("seconds")
         return self.panic.simulate_press(float(seconds) if seconds else None)
-
-
-def _pid() -> int:
-    import os
-    return os.getpid()
 
 
 def modem_rows() -> list[dict]:
