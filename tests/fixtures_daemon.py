@@ -82,7 +82,8 @@ def vigie_process(config_path, *args, **kw) -> subprocess.Popen:
 
 
 def vigie(config_path, *args, input=None, check=False) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "vigie.daemon.cli", "--config", config_path, *args],
+    """Run one `vigie` command on a configuration file, as a person would; output captured."""
+    return subprocess.run([sys.executable, "-m", "vigie.daemon.cli", "--config", str(config_path), *args],
                           capture_output=True, text=True, input=input, check=check, timeout=120)
 
 

@@ -3,12 +3,11 @@
 import datetime
 import os
 import sqlite3
-import subprocess
-import sys
 import threading
 
 import pytest
 
+from tests.fixtures_daemon import vigie
 from vigie.daemon import backup, outbox
 from vigie.daemon.errors import InvalidInput, VigieError
 from vigie.daemon.models import AuditLog, Message
@@ -127,11 +126,6 @@ def test_refusals_in_french(database, db_path, tmp_path):
     (tmp_path / "fichier").write_text("")
     with pytest.raises(VigieError, match="inutilisable|n'est pas un dossier"):
         backup.create_backup(db_path, str(tmp_path / "fichier"))
-
-
-def vigie(config, *args):
-    return subprocess.run([sys.executable, "-m", "vigie.daemon.cli", "--config", str(config), *args],
-                          capture_output=True, text=True, timeout=120)
 
 
 def test_cli_backup_while_writing_with_rotation_and_audit(database, db_path, tmp_path):

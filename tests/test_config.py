@@ -1,23 +1,17 @@
 """Settings: the file written by `vigie init` loads; every mistake is refused in French, by name."""
 
 import os
-import subprocess
-import sys
 
 import pytest
 
+from tests.fixtures_daemon import vigie
 from vigie.daemon import config
 from vigie.daemon.errors import ConfigError
 
 
-def vigie(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "vigie.daemon.cli", *args], capture_output=True,
-                          text=True, env=env, timeout=60)
-
-
 def test_init_writes_a_commented_file_that_loads_and_creates_the_database(tmp_path):
     path = tmp_path / "etc" / "vigie.toml"
-    out = vigie("--config", str(path), "init", "--db", str(tmp_path / "data" / "vigie.db"),
+    out = vigie(str(path), "init", "--db", str(tmp_path / "data" / "vigie.db"),
                 "--port", "/dev/ttyAMA0", "--model", "sim7600")
     assert out.returncode == 0, out.stderr
     assert "Configuration écrite" in out.stdout and "Base de données prête" in out.stdout
@@ -27,14 +21,14 @@ def test_init_writes_a_commented_file_that_loads_and_creates_the_database(tmp_pa
     assert s.modems[0].port == "/dev/ttyAMA0" and s.modems[0].model == "sim7600"
     assert not s.modems[0].flow_control and s.button.hold_seconds == 3
     assert os.path.exists(tmp_path / "data" / "vigie.db")
-    again = vigie("--config", str(path), "init")
+    again = vigie(str(path), "init")
     assert again.returncode == 0 and "conservée" in again.stdout
     assert path.read_text(encoding="utf-8") == text
 
 
 def test_init_self_signed_makes_a_certificate_pair(tmp_path):
     path = tmp_path / "vigie.toml"
-    out = vigie("--config", str(path), "init", "--db", str(tmp_path / "v.db"), "--self-signed")
+    out = vigie(str(path), "init", "--db", str(tmp_path / "v.db"), "--self-signed")
     assert out.returncode == 0, out.stderr
     s = config.load(str(path))
     assert open(s.web.certificate).read().startswith("-----BEGIN CERTIFICATE-----")
@@ -77,6 +71,6 @@ def test_bad_files_are_refused_in_french(tmp_path, body, expected):
 
 
 def test_missing_file_tells_how_to_create_it(tmp_path):
-    out = vigie("--config", str(tmp_path / "absent.toml"), "status")
+    out = vigie(str(tmp_path / "absent.toml"), "status")
     assert out.returncode == 1
     assert "introuvable" in out.stderr and "vigie init" in out.stderr
