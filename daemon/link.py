@@ -30,7 +30,6 @@ from .models import InboundPart, InboundSms, Message, ModemStatus, database
 log = logging.getLogger(__name__)
 
 REPORT_SWEEP_EVERY = 20        # messages sent between two listings of the module's report store
-                               # (a SIM800 stores no report: they all come as +CDS lines)
 
 DISCONNECTED, CONNECTING, READY, DEGRADED = "disconnected", "connecting", "ready", "degraded"
 STATE_LABELS = {DISCONNECTED: "déconnecté", CONNECTING: "connexion", READY: "prêt",
@@ -99,7 +98,7 @@ class ModemWorker(threading.Thread):
                     if not self._sent_since_sweep:
                         self.wake.set()     # a burst begins: the other idle modems start now, not at their poll
                     self._sent_since_sweep += 1
-                    if self.ms.model != "sim800" and self._sent_since_sweep % REPORT_SWEEP_EVERY == 0:
+                    if self.modem.stores_reports and self._sent_since_sweep % REPORT_SWEEP_EVERY == 0:
                         # During a burst reports pile up in the module's "SR" store faster than it
                         # announces them, and a full store drops new ones: empty it in one listing.
                         for found in self.modem.sweep(("SR",)):

@@ -377,12 +377,15 @@ class Modem:
         self.events: queue.Queue = queue.Queue()
         self._lib: _Library | None = None
         self.info: dict = {}
+        # A SIM800 takes reports as +CDS lines (CNMI ds=1) and has no report store; others store
+        # them in "SR" (ds=2) and announce them with +CDSI.
+        self.stores_reports = settings.model != "sim800"
 
     # -- life cycle --
     def open(self) -> dict:
         """Connect and initialise the module; raises ModemGone when it cannot."""
         self.close()
-        cnmi = "2,1,0,1,0" if self.settings.model == "sim800" else ""
+        cnmi = "" if self.stores_reports else "2,1,0,1,0"
         lib = _Library(self.settings.port, self.settings.baudrate, self.events, AT_CNMI=cnmi)
         lib.flow_control = self.settings.flow_control
         self._lib = lib
@@ -513,10 +516,12 @@ class Modem:
         events = [event for _, event in _stored_pdus(lines, r"^\+CMGR:")]
         return events[-1] if events else None
 
-    def sweep(self, memories=("SM", "ME", "SR")) -> list:
+    def sweep(self, memories=None) -> list:
         """Everything stored on the module (notifications missed or not yet sent), then deleted."""
         lib = self._require()
         found = []
+        if memories is None:
+            memories = ("SM", "ME", "SR") if self.stores_reports else ("SM", "ME")
         for memory in memories:
             with self._link_errors():
                 try:
