@@ -145,12 +145,15 @@ def test_make_install_and_uninstall_pass_destdir(tmp_path):
 
 def test_live_install_refuses_without_root(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DESTDIR", "VIGIE_STAGE")}
-    command = ["bash", INSTALL]
+    # The script comes on standard input: the checkout may sit in a folder an ordinary user cannot read.
+    command = ["bash", "-s"]
     if os.geteuid() == 0:                 # observe the refusal as an ordinary user
         if subprocess.run(["runuser", "-u", "nobody", "--", "true"], capture_output=True).returncode:
             pytest.skip("lancé en root sans runuser : le refus ne peut pas être observé")
         command = ["runuser", "-u", "nobody", "--"] + command
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    with open(INSTALL, encoding="utf-8") as script:
+        done = subprocess.run(command, stdin=script, capture_output=True, text=True, env=env, timeout=60,
+                              cwd="/")
     assert done.returncode == 1 and "sudo make install" in done.stderr, done.stderr
 
 
