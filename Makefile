@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: venv test demo bench chaos install uninstall clean
+.PHONY: venv lint test demo bench chaos install uninstall clean
 
 venv: $(STAMP)
 
@@ -14,11 +14,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not chaos" tests
 
 demo: $(STAMP)
-	$(BIN)/python -m vigie.daemon.demo
+	$(BIN)/python -m vigie.daemon.cli.demo
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -10,14 +10,14 @@ import random
 import threading
 import time
 
-from vigie.daemon import alerts, config, db as db_mod, outbox, presets
-from vigie.daemon.models import ModemStatus
-from vigie.daemon.simulator import SimulatedModem
-from vigie.daemon.targeting import Targeting
-
 import data
-from common import (cpu_seconds, percentile, rss_mb, start_vigie, stop_process, wait_until,
-                    write_config)
+from common import cpu_seconds, percentile, rss_mb, start_vigie, stop_process, wait_until, write_config
+
+from vigie.daemon.core import alerts, config, outbox, presets
+from vigie.daemon.core import db as db_mod
+from vigie.daemon.core.models import ModemStatus
+from vigie.daemon.core.targeting import Targeting
+from vigie.daemon.simulator import SimulatedModem
 
 TEXT = "Gendarmerie : cambriolages de commerces cette nuit. Verifiez vos fermetures, signalez tout suspect au 17."
 
@@ -157,8 +157,8 @@ PANIC_TEXT = "Alerte bouton : intervention en cours, restez à l'abri."
 
 
 def panic(figures, workdir: str, presses: int = 20, latency: float = 0.5, hold: float = 0.5):
-    from vigie.daemon import members
-    from vigie.daemon.service import Daemon
+    from vigie.daemon.box.service import Daemon
+    from vigie.daemon.core import members
 
     path = os.path.join(workdir, "panic")
     os.makedirs(path, exist_ok=True)

@@ -9,8 +9,8 @@ import time
 
 from stdnum import luhn
 
-from vigie.daemon import geo, naf
-from vigie.daemon.models import Contact, Member, database
+from vigie.daemon.core.models import Contact, Member, database
+from vigie.daemon.core.reference import geo, naf
 
 CENTRE = "61001"            # Alençon
 RADIUS_KM = 25.0

@@ -2,10 +2,10 @@
 
 import time
 
-from vigie.daemon import alerts, config, outbox, targeting
-
 import data
 from common import median
+
+from vigie.daemon.core import alerts, config, outbox, targeting
 
 REPEAT = 5
 

@@ -15,9 +15,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import common          # noqa: E402
-import data            # noqa: E402
-import sms_parts       # noqa: E402
+import common
+import data
+import sms_parts
 
 
 def main() -> int:
@@ -34,11 +34,11 @@ def main() -> int:
 
     import logging
     logging.basicConfig(level=logging.ERROR)
-    from vigie.daemon import db as db_mod
-
     import daemon_bench
     import domain
     import web_bench
+
+    from vigie.daemon.core import db as db_mod
 
     members = 2000 if args.quick else 20000
     sms = members // 2

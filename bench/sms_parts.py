@@ -1,6 +1,6 @@
 """SMS parts per alert on realistic French alert texts, as written and once transliterated to GSM-7."""
 
-from vigie.daemon import smstext
+from vigie.daemon.core.reference import smstext
 
 # What gendarmes actually type: accents, ç, œ, « », apostrophes typographiques, €.
 ALERT_TEXTS = [

@@ -14,9 +14,9 @@ import time
 import urllib.parse
 import urllib.request
 
-from vigie.daemon import users
-
 from common import free_port, percentile, rss_mb, stop_process, vigie_cmd, write_config
+
+from vigie.daemon.core import users
 
 PASSWORD = "banc-de-mesure-2026"
 CLIENTS = 10
@@ -74,7 +74,7 @@ def run(figures, workdir: str, db_path: str, alert_id: int, members: int) -> Non
                         with browser.open(base + url, timeout=60) as answer:
                             answer.read()
                             status = answer.status
-                    except Exception as e:          # noqa: BLE001 - counted and shown
+                    except Exception as e:
                         with lock:
                             errors.append(f"{name}: {e}")
                         continue

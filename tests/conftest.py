@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from vigie.daemon import db as db_mod
+from vigie.daemon.core import db as db_mod
 
 _here = os.path.dirname(__file__)
 pytest_plugins = sorted(

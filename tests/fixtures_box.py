@@ -1,9 +1,10 @@
 """Fixtures for the box: gpiozero mock pins, a panic preset with members, a running PanicController."""
 
 import dataclasses
+
 import pytest
 
-from vigie.daemon import config as config_mod
+from vigie.daemon.core import config as config_mod
 
 PANIC_TEXT = "Gendarmerie : cambriolages en cours dans le secteur, fermez et signalez tout fait suspect au 17."
 
@@ -39,7 +40,7 @@ def box_settings(tmp_path, **button):
 
 def add_members(count: int = 3, start: int = 0):
     """Active members in Alençon with one mobile each; returns their phones."""
-    from vigie.daemon import members
+    from vigie.daemon.core import members
     phones = []
     for i in range(start, start + count):
         phone = f"+3361234{i:04d}"
@@ -52,8 +53,8 @@ def add_members(count: int = 3, start: int = 0):
 @pytest.fixture
 def panic_preset(database):
     """The "panique" preset, reaching every active member (three of them)."""
-    from vigie.daemon import presets
-    from vigie.daemon.targeting import Targeting
+    from vigie.daemon.core import presets
+    from vigie.daemon.core.targeting import Targeting
     phones = add_members(3)
     presets.create("panique", PANIC_TEXT, Targeting(all=True), actor="test")
     return phones
@@ -62,7 +63,7 @@ def panic_preset(database):
 @pytest.fixture
 def panic_controller(tmp_path, database, mock_factory):
     """Start PanicControllers on the mock pins: panic_controller(**button settings); closed after."""
-    from vigie.daemon.panic import PanicController
+    from vigie.daemon.box.panic import PanicController
     started = []
 
     def start(settings=None, **kw):

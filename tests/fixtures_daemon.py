@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from vigie.daemon import config as config_mod
-from vigie.daemon import db as db_mod
+from vigie.daemon.core import config as config_mod
+from vigie.daemon.core import db as db_mod
 
 
 def wait_until(predicate, timeout: float = 20.0, interval: float = 0.05):
@@ -63,7 +63,7 @@ def write_config(tmp_path, sims, **daemon) -> str:
 @contextlib.contextmanager
 def running_daemon(settings):
     """The real Daemon, in this process: workers, housekeeping loop, control socket."""
-    from vigie.daemon.service import Daemon
+    from vigie.daemon.box.service import Daemon
     daemon = Daemon(settings)
     daemon.start()
     loop = threading.Thread(target=daemon.loop, name="daemon-loop", daemon=True)

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from vigie.daemon import config as config_mod
+from vigie.daemon.core import config as config_mod
 
 # NAF sub-classes used by the generated population, with how often they appear.
 POPULATION_NAF = ["47.77Z", "47.26Z", "47.73Z", "01.11Z", "01.41Z", "01.50Z", "43.21A", "41.20A",
@@ -86,7 +86,8 @@ class Population:
 
 def _build_population() -> Population:
     """Insert the population in the open database (deterministic: the same every time)."""
-    from vigie.daemon.models import Commune, Contact, Member, database as db
+    from vigie.daemon.core.models import Commune, Contact, Member
+    from vigie.daemon.core.models import database as db
 
     rng = random.Random(61)
     communes = {c.insee: (c.latitude, c.longitude) for c in Commune.select()}
@@ -123,7 +124,7 @@ def _build_population() -> Population:
 @pytest.fixture(scope="session")
 def _population_template(tmp_path_factory):
     """Built once per session into a file; each test gets its own copy."""
-    from vigie.daemon import db as db_mod
+    from vigie.daemon.core import db as db_mod
     path = str(tmp_path_factory.mktemp("population") / "template.db")
     db = db_mod.open_database(path)
     pop = _build_population()
@@ -138,7 +139,8 @@ def population(database, db_path, _population_template):
     import copy
     import os
     import shutil
-    from vigie.daemon import db as db_mod
+
+    from vigie.daemon.core import db as db_mod
     template, pop = _population_template
     db_mod.close_database()
     for suffix in ("-wal", "-shm"):

@@ -12,7 +12,7 @@ import wsgiref.util
 
 import pytest
 
-from vigie.daemon import config, users
+from vigie.daemon.core import config, users
 
 PASSWORD = "mot-de-passe-de-test"
 
@@ -204,7 +204,7 @@ ARGENTAN, ALENCON, FLERS = "61006", "61001", "61169"
 
 
 def add_member(n: int, *, name: str | None = None, naf: str = "47.77Z", commune: str = ARGENTAN, **fields):
-    from vigie.daemon import members
+    from vigie.daemon.core import members
     return members.add(siret=siret_for(n), name=name or f"Bijouterie n° {n}", naf=naf, commune=commune,
                        phones=[phone_for(n)], actor="test", **fields)
 

@@ -4,11 +4,11 @@ import time
 
 import pytest
 
-from vigie.daemon import alerts, defaults, members, outbox, presets
-from vigie.daemon.errors import InvalidInput, NotFound
-from vigie.daemon.models import Alert, AuditLog, Message, OptOut
-from vigie.daemon.outbox import State
-from vigie.daemon.targeting import Targeting
+from vigie.daemon.core import alerts, defaults, members, outbox, presets
+from vigie.daemon.core.errors import InvalidInput, NotFound
+from vigie.daemon.core.models import Alert, AuditLog, Message, OptOut
+from vigie.daemon.core.outbox import State
+from vigie.daemon.core.targeting import Targeting
 
 from .fixtures_domain import make_siret
 
@@ -147,8 +147,8 @@ def test_summary_and_recipients(domain_settings):
 
 
 def test_purge_removes_only_old_finished_history(domain_settings):
-    from vigie.daemon import retention
-    from vigie.daemon.models import InboundSms
+    from vigie.daemon.core import retention
+    from vigie.daemon.core.models import InboundSms
     add_members(2)
     old = alerts.create(TEXT, Targeting(all=True), settings=domain_settings, author="t", source="cli")
     recent = alerts.create(TEXT, Targeting(all=True), settings=domain_settings, author="t", source="cli")

@@ -8,9 +8,9 @@ import threading
 import pytest
 
 from tests.fixtures_daemon import vigie
-from vigie.daemon import backup, outbox
-from vigie.daemon.errors import InvalidInput, VigieError
-from vigie.daemon.models import AuditLog, Message
+from vigie.daemon.core import backup, outbox
+from vigie.daemon.core.errors import InvalidInput, VigieError
+from vigie.daemon.core.models import AuditLog, Message
 
 
 def count_messages(path):

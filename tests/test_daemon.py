@@ -11,11 +11,10 @@ import time
 
 import pytest
 
-from tests.fixtures_daemon import (daemon_settings, running_daemon, vigie, vigie_process,
-                                   wait_until, write_config)
-from vigie.daemon import db as db_mod
-from vigie.daemon import outbox
-from vigie.daemon.models import Message, ModemStatus, Part, StatusReport
+from tests.fixtures_daemon import daemon_settings, running_daemon, vigie, vigie_process, wait_until, write_config
+from vigie.daemon.core import db as db_mod
+from vigie.daemon.core import outbox
+from vigie.daemon.core.models import Message, ModemStatus, Part, StatusReport
 
 FRENCH = "Vol à l'étalage signalé à Sées, soyez vigilants"
 UCS2 = "Gendarmerie : « cambriolages » à Flers ; fermez vos accès, même l'arrière-boutique. Œil ouvert, ça presse !"
@@ -106,7 +105,7 @@ def test_expiry_cancellation_and_priority(tmp_path, sims):
     sim = sims("sim0")
     settings = daemon_settings(tmp_path, [sim])
     db_mod.open_database(settings.database.path)
-    from vigie.daemon.models import Alert
+    from vigie.daemon.core.models import Alert
     stale = outbox.enqueue("+33600000001", "périmé", expires_at=time.time() - 1)
     alert = Alert.create(text="annulée")
     cancelled = outbox.enqueue("+33600000002", "annulé", alert=alert)
@@ -160,7 +159,7 @@ def test_incoming_sms_is_stored_and_multipart_reassembled(tmp_path, sims):
     sim = sims("sim0", model="sim7600")
     settings = daemon_settings(tmp_path, [sim])
     db_mod.open_database(settings.database.path)
-    from vigie.daemon.models import InboundSms
+    from vigie.daemon.core.models import InboundSms
     with running_daemon(settings):
         assert wait_until(lambda: ModemStatus.get_or_none(ModemStatus.name == "sim0")
                           and ModemStatus.get_by_id("sim0").state == "ready", 20)
@@ -232,8 +231,8 @@ def test_cli_send_then_status_and_message_show(tmp_path, sims):
 def test_stop_start_and_incident_replies_end_to_end(tmp_path, sims):
     """A STOP through the module opts the phone out and is confirmed once; START opts back in;
     anything else from a member becomes an incident report."""
-    from vigie.daemon import members
-    from vigie.daemon.models import InboundSms, OptOut
+    from vigie.daemon.core import members
+    from vigie.daemon.core.models import InboundSms, OptOut
     sim = sims("sim0", model="sim800")
     settings = daemon_settings(tmp_path, [sim])
     db_mod.open_database(settings.database.path)

@@ -7,15 +7,16 @@ import queue
 import signal
 import time
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.chaos._audit import audit, drained, integrity_ok, next_air_after
 from tests.fixtures_daemon import daemon_settings, running_daemon, vigie_process, wait_until, write_config
-from vigie.daemon import db as db_mod
-from vigie.daemon import outbox
-from vigie.daemon.modem import Incoming, Lost, Rebooted, Report, Stored, _Library, decode_pdu_event
-from vigie.daemon.models import Message, StatusReport
+from vigie.daemon.core import db as db_mod
+from vigie.daemon.core import outbox
+from vigie.daemon.core.models import Message, StatusReport
 from vigie.daemon.simulator import pdu as codec
+from vigie.daemon.transport.gsm.modem import Incoming, Lost, Rebooted, Report, Stored, _Library, decode_pdu_event
 
 lines = st.lists(st.one_of(
     st.text(max_size=60),

@@ -5,9 +5,9 @@ import shutil
 
 import pytest
 
-from vigie.daemon import geo, validate
-from vigie.daemon.errors import InvalidInput
-from vigie.daemon.models import Commune, FormerCommune, Zone, ZoneCommune
+from vigie.daemon.core.errors import InvalidInput
+from vigie.daemon.core.models import Commune, FormerCommune, Zone, ZoneCommune
+from vigie.daemon.core.reference import geo, validate
 
 
 def test_reference_data_is_loaded(database):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from vigie.daemon import inbox, members
-from vigie.daemon.models import AuditLog, InboundSms, Message, OptOut
+from vigie.daemon.core import inbox, members
+from vigie.daemon.core.models import AuditLog, InboundSms, Message, OptOut
 
 from .fixtures_domain import make_siret
 
@@ -96,8 +96,8 @@ def test_already_handled_rows_are_left_alone(domain_settings, member):
 
 
 def test_opted_out_phone_gets_no_more_alerts(domain_settings, member):
-    from vigie.daemon import alerts
-    from vigie.daemon.targeting import Targeting
+    from vigie.daemon.core import alerts
+    from vigie.daemon.core.targeting import Targeting
     other = members.add(siret=make_siret(2), name="Tabac", naf="47.26Z", commune="61001",
                         phones=["06 00 00 02 01"], actor="test")
     receive("STOP")
@@ -117,7 +117,8 @@ def test_command_words():
 
 def test_two_handlers_at_once_answer_each_sms_once(domain_settings, member):
     import threading
-    from vigie.daemon.models import database
+
+    from vigie.daemon.core.models import database
     for i in range(20):
         receive("STOP" if i % 2 else "START", phone=f"+336000002{i:02d}")
     barrier = threading.Barrier(2)

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from vigie.daemon import config as config_mod
+from vigie.daemon.core import config as config_mod
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 INSTALL = os.path.join(ROOT, "install", "install.sh")

@@ -2,8 +2,8 @@
 
 import pytest
 
-from vigie.daemon import memberfile, members
-from vigie.daemon.models import AuditLog, Contact, Member
+from vigie.daemon.core import memberfile, members
+from vigie.daemon.core.models import AuditLog, Contact, Member
 
 from .fixtures_domain import make_siret
 
@@ -170,7 +170,9 @@ def test_export_neutralises_formulas_and_round_trips_them(database):
     assert members.get(make_siret(2)).name == "'=déjà protégé"
 
 
-from hypothesis import HealthCheck, assume, given, settings as hsettings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, assume, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 TRICKY = st.text(alphabet=st.sampled_from(list("abcXYZ éèçœ';,\"=+-@/«»&%\t")), min_size=1, max_size=30)
 
@@ -178,7 +180,7 @@ TRICKY = st.text(alphabet=st.sampled_from(list("abcXYZ éèçœ';,\"=+-@/«»&%\
 @hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(names=st.lists(TRICKY, min_size=1, max_size=4), notes=TRICKY)
 def test_round_trip_keeps_any_text(database, names, notes):
-    from vigie.daemon.models import AuditLog
+    from vigie.daemon.core.models import AuditLog
     Contact.delete().execute()
     Member.delete().execute()
     AuditLog.delete().execute()

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from vigie.daemon import members, outbox
-from vigie.daemon.errors import InvalidInput, NotFound
-from vigie.daemon.models import AuditLog, Contact, InboundSms, Member, Message
+from vigie.daemon.core import members, outbox
+from vigie.daemon.core.errors import InvalidInput, NotFound
+from vigie.daemon.core.models import AuditLog, Contact, InboundSms, Member, Message
 
 from .fixtures_domain import make_siret
 

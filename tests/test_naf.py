@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from vigie.daemon import naf
-from vigie.daemon.errors import InvalidInput
+from vigie.daemon.core.errors import InvalidInput
+from vigie.daemon.core.reference import naf
 
 SHAPES = {
     "section": r"[A-U]",

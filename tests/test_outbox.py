@@ -5,9 +5,9 @@ import time
 
 import pytest
 
-from vigie.daemon import outbox
-from vigie.daemon.models import Attempt, Message, Part, StatusReport
-from vigie.daemon.outbox import State
+from vigie.daemon.core import outbox
+from vigie.daemon.core.models import Attempt, Message, Part, StatusReport
+from vigie.daemon.core.outbox import State
 
 
 def test_transition_table_refuses_illegal_moves(database):
@@ -141,7 +141,7 @@ def test_temporary_then_permanent_report(database):
 
 
 def test_cancel_alert_leaves_sent_messages_alone(database):
-    from vigie.daemon.models import Alert
+    from vigie.daemon.core.models import Alert
     alert = Alert.create(text="t")
     a = outbox.enqueue("+33600000001", "t", alert=alert)
     b = outbox.enqueue("+33600000002", "t", alert=alert)

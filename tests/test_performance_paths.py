@@ -10,11 +10,10 @@ import sqlite3
 import pytest
 
 from tests.fixtures_daemon import daemon_settings, running_daemon, wait_until
-from vigie.daemon import db as db_mod
-from vigie.daemon import members, outbox, targeting
-from vigie.daemon.models import Attempt, Contact, Member, Message, OptOut
-from vigie.daemon.targeting import Targeting
-
+from vigie.daemon.core import db as db_mod
+from vigie.daemon.core import members, outbox, targeting
+from vigie.daemon.core.models import Attempt, Contact, Member, Message, OptOut
+from vigie.daemon.core.targeting import Targeting
 
 # --- outbox: unclaim and outranked ------------------------------------------------------------------
 
@@ -95,7 +94,7 @@ def test_pipelined_records_match_every_report_over_a_zero_latency_burst(tmp_path
     outbox.enqueue_many([dict(phone=f"+3367{i:07d}", text=f"rafale {i}", parts=1) for i in range(150)])
     with running_daemon(settings):
         assert wait_until(lambda: outbox.counts()["delivered"] == 150, 60), outbox.counts()
-    from vigie.daemon.models import ModemStatus, Part, StatusReport
+    from vigie.daemon.core.models import ModemStatus, Part, StatusReport
     assert StatusReport.select().where(StatusReport.part.is_null()).count() == 0
     assert Part.select().count() == 150 == len(sim.air())
     assert ModemStatus.get_by_id("sim0").sent_count == 150

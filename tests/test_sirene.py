@@ -7,9 +7,9 @@ import zipfile
 
 import pytest
 
-from vigie.daemon import members, memberfile, sirene
-from vigie.daemon.errors import InvalidInput
-from vigie.daemon.models import AuditLog
+from vigie.daemon.core import memberfile, members, sirene
+from vigie.daemon.core.errors import InvalidInput
+from vigie.daemon.core.models import AuditLog
 
 from .fixtures_domain import make_siret
 

@@ -2,11 +2,12 @@
 PDUs the real python-gsmmodem-new encoder builds through the modem adapter."""
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from vigie.daemon import smstext
-from vigie.daemon.errors import InvalidInput
-from vigie.daemon.modem import encode_parts
+from vigie.daemon.core.errors import InvalidInput
+from vigie.daemon.core.reference import smstext
+from vigie.daemon.transport.gsm.modem import encode_parts
 
 PHONE = "+33612345678"
 

@@ -4,10 +4,10 @@ import math
 
 import pytest
 
-from vigie.daemon import defaults, sectors, targeting, zones
-from vigie.daemon.errors import InvalidInput
-from vigie.daemon.models import Contact, Member, OptOut
-from vigie.daemon.targeting import Targeting
+from vigie.daemon.core import defaults, sectors, targeting, zones
+from vigie.daemon.core.errors import InvalidInput
+from vigie.daemon.core.models import Contact, Member, OptOut
+from vigie.daemon.core.targeting import Targeting
 
 
 def km(a, b):
@@ -167,7 +167,7 @@ def test_preview_counts_and_estimate(population, domain_settings, two_modem_sett
 
 
 def test_defaults_are_idempotent(database):
-    from vigie.daemon import presets
+    from vigie.daemon.core import presets
     first = defaults.ensure_defaults()
     assert first["sector_groups"] == 8 and first["presets"] == 1 and first["zones"] >= 6
     assert defaults.ensure_defaults() == {"sector_groups": 0, "zones": 0, "presets": 0}
@@ -183,5 +183,5 @@ def test_defaults_are_idempotent(database):
 
 
 def population_communes():
-    from vigie.daemon.models import Commune
+    from vigie.daemon.core.models import Commune
     return list(Commune.select())

@@ -5,9 +5,10 @@ import sys
 
 import pytest
 
-from vigie.daemon import cli, users
-from vigie.daemon.errors import InvalidInput, NotFound
-from vigie.daemon.models import ApiToken, AuditLog, LoginFailure, Session, User
+from vigie.daemon import cli
+from vigie.daemon.core import users
+from vigie.daemon.core.errors import InvalidInput, NotFound
+from vigie.daemon.core.models import ApiToken, AuditLog, LoginFailure, Session, User
 
 PASSWORD = "une-phrase-de-passe"
 

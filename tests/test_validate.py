@@ -3,8 +3,8 @@ naming the field, and never lets a bad value through."""
 
 import pytest
 
-from vigie.daemon import validate
-from vigie.daemon.errors import InvalidInput
+from vigie.daemon.core.errors import InvalidInput
+from vigie.daemon.core.reference import validate
 
 
 def refused(func, value, field, *fragments):

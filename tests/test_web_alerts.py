@@ -3,8 +3,8 @@
 import re
 import urllib.parse
 
-from vigie.daemon import outbox, presets, sectors, zones
-from vigie.daemon.models import Alert, AuditLog, Message, Preset
+from vigie.daemon.core import outbox, presets, sectors, zones
+from vigie.daemon.core.models import Alert, AuditLog, Message, Preset
 
 from .fixtures_web import ALENCON, ARGENTAN, FLERS, add_member, siret_for
 

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from vigie.daemon import sectors, users
-from vigie.daemon.models import Alert, ApiToken, Heartbeat, Message, ModemStatus
+from vigie.daemon.core import sectors, users
+from vigie.daemon.core.models import Alert, ApiToken, Heartbeat, Message, ModemStatus
 
 from .fixtures_web import ARGENTAN, PASSWORD, Client, add_member
 

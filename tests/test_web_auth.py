@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from vigie.daemon import users
-from vigie.daemon.models import AuditLog, Session, User
+from vigie.daemon.core import users
+from vigie.daemon.core.models import AuditLog, Session, User
 from vigie.web import auth
 
 from .fixtures_web import PASSWORD, Client

@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from vigie.daemon import alerts, presets, sectors, users, zones
-from vigie.daemon.models import InboundSms
-from vigie.daemon.targeting import Targeting
+from vigie.daemon.core import alerts, presets, sectors, users, zones
+from vigie.daemon.core.models import InboundSms
+from vigie.daemon.core.targeting import Targeting
 
 from .fixtures_web import FLERS, PASSWORD, Client, add_member
 
@@ -108,7 +108,7 @@ def test_the_web_package_imports_no_modem_or_gpio_code():
     import sys
     code = ("import sys, vigie.web.app; "
             "bad = [m for m in sys.modules if m.startswith(('gsmmodem', 'gpiozero', 'serial')) "
-            "or m in ('vigie.daemon.modem', 'vigie.daemon.gpio', 'vigie.daemon.link')]; "
+            "or m in ('vigie.daemon.transport.gsm.modem', 'vigie.daemon.box.gpio', 'vigie.daemon.transport.worker')]; "
             "print(bad); sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -2,8 +2,8 @@
 
 import re
 
-from vigie.daemon import members, sectors, zones
-from vigie.daemon.models import AuditLog, Contact, Member
+from vigie.daemon.core import members, sectors, zones
+from vigie.daemon.core.models import AuditLog, Contact, Member
 
 from .fixtures_web import ALENCON, ARGENTAN, FLERS, add_member, members_csv, phone_for, siret_for
 
@@ -194,7 +194,7 @@ def test_edit_form_shows_the_consent_date_as_typed_in_france(database, manager):
 
 
 def test_edit_page_tells_which_phones_answered_stop(database, manager):
-    from vigie.daemon.models import OptOut
+    from vigie.daemon.core.models import OptOut
     member = add_member(1)
     assert "a répondu STOP" not in manager.get(f"/adherents/{member.id}").text
     OptOut.create(phone=phone_for(1))

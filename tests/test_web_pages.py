@@ -3,12 +3,11 @@
 import re
 import time
 
-from vigie.daemon import presets, sectors, users, zones
-from vigie.daemon.models import AuditLog, Heartbeat, InboundSms, ModemStatus, Preset, SectorGroup, User, Zone
-from vigie.daemon.targeting import Targeting
+from vigie.daemon.core import presets, sectors, users, zones
+from vigie.daemon.core.models import AuditLog, Heartbeat, InboundSms, ModemStatus, Preset, SectorGroup, User, Zone
+from vigie.daemon.core.targeting import Targeting
 
 from .fixtures_web import ALENCON, ARGENTAN, FLERS, PASSWORD, add_member
-
 
 # --- dashboard --------------------------------------------------------------------------------
 
@@ -31,7 +30,7 @@ def test_dashboard_shows_modems_queue_alerts_and_reports(database, operator):
     ModemStatus.create(name="cle-usb", state="disconnected", last_error="port introuvable")
     add_member(1)
     member = add_member(2)
-    from vigie.daemon import alerts
+    from vigie.daemon.core import alerts
     alert = alerts.create("Alerte test", Targeting(all=True), settings=operator.app.config["vigie.settings"],
                           author="test", source="cli")
     InboundSms.create(modem="hat", phone="+33612000002", text="Individu suspect rue de la gare", kind="incident",
@@ -174,7 +173,7 @@ def test_admin_manages_users(database, admin):
 # --- audit ------------------------------------------------------------------------------------------
 
 def test_audit_journal_filters(database, admin):
-    from vigie.daemon import audit
+    from vigie.daemon.core import audit
     audit.record("martin", "member.add", "123", {"name": "Bijouterie"})
     old = audit.record("paul", "alert.send", "alerte 1", count=12)
     AuditLog.update(at=time.mktime((2025, 1, 15, 12, 0, 0, 0, 0, -1))).where(AuditLog.id == old.id).execute()

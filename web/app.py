@@ -13,8 +13,8 @@ import time
 import bottle
 from bottle import request, response
 
-from vigie.daemon import db as db_mod
-from vigie.daemon import models
+from vigie.daemon.core import db as db_mod
+from vigie.daemon.core import models
 
 from . import render
 

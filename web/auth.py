@@ -14,9 +14,9 @@ import time
 import bottle
 from bottle import request, response
 
-from vigie.daemon import users
-from vigie.daemon.errors import NotFound
-from vigie.daemon.models import Session, User
+from vigie.daemon.core import users
+from vigie.daemon.core.errors import NotFound
+from vigie.daemon.core.models import Session, User
 
 SESSION_COOKIE = "vigie_session"
 LOGIN_COOKIE = "vigie_login"          # double-submit CSRF token of the sign-in form

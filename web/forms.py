@@ -6,9 +6,9 @@ targeting.py's business.
 
 from bottle import request
 
-from vigie.daemon.errors import InvalidInput
-from vigie.daemon.models import Commune
-from vigie.daemon.targeting import Targeting
+from vigie.daemon.core.errors import InvalidInput
+from vigie.daemon.core.models import Commune
+from vigie.daemon.core.targeting import Targeting
 
 
 def _split(text: str) -> list[str]:

@@ -12,8 +12,8 @@ import threading
 import bottle
 from bottle import request, response
 
-from vigie.daemon.memberfile import national as phone_label
-from vigie.daemon.users import role_label
+from vigie.daemon.core.memberfile import national as phone_label
+from vigie.daemon.core.users import role_label
 
 from . import auth
 

@@ -10,7 +10,7 @@ import os
 import pkgutil
 import sys
 
-from ..errors import InvalidInput, VigieError
+from vigie.daemon.core.errors import InvalidInput, VigieError
 
 
 class FrenchParser(argparse.ArgumentParser):
@@ -39,17 +39,33 @@ def build_parser() -> argparse.ArgumentParser:
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if info.name.startswith("_"):
             continue
-        try:
-            module = importlib.import_module(f"{__name__}.{info.name}")
-        except ImportError as e:     # one broken command must not take the others down
-            print(f"vigie : commande « {info.name} » indisponible ({e})", file=sys.stderr)
-            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
         module.register(sub)
     return parser
 
 
+# Import name → the package that provides it, for the one-line message when one is missing.
+PACKAGES = {"serial": "pyserial", "gsmmodem": "python-gsmmodem-new", "stdnum": "python-stdnum",
+            "argon2": "argon2-cffi"}
+
+
+def missing_dependency(e: ModuleNotFoundError) -> int:
+    """A third-party package is missing: say which, once, in French, and what to run."""
+    name = (e.name or "").split(".")[0]
+    if not name or name == "vigie":
+        raise e                         # the project's own module: a bug, shown as one
+    package = PACKAGES.get(name, name)
+    print(f"vigie : le paquet Python « {package} » est absent de cet environnement ({sys.executable}) ; "
+          f"installez les dépendances : « make venv » dans le dépôt, ou « sudo make install » sur la box.",
+          file=sys.stderr)
+    return 3
+
+
 def main(argv=None) -> int:
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except ModuleNotFoundError as e:
+        return missing_dependency(e)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,

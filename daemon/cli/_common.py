@@ -4,8 +4,8 @@ import datetime
 import json
 import sys
 
-from .. import config as config_mod
-from .. import db as db_mod
+from vigie.daemon.core import config as config_mod
+from vigie.daemon.core import db as db_mod
 
 
 def settings(args):
@@ -35,4 +35,4 @@ def iso_time(ts):
     """ISO 8601 UTC for the JSON outputs, None when unknown."""
     if ts is None:
         return None
-    return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).isoformat(timespec="seconds")
+    return datetime.datetime.fromtimestamp(ts, datetime.UTC).isoformat(timespec="seconds")

@@ -2,7 +2,7 @@
 
 import getpass
 
-from ..targeting import Targeting
+from vigie.daemon.core.targeting import Targeting
 
 
 def add_targeting_arguments(parser) -> None:

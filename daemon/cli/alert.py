@@ -2,10 +2,11 @@
 
 import time
 
-from .. import alerts, retention, smstext, targeting
-from ..outbox import LABELS, State
-from ._common import fmt_time, iso_time, open_db, print_json
-from ._targeting import actor, add_targeting_arguments, targeting_from_args
+from vigie.daemon.cli._common import fmt_time, iso_time, open_db, print_json
+from vigie.daemon.cli._targeting import actor, add_targeting_arguments, targeting_from_args
+from vigie.daemon.core import alerts, retention, targeting
+from vigie.daemon.core.outbox import LABELS, State
+from vigie.daemon.core.reference import smstext
 
 
 def register(sub):
@@ -56,7 +57,7 @@ def run_send(args) -> int:
     t = targeting_from_args(args)
     expires_at = time.time() + args.expires_hours * 3600 if args.expires_hours is not None else None
     if args.expires_hours is not None and args.expires_hours <= 0:
-        from ..errors import InvalidInput
+        from vigie.daemon.core.errors import InvalidInput
         raise InvalidInput("La durée de validité doit être positive.", "expires_hours")
     alert = alerts.create(text, t, settings=settings, author=actor(), source="cli", priority=args.priority,
                           expires_at=expires_at, dry_run=args.dry_run)

@@ -3,10 +3,11 @@
 import getpass
 import os
 
-from .. import audit, backup
-from .. import db as db_mod
-from ..errors import VigieError
-from ._common import print_json, settings as load_settings
+from vigie.daemon.cli._common import print_json
+from vigie.daemon.cli._common import settings as load_settings
+from vigie.daemon.core import audit, backup
+from vigie.daemon.core import db as db_mod
+from vigie.daemon.core.errors import VigieError
 
 
 def register(sub):

@@ -5,10 +5,11 @@ The daemon owns the button; this command only asks it, over its control socket, 
 enough press sends the configured preset to its recipients, exactly as a finger would.
 """
 
-from ..control import request
-from ..errors import InvalidInput
-from ..panic import MAX_SIMULATED_SECONDS
-from ._common import print_json, settings as load_settings
+from vigie.daemon.box.panic import MAX_SIMULATED_SECONDS
+from vigie.daemon.cli._common import print_json
+from vigie.daemon.cli._common import settings as load_settings
+from vigie.daemon.core.control import request
+from vigie.daemon.core.errors import InvalidInput
 
 
 def register(sub):

@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 
-from ..errors import InvalidInput
+from vigie.daemon.core.errors import InvalidInput
 
 ACTIONS = ("inject",)
 
@@ -33,7 +33,7 @@ def register(sub):
 
 
 def _inject_parser():
-    from . import FrenchParser
+    from vigie.daemon.cli import FrenchParser
     p = FrenchParser(prog="vigie emulator inject", description="Agit sur un émulateur en marche.")
     sub = p.add_subparsers(dest="what", metavar="ACTION", parser_class=FrenchParser)
     sms = sub.add_parser("sms", help="simuler un SMS reçu")
@@ -89,7 +89,7 @@ def _command(ns) -> dict:
 
 
 def inject(args) -> int:
-    from ..simulator import SimulatedModem
+    from vigie.daemon.simulator import SimulatedModem
     rest = list(args.rest)
     # --link may come after the action words: take it out of the remainder
     if "--link" in rest:
@@ -123,7 +123,7 @@ def run(args) -> int:
         raise InvalidInput(f"arguments non reconnus : {' '.join(args.rest)}", "emulator")
     if not args.link:
         raise InvalidInput("indiquez --link CHEMIN (là où le port série simulé doit apparaître)", "link")
-    from ..simulator import SimulatedModem
+    from vigie.daemon.simulator import SimulatedModem
     name = args.name or os.path.basename(args.link)
     sim = SimulatedModem(name=name, model=args.model, link=args.link, latency=args.latency,
                          report_delay=args.report_delay, air_log=args.air_log, pin=args.pin, seed=args.seed,

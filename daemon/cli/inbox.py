@@ -1,7 +1,7 @@
 """`vigie inbox`: SMS received from members (reports, STOP, START)."""
 
-from .. import inbox
-from ._common import fmt_time, iso_time, open_db, print_json
+from vigie.daemon.cli._common import fmt_time, iso_time, open_db, print_json
+from vigie.daemon.core import inbox
 
 
 def register(sub):

@@ -3,9 +3,9 @@
 import os
 import subprocess
 
-from .. import config as config_mod
-from .. import db as db_mod
-from ..errors import VigieError
+from vigie.daemon.core import config as config_mod
+from vigie.daemon.core import db as db_mod
+from vigie.daemon.core.errors import VigieError
 
 
 def register(sub):
@@ -66,7 +66,7 @@ def run(args) -> int:
     settings = config_mod.load(path)
     db_mod.open_database(settings.database.path)
     try:
-        from .. import defaults
+        from vigie.daemon.core import defaults
         defaults.ensure_defaults()
     except ImportError:
         pass

@@ -2,10 +2,10 @@
 
 import sys
 
-from .. import memberfile, members
-from ..errors import InvalidInput
-from ._common import fmt_time, open_db, print_json
-from ._targeting import actor
+from vigie.daemon.cli._common import fmt_time, open_db, print_json
+from vigie.daemon.cli._targeting import actor
+from vigie.daemon.core import memberfile, members
+from vigie.daemon.core.errors import InvalidInput
 
 
 def register(sub):

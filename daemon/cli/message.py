@@ -1,9 +1,9 @@
 """`vigie message show ID`: one outbox message with its attempts, parts and reports."""
 
-from .. import outbox
-from ..errors import NotFound
-from ..models import Attempt, Message, Part, StatusReport
-from ._common import iso_time, open_db, print_json
+from vigie.daemon.cli._common import iso_time, open_db, print_json
+from vigie.daemon.core import outbox
+from vigie.daemon.core.errors import NotFound
+from vigie.daemon.core.models import Attempt, Message, Part, StatusReport
 
 
 def register(sub):

@@ -2,9 +2,10 @@
 
 import json
 
-from .. import presets, targeting as targeting_mod
-from ._common import fmt_time, iso_time, open_db, print_json
-from ._targeting import actor, add_targeting_arguments, targeting_from_args
+from vigie.daemon.cli._common import fmt_time, iso_time, open_db, print_json
+from vigie.daemon.cli._targeting import actor, add_targeting_arguments, targeting_from_args
+from vigie.daemon.core import presets
+from vigie.daemon.core import targeting as targeting_mod
 
 
 def register(sub):

@@ -1,6 +1,6 @@
 """`vigie run`: the sending daemon."""
 
-from ._common import settings as load_settings
+from vigie.daemon.cli._common import settings as load_settings
 
 
 def register(sub):
@@ -9,6 +9,6 @@ def register(sub):
 
 
 def run(args) -> int:
-    from ..service import Daemon
+    from vigie.daemon.box.service import Daemon
     Daemon(load_settings(args)).run_forever()
     return 0

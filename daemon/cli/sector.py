@@ -1,8 +1,9 @@
 """`vigie sector`: named groups of NAF codes, and searching the NAF nomenclature."""
 
-from .. import naf, sectors
-from ._common import open_db, print_json
-from ._targeting import actor
+from vigie.daemon.cli._common import open_db, print_json
+from vigie.daemon.cli._targeting import actor
+from vigie.daemon.core import sectors
+from vigie.daemon.core.reference import naf
 
 
 def register(sub):

@@ -1,7 +1,7 @@
 """`vigie send`: queue one SMS to one phone."""
 
-from .. import outbox
-from ._common import open_db, print_json
+from vigie.daemon.cli._common import open_db, print_json
+from vigie.daemon.core import outbox
 
 
 def register(sub):
@@ -14,7 +14,7 @@ def register(sub):
 
 
 def run(args) -> int:
-    from .. import smstext, validate
+    from vigie.daemon.core.reference import smstext, validate
     settings = open_db(args)
     phone = validate.mobile_phone(args.to)
     info = smstext.check(args.text, settings.alerts.max_parts)

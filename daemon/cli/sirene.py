@@ -1,8 +1,8 @@
 """`vigie sirene check FILE`: members unknown to or closed in INSEE's SIRENE stock."""
 
-from .. import sirene
-from ._common import open_db, print_json
-from ._targeting import actor
+from vigie.daemon.cli._common import open_db, print_json
+from vigie.daemon.cli._targeting import actor
+from vigie.daemon.core import sirene
 
 
 def register(sub):

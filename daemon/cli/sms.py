@@ -1,7 +1,7 @@
 """`vigie sms preview`: what a text costs before sending it."""
 
-from .. import smstext
-from ._common import print_json
+from vigie.daemon.cli._common import print_json
+from vigie.daemon.core.reference import smstext
 
 
 def register(sub):

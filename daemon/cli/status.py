@@ -2,10 +2,10 @@
 
 import time
 
-from .. import outbox
-from ..models import Heartbeat
-from ..service import modem_rows
-from ._common import fmt_time, iso_time, open_db, print_json
+from vigie.daemon.box.service import modem_rows
+from vigie.daemon.cli._common import fmt_time, iso_time, open_db, print_json
+from vigie.daemon.core import outbox
+from vigie.daemon.core.models import Heartbeat
 
 STALE_SECONDS = 60
 

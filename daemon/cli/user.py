@@ -3,9 +3,9 @@
 import getpass
 import sys
 
-from .. import users
-from ..errors import InvalidInput
-from ._common import fmt_time, open_db, print_json
+from vigie.daemon.cli._common import fmt_time, open_db, print_json
+from vigie.daemon.core import users
+from vigie.daemon.core.errors import InvalidInput
 
 ACTOR = "cli"
 

@@ -3,8 +3,8 @@
 import signal
 import threading
 
-from ..errors import ConfigError
-from ._common import open_db
+from vigie.daemon.cli._common import open_db
+from vigie.daemon.core.errors import ConfigError
 
 
 def build_server(settings, host: str, port: int):

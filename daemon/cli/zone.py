@@ -1,9 +1,9 @@
 """`vigie zone`: named sets of communes for targeting."""
 
-from .. import zones
-from ..models import Commune
-from ._common import open_db, print_json
-from ._targeting import actor
+from vigie.daemon.cli._common import open_db, print_json
+from vigie.daemon.cli._targeting import actor
+from vigie.daemon.core import zones
+from vigie.daemon.core.models import Commune
 
 
 def register(sub):

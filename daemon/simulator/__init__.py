@@ -1,5 +1,5 @@
 """Simulated SIM800 / SIM7600 modem on a pseudo-terminal (see README.md)."""
 
-from .modem import OUTCOMES, SimulatedModem
+from vigie.daemon.simulator.modem import OUTCOMES, SimulatedModem
 
 __all__ = ["SimulatedModem", "OUTCOMES"]

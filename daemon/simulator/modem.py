@@ -17,9 +17,9 @@ import threading
 import time
 import tty
 
-from . import pdu as codec
-from .profiles import COMMON_COMMANDS, PROFILES
-from .timers import Scheduler
+from vigie.daemon.simulator import pdu as codec
+from vigie.daemon.simulator.profiles import COMMON_COMMANDS, PROFILES
+from vigie.daemon.simulator.timers import Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ class SimulatedModem:
         if self.want_control:
             if not self.link:
                 raise ValueError("the control channel needs a link path")
-            from ..control import ControlServer
+            from vigie.daemon.core.control import ControlServer
             self._control = ControlServer(self.control_path(self.link), self.handle_control,
                                           name=f"{self.name}-control")
             self._control.start()
@@ -341,7 +341,7 @@ class SimulatedModem:
         A string predicate matches the event type."""
         if isinstance(predicate, str):
             kind = predicate
-            predicate = lambda e: e["type"] == kind  # noqa: E731
+            predicate = lambda e: e["type"] == kind
         deadline = time.monotonic() + timeout
         seen = 0                                   # absolute position, survives trimming
         with self._cond:
@@ -1211,7 +1211,7 @@ class SimulatedModem:
     @staticmethod
     def control(link, command, timeout=10.0) -> dict:
         """Send ``command`` (a dict) to the emulator serving ``link`` and return its reply."""
-        from ..control import exchange
+        from vigie.daemon.core.control import exchange
         return exchange(SimulatedModem.control_path(link), command, timeout)
 
 

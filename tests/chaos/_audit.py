@@ -10,9 +10,9 @@ import dataclasses
 import os
 import time
 
-from vigie.daemon import db as db_mod
-from vigie.daemon import outbox
-from vigie.daemon.models import Message
+from vigie.daemon.core import db as db_mod
+from vigie.daemon.core import outbox
+from vigie.daemon.core.models import Message
 
 FINAL_OK = {"delivered", "sent"}
 FINAL_WITH_REASON = {"failed", "expired", "cancelled"}

@@ -12,11 +12,11 @@ from tests.chaos._audit import audit, integrity_ok, record
 from tests.chaos._web import Browser, add_web_section, free_port, start_web
 from tests.fixtures_daemon import vigie_process, wait_until, write_config
 from tests.fixtures_web import add_member
-from vigie.daemon import alerts, config as config_mod
-from vigie.daemon import db as db_mod
-from vigie.daemon import members, outbox, users
-from vigie.daemon.models import Member, Message
-from vigie.daemon.targeting import Targeting
+from vigie.daemon.core import alerts, members, outbox, users
+from vigie.daemon.core import config as config_mod
+from vigie.daemon.core import db as db_mod
+from vigie.daemon.core.models import Member, Message
+from vigie.daemon.core.targeting import Targeting
 
 pytestmark = pytest.mark.chaos
 

@@ -16,11 +16,11 @@ from tests.chaos._audit import audit, integrity_ok, record
 from tests.chaos._web import Browser, add_web_section, free_port, start_web, wait_port_free
 from tests.fixtures_daemon import vigie_process, wait_until, write_config
 from tests.fixtures_web import add_member
-from vigie.daemon import alerts, config as config_mod
-from vigie.daemon import db as db_mod
-from vigie.daemon import outbox, users
-from vigie.daemon.models import Message
-from vigie.daemon.targeting import Targeting
+from vigie.daemon.core import alerts, outbox, users
+from vigie.daemon.core import config as config_mod
+from vigie.daemon.core import db as db_mod
+from vigie.daemon.core.models import Message
+from vigie.daemon.core.targeting import Targeting
 
 pytestmark = pytest.mark.chaos
 
@@ -158,7 +158,7 @@ def _kill_console_during_sign_ins(tmp_path, config, web, report):
 
 
 def _sessions() -> int:
-    from vigie.daemon.models import Session
+    from vigie.daemon.core.models import Session
     return Session.select().count()
 
 

@@ -6,15 +6,16 @@ import os
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.chaos._audit import audit, drained, integrity_ok, record
 from tests.fixtures_daemon import daemon_settings, running_daemon, wait_until
 from tests.fixtures_web import add_member
-from vigie.daemon import alerts
-from vigie.daemon import db as db_mod
-from vigie.daemon.models import Message
-from vigie.daemon.targeting import Targeting
+from vigie.daemon.core import alerts
+from vigie.daemon.core import db as db_mod
+from vigie.daemon.core.models import Message
+from vigie.daemon.core.targeting import Targeting
 
 pytestmark = pytest.mark.chaos
 
@@ -70,7 +71,7 @@ def test_random_modem_output_never_crashes_the_daemon_nor_corrupts_the_store(tmp
         assert drained(180), Message.select().where(Message.state != "delivered").count()
         assert all(w.is_alive() for w in daemon.workers), "un fil de modem est mort"
         # still sending after all this: one more message goes out
-        from vigie.daemon import outbox
+        from vigie.daemon.core import outbox
         last = outbox.enqueue("+33699999999", "Encore là ?")
         assert wait_until(lambda: Message.get_by_id(last.id).state in ("sent", "delivered"), 60)
     report.add("daemon_crashes_on_hostile_bytes", 0)

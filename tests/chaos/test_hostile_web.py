@@ -13,17 +13,31 @@ import re
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from tests.chaos._audit import integrity_ok
 from tests.chaos._web import Browser, add_web_section, free_port, start_web
 from tests.fixtures_web import add_member, siret_for
-from vigie.daemon import alerts, config as config_mod
-from vigie.daemon import db as db_mod
-from vigie.daemon import presets, sectors, users, zones
-from vigie.daemon.models import (Alert, AuditLog, Contact, InboundSms, Member, Message, ModemStatus, Preset,
-                                 SectorGroup, Session, User, Zone)
-from vigie.daemon.targeting import Targeting
+from vigie.daemon.core import alerts, presets, sectors, users, zones
+from vigie.daemon.core import config as config_mod
+from vigie.daemon.core import db as db_mod
+from vigie.daemon.core.models import (
+    Alert,
+    AuditLog,
+    Contact,
+    InboundSms,
+    Member,
+    Message,
+    ModemStatus,
+    Preset,
+    SectorGroup,
+    Session,
+    User,
+    Zone,
+)
+from vigie.daemon.core.targeting import Targeting
 
 pytestmark = pytest.mark.chaos
 

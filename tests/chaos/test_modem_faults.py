@@ -11,11 +11,11 @@ import pytest
 from tests.chaos._audit import audit, drained, fault_end, integrity_ok, next_air_after, record
 from tests.fixtures_daemon import daemon_settings, running_daemon, wait_until
 from tests.fixtures_web import add_member
-from vigie.daemon import alerts, outbox
-from vigie.daemon import db as db_mod
-from vigie.daemon.models import Message, ModemStatus, StatusReport
+from vigie.daemon.core import alerts, outbox
+from vigie.daemon.core import db as db_mod
+from vigie.daemon.core.models import Message, ModemStatus, StatusReport
+from vigie.daemon.core.targeting import Targeting
 from vigie.daemon.simulator import pdu as codec
-from vigie.daemon.targeting import Targeting
 
 pytestmark = pytest.mark.chaos
 

@@ -8,14 +8,27 @@ import time
 import bottle
 from bottle import request
 
-from vigie.daemon import alerts, presets, sectors, smstext, targeting, zones
-from vigie.daemon.errors import InvalidInput
-from vigie.daemon.models import Alert
-from vigie.daemon.outbox import State
-from vigie.daemon.targeting import Targeting
+from vigie.daemon.core import alerts, presets, sectors, targeting, zones
+from vigie.daemon.core.errors import InvalidInput
+from vigie.daemon.core.models import Alert
+from vigie.daemon.core.outbox import State
+from vigie.daemon.core.reference import smstext
+from vigie.daemon.core.targeting import Targeting
 
 from .. import auth, forms
-from ..render import phone_label, flash, fmt_duration, fmt_time, form, int_arg, json_answer, page, plural, query, see_other
+from ..render import (
+    flash,
+    fmt_duration,
+    fmt_time,
+    form,
+    int_arg,
+    json_answer,
+    page,
+    phone_label,
+    plural,
+    query,
+    see_other,
+)
 from .dashboard import progress
 
 PAGE_SIZE = 50

@@ -9,9 +9,9 @@ import time
 import bottle
 from bottle import request
 
-from vigie.daemon import alerts
-from vigie.daemon.errors import InvalidInput
-from vigie.daemon.targeting import Targeting
+from vigie.daemon.core import alerts
+from vigie.daemon.core.errors import InvalidInput
+from vigie.daemon.core.targeting import Targeting
 
 from .. import auth
 from ..render import json_answer

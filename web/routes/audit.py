@@ -4,7 +4,7 @@ import datetime
 
 import bottle
 
-from vigie.daemon.models import AuditLog
+from vigie.daemon.core.models import AuditLog
 
 from .. import auth
 from ..render import int_arg, page, query

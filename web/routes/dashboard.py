@@ -4,8 +4,8 @@ import time
 
 import bottle
 
-from vigie.daemon import alerts, inbox, outbox
-from vigie.daemon.models import Alert, Heartbeat, ModemStatus
+from vigie.daemon.core import alerts, inbox, outbox
+from vigie.daemon.core.models import Alert, Heartbeat, ModemStatus
 
 from .. import auth
 from ..render import fmt_duration, fmt_time, json_answer, page

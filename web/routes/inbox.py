@@ -2,9 +2,9 @@
 
 import bottle
 
-from vigie.daemon import inbox
-from vigie.daemon.errors import InvalidInput
-from vigie.daemon.models import InboundSms
+from vigie.daemon.core import inbox
+from vigie.daemon.core.errors import InvalidInput
+from vigie.daemon.core.models import InboundSms
 
 from .. import auth
 from ..render import int_arg, page, query

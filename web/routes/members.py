@@ -14,9 +14,9 @@ import time
 import bottle
 from bottle import request
 
-from vigie.daemon import audit, memberfile, members, sectors, zones
-from vigie.daemon.errors import InvalidInput, NotFound
-from vigie.daemon.models import OptOut
+from vigie.daemon.core import audit, memberfile, members, sectors, zones
+from vigie.daemon.core.errors import InvalidInput, NotFound
+from vigie.daemon.core.models import OptOut
 
 from .. import auth, forms
 from ..render import flash, form, int_arg, json_answer, page, query, see_other

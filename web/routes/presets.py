@@ -3,10 +3,10 @@
 import bottle
 from bottle import request
 
-from vigie.daemon import presets, sectors, zones
-from vigie.daemon.errors import InvalidInput, NotFound
-from vigie.daemon.models import Preset
-from vigie.daemon.targeting import Targeting
+from vigie.daemon.core import presets, sectors, zones
+from vigie.daemon.core.errors import InvalidInput, NotFound
+from vigie.daemon.core.models import Preset
+from vigie.daemon.core.targeting import Targeting
 
 from .. import auth, forms
 from ..render import flash, form, int_arg, page, see_other

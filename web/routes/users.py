@@ -2,8 +2,8 @@
 
 import bottle
 
-from vigie.daemon import users
-from vigie.daemon.errors import InvalidInput
+from vigie.daemon.core import users
+from vigie.daemon.core.errors import InvalidInput
 
 from .. import auth
 from ..render import flash, form, page, see_other

@@ -2,9 +2,9 @@
 
 import bottle
 
-from vigie.daemon import sectors, zones
-from vigie.daemon.errors import InvalidInput, NotFound
-from vigie.daemon.models import SectorGroup, Zone
+from vigie.daemon.core import sectors, zones
+from vigie.daemon.core.errors import InvalidInput, NotFound
+from vigie.daemon.core.models import SectorGroup, Zone
 
 from .. import auth, forms
 from ..render import flash, form, form_list, page, see_other

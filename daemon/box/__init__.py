@@ -1,0 +1,1 @@
+"""The `vigie run` process: service loop, panic button, GPIO, sd_notify."""

@@ -1,0 +1,179 @@
+"""`vigie run`: the daemon's main loop.
+
+It opens the store (then tells systemd READY=1: a dead modem must not fail the unit), recovers
+what was in flight at the last stop, starts one worker per modem, the panic button and the control
+socket, and then does the periodic housekeeping. Signal handlers only set an event.
+"""
+
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+
+from vigie.daemon.box import sdnotify
+from vigie.daemon.core import db as db_mod
+from vigie.daemon.core import outbox
+from vigie.daemon.core.control import ControlServer, dispatcher
+from vigie.daemon.core.models import Heartbeat, ModemStatus
+from vigie.daemon.transport.worker import STATE_LABELS, ModemWorker
+
+log = logging.getLogger(__name__)
+
+
+class Daemon:
+    def __init__(self, settings, gpio_factory=None):
+        self.settings = settings
+        self.stop = threading.Event()
+        self.wake = threading.Event()
+        self.incoming = threading.Event()
+        self.workers: list[ModemWorker] = []
+        self.panic = None
+        self.control = None
+        self.gpio_factory = gpio_factory
+        self.queue_depth = 0
+
+    # -- life cycle --
+    def start(self) -> None:
+        # A worker whose module just answered must get the interpreter at once, not after another
+        # modem's store thread has had its 5 ms default slice: 1 ms keeps that wait off every SMS.
+        sys.setswitchinterval(0.001)
+        # The AT traffic has its own logger, silent unless [daemon] log_at asks for it.
+        logging.getLogger("vigie.at").setLevel(logging.DEBUG if self.settings.daemon.log_at else logging.WARNING)
+        db_mod.open_database(self.settings.database.path)
+        outbox.recover_in_flight()
+        sdnotify.notify("READY=1")
+        for ms in self.settings.modems:
+            worker = ModemWorker(ms, self.settings, self.wake, self.stop,
+                                 on_incoming=self.incoming.set, power_cycle=self._power_cycler(ms))
+            self.workers.append(worker)
+            worker.start()
+        self._start_button()
+        handlers = {"wake": self._cmd_wake, "status": self._cmd_status}
+        if self.panic is not None:
+            handlers["button.press"] = self._cmd_button_press
+        self.control = ControlServer(self.settings.daemon.control_socket, dispatcher(handlers))
+        try:
+            self.control.start()
+        except OSError as e:
+            log.error("socket de commande %s indisponible : %s", self.settings.daemon.control_socket, e)
+            self.control = None
+        self.incoming.set()
+        log.info("démon démarré : %d modem(s)", len(self.workers))
+
+    def _power_cycler(self, ms):
+        if ms.power_pin is None:
+            return None
+        from vigie.daemon.box import gpio
+        key = gpio.ModemPowerKey(ms.power_pin, model=ms.model, simulate=self.settings.button.simulate)
+        return key.power_cycle
+
+    def _start_button(self) -> None:
+        if not self.settings.button.enabled:
+            return
+        try:
+            from vigie.daemon.box import panic
+            self.panic = panic.PanicController(self.settings, on_alert=lambda alert: self.wake.set())
+            self.panic.start()
+        except Exception:
+            log.exception("bouton d'alerte indisponible")
+            self.panic = None
+
+    def run_forever(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: self.stop.set())
+        self.start()
+        self.loop()
+
+    def loop(self) -> None:
+        """Housekeeping until stopped; then a clean shutdown (in-flight messages finish)."""
+        interval = sdnotify.watchdog_interval()
+        next_housekeeping = 0.0
+        try:
+            while not self.stop.is_set():
+                now = time.monotonic()
+                if now >= next_housekeeping:
+                    self.housekeeping()
+                    next_housekeeping = now + 1.0
+                self._notify(interval)
+                if self.incoming.is_set():
+                    self.incoming.clear()
+                    self.handle_inbox()
+                self.stop.wait(min(1.0, interval or 1.0))
+        finally:
+            self.shutdown()
+
+    def shutdown(self) -> None:
+        self.stop.set()
+        self.wake.set()
+        sdnotify.notify("STOPPING=1")
+        for worker in self.workers:
+            worker.join(timeout=self.settings.daemon.send_timeout_seconds + 10)
+        if self.panic is not None:
+            self.panic.close()
+        if self.control is not None:
+            self.control.close()
+        log.info("démon arrêté")
+
+    # -- periodic work --
+    def housekeeping(self) -> None:
+        try:
+            outbox.expire_due()
+            outbox.complete_finished_alerts()
+            depth = self.queue_depth = outbox.queue_depth()
+            info = json.dumps({"queue": depth, "modems": {w.name_: w.state for w in self.workers}})
+            row = dict(pid=os.getpid(), info=info, updated_at=time.time())
+            Heartbeat.insert(component="daemon", **row).on_conflict(
+                conflict_target=[Heartbeat.component], update=row).execute()
+            if depth:
+                self.wake.set()
+        except Exception:
+            log.exception("maintenance périodique en échec")
+
+    def handle_inbox(self) -> None:
+        try:
+            from vigie.daemon.core import inbox
+            if inbox.handle_pending(self.settings):
+                self.wake.set()
+        except ImportError:
+            pass
+        except Exception:
+            log.exception("traitement des SMS reçus en échec")
+            self.incoming.set()
+
+    def healthy(self) -> bool:
+        limit = max(120.0, 3 * self.settings.daemon.send_timeout_seconds)
+        now = time.monotonic()
+        return all(w.is_alive() and now - w.last_beat < limit for w in self.workers)
+
+    def _notify(self, interval) -> None:
+        states = ", ".join(f"{w.name_} {STATE_LABELS.get(w.state, w.state)}" for w in self.workers)
+        sdnotify.notify(f"STATUS=modems : {states or 'aucun'} ; file : {self.queue_depth} SMS")
+        if interval and self.healthy():
+            sdnotify.notify("WATCHDOG=1")
+
+    # -- control socket handlers --
+    def _cmd_wake(self, request) -> dict:
+        self.wake.set()
+        return {"ok": True, "message": "File d'envoi relancée."}
+
+    def _cmd_status(self, request) -> dict:
+        answer = {"ok": True, "modems": {w.name_: w.state for w in self.workers},
+                  "healthy": self.healthy()}
+        if self.panic is not None:
+            answer["button"] = self.panic.status()
+        return answer
+
+    def _cmd_button_press(self, request) -> dict:
+        seconds = request.get("seconds")
+        return self.panic.simulate_press(float(seconds) if seconds else None)
+
+
+def modem_rows() -> list[dict]:
+    return [dict(name=m.name, state=m.state, state_label=STATE_LABELS.get(m.state, m.state),
+                 signal=m.signal, operator=m.operator, registered=m.registered, model=m.model,
+                 imei=m.imei, last_contact=m.last_contact, last_error=m.last_error,
+                 sent_count=m.sent_count, updated_at=m.updated_at)
+            for m in ModemStatus.select().order_by(ModemStatus.name)]

@@ -1,0 +1,73 @@
+"""The reference sector groups, zones and panic preset of the Orne, created once and never overwritten."""
+
+from vigie.daemon.core import outbox
+from vigie.daemon.core.models import Commune, Preset, SectorGroup, Zone, ZoneCommune, database
+from vigie.daemon.core.reference import geo
+from vigie.daemon.core.targeting import Targeting
+
+ACTOR = "système"
+
+SECTOR_GROUPS = [
+    ("bijouteries", "47.77Z", "Commerce de détail d'horlogerie et de bijouterie"),
+    ("tabac-presse", "47.26Z", "Débits de tabac"),
+    ("pharmacies", "47.73Z", "Pharmacies"),
+    ("exploitations agricoles", "01.1 01.2 01.3 01.4 01.5", "Cultures, élevage, culture et élevage associés"),
+    ("BTP", "F", "Construction (section F)"),
+    ("commerces de détail", "47", "Commerce de détail, sauf automobiles et motocycles"),
+    ("garages", "45.20A 45.20B", "Entretien et réparation de véhicules automobiles"),
+    ("stations-service", "47.30Z", "Commerce de détail de carburants"),
+]
+
+# (zone name, centre INSEE code, radius in km, description)
+NAMED_ZONES = [
+    ("secteur de Flers", "61169", 10.0, "Flers et les communes à moins de 10 km"),
+    ("secteur d'Alençon", "61001", 10.0, "Alençon et les communes à moins de 10 km"),
+    ("secteur d'Argentan", "61006", 10.0, "Argentan et les communes à moins de 10 km"),
+    ("secteur de L'Aigle", "61214", 10.0, "L'Aigle et les communes à moins de 10 km"),
+    ("secteur de Mortagne-au-Perche", "61293", 10.0, "Mortagne-au-Perche et les communes à moins de 10 km"),
+    ("secteur de La Ferté Macé", "61168", 8.0, "La Ferté Macé et les communes à moins de 8 km"),
+]
+
+PANIC_PRESET = "panique"
+PANIC_TEXT = ("GENDARMERIE ORNE - ALERTE : vague de cambriolages en cours dans le département. "
+              "Fermez vos accès, signalez tout fait suspect au 17.")
+
+
+def arrondissement_zone_name(name: str) -> str:
+    article = "d'" if name[:1].upper() in "AEIOUYÉÈÊÂ" else "de "
+    return f"arrondissement {article}{name}"
+
+
+def _zone(name: str, codes: list[str], description: str) -> bool:
+    if not codes or Zone.select().where(Zone.name == name).exists():
+        return False
+    zone = Zone.create(name=name, description=description)
+    ZoneCommune.insert_many([{"zone": zone.id, "commune": c} for c in sorted(set(codes))]).execute()
+    return True
+
+
+def ensure_defaults() -> dict:
+    """Create the defaults missing (by name); what operators changed is left as it is. Idempotent."""
+    created = {"sector_groups": 0, "zones": 0, "presets": 0}
+    with database.atomic("IMMEDIATE"):
+        for name, codes, description in SECTOR_GROUPS:
+            if not SectorGroup.select().where(SectorGroup.name == name).exists():
+                SectorGroup.create(name=name, codes=codes, description=description)
+                created["sector_groups"] += 1
+        arrondissements = {}
+        for insee, name in (Commune.select(Commune.insee, Commune.arrondissement_name)
+                            .where(Commune.arrondissement_name != "").tuples()):
+            arrondissements.setdefault(name, []).append(insee)
+        for name, codes in sorted(arrondissements.items()):
+            created["zones"] += _zone(arrondissement_zone_name(name), codes,
+                                      f"Communes de l'{arrondissement_zone_name(name)}")
+        for name, centre, radius, description in NAMED_ZONES:
+            if Commune.get_or_none(Commune.insee == centre) is None:
+                continue
+            codes = set(geo.communes_within(centre, radius)) | {centre}
+            created["zones"] += _zone(name, list(codes), description)
+        if not Preset.select().where(Preset.name == PANIC_PRESET).exists():
+            Preset.create(name=PANIC_PRESET, text=PANIC_TEXT, targeting=Targeting(all=True).to_json(),
+                          priority=outbox.PRIORITY_PANIC)
+            created["presets"] += 1
+    return created

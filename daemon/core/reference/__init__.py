@@ -1,0 +1,1 @@
+"""Reference data and pure rules: NAF, communes, validation, SMS text."""

@@ -1,0 +1,1 @@
+"""Ways of sending: the Transport protocol, the generic worker, report matching."""

@@ -1,0 +1,1 @@
+"""GSM modems through python-gsmmodem-new: the only importer of gsmmodem."""

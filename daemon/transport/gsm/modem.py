@@ -1,0 +1,574 @@
+"""The modem adapter: the only module that imports python-gsmmodem-new.
+
+It gives the worker a small interface (open, close, send one PDU part and get its TP-MR, health,
+read stored SMS) and translates the library's failures, once, into the project's four meanings:
+RetryLater, PermanentFailure, OutcomeUnknown, ModemGone.
+
+The library is used through a subclass that fixes what the reference notes say it gets wrong:
+hardware flow control hard-coded on, a reader thread killed by one non-UTF-8 byte, unsolicited lines
+handled on fresh threads that write to the port in the middle of our commands, and unsolicited
+lines swallowed into command responses. Here every unsolicited line becomes an event on a queue,
+and the one worker thread that owns the modem acts on it between two sends.
+"""
+
+import contextlib
+import dataclasses
+import datetime
+import logging
+import queue
+import re
+import threading
+
+import serial
+from gsmmodem import pdu as gsmpdu
+from gsmmodem.exceptions import CmeError, CmsError, CommandError, GsmModemException, TimeoutException
+from gsmmodem.modem import GsmModem
+from gsmmodem.serial_comms import SerialComms
+
+from vigie.daemon.core.errors import ModemGone, OutcomeUnknown, PermanentFailure, RetryLater
+
+log = logging.getLogger(__name__)
+at_log = logging.getLogger("vigie.at")
+
+CTRL_Z = "\x1a"
+ESC = "\x1b"
+
+# --- +CMS ERROR classification (3GPP TS 24.011 RP causes, TS 23.040 TP-FCS, TS 27.005 §3.2.5) ---
+PERMANENT_CMS = {
+    1: "numéro non attribué", 8: "interdit par l'opérateur", 10: "appel interdit",
+    21: "message refusé par le réseau", 28: "abonné non identifié", 29: "service refusé",
+    30: "abonné inconnu", 50: "service non souscrit", 69: "service non implémenté",
+    95: "message invalide", 96: "information obligatoire invalide", 97: "type de message inexistant",
+    98: "message incompatible", 99: "élément d'information inexistant",
+    128: "télé-service non pris en charge", 129: "type de message court non pris en charge",
+    144: "codage non pris en charge", 145: "classe de message non prise en charge",
+    159: "erreur de données", 176: "erreur d'identifiant de commande", 192: "centre SMS occupé",
+    208: "carte SIM pleine", 303: "opération non prise en charge", 304: "paramètre PDU invalide",
+    305: "paramètre texte invalide",
+}
+TEMPORARY_CMS = {
+    27: "destinataire hors service", 38: "réseau hors service", 41: "défaillance temporaire",
+    42: "encombrement du réseau", 47: "ressources indisponibles", 81: "référence de transfert invalide",
+    111: "erreur de protocole", 127: "erreur d'interconnexion", 300: "défaillance du modem",
+    301: "service SMS du modem réservé", 302: "opération non autorisée pour l'instant",
+    310: "carte SIM absente", 311: "code PIN requis", 313: "défaillance de la carte SIM",
+    314: "carte SIM occupée", 320: "défaillance mémoire", 322: "mémoire pleine",
+    330: "centre SMS inconnu", 331: "pas de réseau", 332: "délai réseau dépassé",
+    500: "erreur inconnue du modem",
+}
+
+
+def classify_cms(code: int) -> tuple[bool, str]:
+    """(permanent?, French reason). Unknown codes are temporary: the attempts cap bounds them."""
+    if code in PERMANENT_CMS:
+        return True, f"+CMS ERROR {code} ({PERMANENT_CMS[code]})"
+    return False, f"+CMS ERROR {code} ({TEMPORARY_CMS.get(code, 'erreur temporaire')})"
+
+
+# --- encoding ---------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class SubmitPart:
+    number: int
+    count: int
+    hex: str
+    tpdu_length: int
+
+
+def encode_parts(phone: str, text: str, concat_ref: int, validity_hours: float | None = None) -> list[SubmitPart]:
+    """SMS-SUBMIT PDUs, one per part, each requesting a status report."""
+    validity = None
+    if validity_hours:
+        validity = datetime.timedelta(hours=max(1.0, min(validity_hours, 24 * 7)))
+    pdus = gsmpdu.encodeSmsSubmitPdu(phone, text, reference=concat_ref % 256, validity=validity,
+                                     requestStatusReport=True)
+    return [SubmitPart(i + 1, len(pdus), str(p), p.tpduLength) for i, p in enumerate(pdus)]
+
+
+# --- events the worker acts on ---------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Report:
+    mr: int
+    number: str
+    status: int
+    time_sent: float | None = None
+    time_finalized: float | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Incoming:
+    number: str
+    text: str
+    time: float | None
+    concat: tuple[int, int, int] | None = None      # (reference, part count, part number)
+
+
+@dataclasses.dataclass(frozen=True)
+class Stored:
+    """The module stored an SMS or a report at (memory, index): read it out."""
+    memory: str
+    index: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Rebooted:
+    line: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Lost:
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Health:
+    signal: int | None
+    registered: bool
+    operator: str
+
+
+_CMTI = re.compile(r'^\+(?:CMTI|CDSI):\s*"([^"]*)",\s*(\d+)')
+_CDS = re.compile(r"^\+CDS:\s*(\d+)")
+_HEX = re.compile(r"^[0-9A-Fa-f]+$")
+_REBOOT = ("RDY", "SMS Ready", "Call Ready", "+CFUN: 1", "+CPIN: READY", "PB DONE")
+
+
+def _epoch(value) -> float | None:
+    return value.timestamp() if isinstance(value, datetime.datetime) else None
+
+
+def _report_from(decoded: dict) -> Report:
+    return Report(mr=int(decoded["reference"]), number=decoded.get("number") or "",
+                  status=int(decoded["status"]), time_sent=_epoch(decoded.get("time")),
+                  time_finalized=_epoch(decoded.get("discharge")))
+
+
+def _incoming_from(number, text, sms_time, udh) -> Incoming:
+    concat = None
+    for ie in udh or []:
+        if isinstance(ie, gsmpdu.Concatenation):
+            concat = (ie.reference, ie.parts, ie.number)
+    return Incoming(number=number or "", text=text or "", time=_epoch(sms_time), concat=concat)
+
+
+def decode_pdu_event(hex_pdu: str):
+    """A stored or in-line PDU → Report or Incoming; None when it is not ours to handle."""
+    try:
+        decoded = gsmpdu.decodeSmsPdu(hex_pdu)
+    except Exception:       # the library raises EncodingError, ValueError, IndexError, TypeError...
+        log.warning("PDU indéchiffrable ignoré : %r", hex_pdu[:80])
+        return None
+    if decoded.get("type") == "SMS-STATUS-REPORT":
+        return _report_from(decoded)
+    if decoded.get("type") == "SMS-DELIVER":
+        return _incoming_from(decoded.get("number"), decoded.get("text"), decoded.get("time"),
+                              decoded.get("udh"))
+    return None
+
+
+def _field(lines, pattern: str) -> str | None:
+    """The first group of the last line matching ``pattern``, or None."""
+    value = None
+    for line in lines or []:
+        m = re.match(pattern, line)
+        if m:
+            value = m.group(1)
+    return value
+
+
+def _stored_pdus(lines, header: str):
+    """(header's first group or None, decoded event or None) for each header line followed by a PDU,
+    as in +CMGR and +CMGL answers."""
+    for i, line in enumerate(lines or []):
+        m = re.match(header, line)
+        if m and i + 1 < len(lines):
+            yield (m.group(1) if m.groups() else None), decode_pdu_event(lines[i + 1])
+
+
+class _Comms(SerialComms):
+    """The library's serial layer with flow control chosen by us and a reader that cannot die
+    on a bad byte."""
+
+    flow_control = False
+
+    def connect(self):
+        self.serial = serial.Serial(port=self.port, baudrate=self.baudrate, timeout=self.timeout,
+                                    rtscts=self.flow_control, dsrdtr=False, exclusive=True)
+        self.alive = True
+        self.rxThread = threading.Thread(target=self._readLoop, name=f"rx-{self.port}", daemon=True)
+        self.rxThread.start()
+
+    def _readLoop(self):
+        eol = bytearray(self.RX_EOL_SEQ)
+        buffer = bytearray()
+        try:
+            while self.alive:
+                data = self.serial.read(1)
+                if not data:
+                    continue
+                waiting = self.serial.in_waiting     # the rest of the burst in one read, not byte by byte
+                if waiting:
+                    data += self.serial.read(waiting)
+                for byte in data:
+                    buffer.append(byte)
+                    if buffer[-2:] == eol:
+                        line = buffer[:-2].decode("utf-8", errors="replace")
+                        buffer = bytearray()
+                        if line:
+                            self._safe_handle(line, True)
+                    elif self._expectResponseTermSeq and buffer.endswith(self._expectResponseTermSeq):
+                        line = buffer.decode("utf-8", errors="replace")
+                        buffer = bytearray()
+                        self._safe_handle(line, False)
+                    elif len(buffer) > 4096:           # garbage without end of line
+                        buffer = bytearray()
+        except (serial.SerialException, OSError, TypeError, AttributeError) as e:
+            self.alive = False
+            with contextlib.suppress(Exception):
+                self.serial.close()
+            self.fatalErrorCallback(e)
+
+    def write(self, data, waitForResponse=True, timeout=5, expectedResponseTermSeq=None):
+        """SerialComms.write, plus ``after_write``: called once the bytes are on their way and before
+        waiting for the answer, so the caller works while the module does (pipelining)."""
+        data = data.encode()
+        with self._txLock:
+            if not waitForResponse:
+                self.serial.write(data)
+                return None
+            if expectedResponseTermSeq:
+                self._expectResponseTermSeq = bytearray(expectedResponseTermSeq.encode())
+            self._response = []
+            self._responseEvent = threading.Event()
+            self.serial.write(data)
+            hook, self.after_write = self.after_write, None
+            if hook is not None:
+                try:
+                    hook()
+                except Exception:
+                    log.exception("travail pendant l'envoi en échec")
+            answered = self._responseEvent.wait(timeout)
+            self._responseEvent = None
+            self._expectResponseTermSeq = False
+            if answered:
+                return self._response
+            raise TimeoutException(self._response) if self._response else TimeoutException()
+
+    after_write = None
+
+    def _safe_handle(self, line, check):
+        at_log.debug("<- %r", line)
+        try:
+            self._handleLineRead(line, checkForResponseTerm=check)
+        except Exception:
+            log.exception("ligne du modem non traitée : %r", line)
+
+
+class _Library(GsmModem, _Comms):
+    """GsmModem above our serial layer; its unsolicited handling is replaced by a queue."""
+
+    def __init__(self, port, baudrate, events: queue.Queue, **kw):
+        self._events = events
+        self._pending_cds = False
+        self._command = ""
+        super().__init__(port, baudrate, fatalErrorCallbackFunc=self._on_fatal, **kw)
+
+    def _on_fatal(self, exc=None, *args, **kwargs):
+        self._events.put(Lost(f"port perdu : {exc}"))
+        waiting = self._responseEvent
+        if waiting is not None:
+            waiting.set()       # no answer will come on a dead port: the command stops waiting now
+
+    def _handleLineRead(self, line, checkForResponseTerm=True):
+        """A line nobody waits for is handled at once: the library holds it back until the port is
+        idle, and a command written meanwhile can swallow or strand it."""
+        if self._responseEvent and not self._responseEvent.is_set():
+            super()._handleLineRead(line, checkForResponseTerm)
+            if line.strip() in _REBOOT and not self._command.upper().startswith(("AT+CFUN", "AT+CPIN")):
+                # The module restarted under this command (a send's "> " or +CMGS included): no
+                # answer will come, so stop waiting now rather than after the whole timeout.
+                self._responseEvent.set()
+        else:
+            self._handleModemNotification([line])
+
+    def _handleModemNotification(self, lines):
+        for event in self.parse_unsolicited(lines):
+            self._events.put(event)
+
+    def parse_unsolicited(self, lines) -> list:
+        """Events found in lines nobody asked for; the +CDS PDU may come in a later burst."""
+        events = []
+        for line in lines:
+            if self._pending_cds and _HEX.match(line):
+                self._pending_cds = False
+                event = decode_pdu_event(line)
+                if event is not None:
+                    events.append(event)
+                continue
+            self._pending_cds = False
+            m = _CMTI.match(line)
+            if m:
+                events.append(Stored(m.group(1), int(m.group(2))))
+            elif _CDS.match(line):
+                self._pending_cds = True
+            elif line.strip() in _REBOOT:
+                events.append(Rebooted(line.strip()))
+            else:
+                log.debug("ligne spontanée ignorée : %r", line)
+        return events
+
+    def write(self, data, waitForResponse=True, timeout=10, parseError=True, writeTerm="\r",
+              expectedResponseTermSeq=None):
+        """Every command's response is cleaned of the unsolicited lines it swallowed."""
+        at_log.debug("-> %r", data)
+        self._command = data
+        try:
+            lines = super().write(data, waitForResponse, timeout, parseError, writeTerm,
+                                  expectedResponseTermSeq)
+        except TimeoutException as e:
+            if isinstance(e.data, list):
+                e.data = self._strip_unsolicited(data, e.data)
+            raise
+        except CommandError:
+            # An error answer may have swallowed unsolicited lines too (a +CDS report is gone for
+            # good if dropped here): the library raised before we saw them, they are still in
+            # the serial layer's last response.
+            self._strip_unsolicited(data, list(self._response or []))
+            raise
+        if lines:
+            lines[:] = self._strip_unsolicited(data, lines)
+        return lines
+
+    def _strip_unsolicited(self, command: str, lines: list) -> list:
+        kept, stray = [], []
+        skip_pdu = self._pending_cds          # a +CDS header came alone just before this command
+        if skip_pdu:
+            stray.append("+CDS: 0")
+        for line in lines:
+            if skip_pdu and _HEX.match(line):
+                stray.append(line)
+                skip_pdu = False
+                continue
+            skip_pdu = False
+            is_cds = bool(_CDS.match(line))     # never part of an answer, +CMGR's included
+            if _CMTI.match(line) or is_cds or (line.strip() in _REBOOT and not command.startswith(
+                    ("AT+CFUN", "AT+CPIN"))):
+                stray.append(line)
+                skip_pdu = is_cds
+            else:
+                kept.append(line)
+        if stray:
+            for event in self.parse_unsolicited(stray):
+                self._events.put(event)
+        return kept
+
+
+class Modem:
+    """One GSM modem through python-gsmmodem-new; every method is called from one worker thread."""
+
+    def __init__(self, settings, send_timeout: float = 40.0):
+        self.settings = settings
+        self.name = settings.name
+        self.send_timeout = send_timeout
+        self.events: queue.Queue = queue.Queue()
+        self._lib: _Library | None = None
+        self.info: dict = {}
+        # A SIM800 takes reports as +CDS lines (CNMI ds=1) and has no report store; others store
+        # them in "SR" (ds=2) and announce them with +CDSI.
+        self.stores_reports = settings.model != "sim800"
+
+    # -- life cycle --
+    def open(self) -> dict:
+        """Connect and initialise the module; raises ModemGone when it cannot."""
+        self.close()
+        cnmi = "" if self.stores_reports else "2,1,0,1,0"
+        lib = _Library(self.settings.port, self.settings.baudrate, self.events, AT_CNMI=cnmi)
+        lib.flow_control = self.settings.flow_control
+        self._lib = lib
+        try:
+            lib.connect(pin=self.settings.pin or None)
+            if self.settings.model == "sim7600" or self.settings.model == "sim800":
+                self._try("AT+CMMS=2")          # keep the SMS link open between messages of a burst
+            self.info = {"model": self._first(lib, "AT+CGMM"), "imei": self._first(lib, "AT+CGSN")}
+        except Exception as e:
+            self.close()
+            raise ModemGone(self._describe(e)) from e
+        return self.info
+
+    def close(self) -> None:
+        lib, self._lib = self._lib, None
+        if lib is None:
+            return
+        try:
+            lib.alive = False
+            if getattr(lib, "serial", None) is not None:
+                lib.serial.close()
+            rx = getattr(lib, "rxThread", None)
+            if rx is not None and rx is not threading.current_thread():
+                rx.join(timeout=2)
+        except Exception:
+            log.debug("fermeture du port %s", self.settings.port, exc_info=True)
+
+    def is_alive(self) -> bool:
+        lib = self._lib
+        return bool(lib and lib.alive and lib.rxThread.is_alive() and lib.serial.is_open)
+
+    # -- sending --
+    def send_part(self, part: SubmitPart, on_wire=None) -> int:
+        """Put one part on air and return its TP-MR. ``on_wire()`` is called once the PDU is written,
+        while the module sends it: the caller's own work then costs the module nothing."""
+        lib = self._require()
+        pdu_written = False
+        try:
+            with lib._txLock:
+                prompt = lib.write(f"AT+CMGS={part.tpdu_length}", timeout=5, expectedResponseTermSeq="> ")
+                if not prompt or not prompt[-1].startswith(">"):
+                    if not lib.alive:
+                        raise ModemGone("port perdu avant l'envoi")
+                    raise RetryLater(f"réponse inattendue du modem à AT+CMGS : {prompt!r}")
+                pdu_written = True
+                lib.after_write = on_wire
+                try:
+                    lines = lib.write(part.hex, timeout=self.send_timeout, writeTerm=CTRL_Z)
+                except CommandError:
+                    # An error line after the module gave its +CMGS reference (line noise, a stray
+                    # URC): the SMS is on air, and sending it again would be an unflagged duplicate.
+                    lines = [line for line in (getattr(lib, "_response", None) or []) if line.startswith("+CMGS:")]
+                    if not lines:
+                        raise
+                    log.warning("modem %s : erreur après « %s » : SMS compté comme parti", self.name, lines[0])
+                finally:
+                    lib.after_write = None
+            for line in lines:
+                if line.startswith("+CMGS:"):
+                    return int(line[6:].strip().split(",")[0]) % 256
+            raise OutcomeUnknown(f"pas de référence +CMGS dans la réponse {lines!r}")
+        except CmsError as e:
+            self._after_error()
+            permanent, reason = classify_cms(int(e.code or 0))
+            raise (PermanentFailure if permanent else RetryLater)(reason, code=e.code) from e
+        except TimeoutException as e:
+            self._after_error()
+            if pdu_written:
+                raise OutcomeUnknown("le modem n'a pas confirmé l'envoi à temps : SMS peut-être parti") from e
+            raise ModemGone("le modem ne répond pas (pas d'invite « > »)") from e
+        except (RetryLater, OutcomeUnknown):
+            self._after_error()
+            raise
+        except ModemGone:
+            raise
+        except CmeError as e:
+            self._after_error()
+            raise RetryLater(f"+CME ERROR {e.code}", code=e.code) from e
+        except CommandError as e:
+            self._after_error()
+            if pdu_written:
+                raise RetryLater("le modem a refusé l'envoi (ERROR)") from e
+            raise RetryLater("le modem a refusé la commande AT+CMGS (ERROR)") from e
+        except (ValueError, IndexError) as e:
+            self._after_error()
+            raise OutcomeUnknown(f"réponse illisible du modem : {e}") from e
+        except Exception as e:
+            err = ModemGone(self._describe(e))
+            err.maybe_sent = pdu_written
+            raise err from e
+
+    def _after_error(self):
+        """Leave the module at its command prompt: an aborted '> ' would eat the next command."""
+        lib = self._lib
+        if lib is None or not lib.alive:
+            return
+        with contextlib.suppress(Exception):
+            lib.serial.write(ESC.encode())
+            lib.write("AT", timeout=2)
+
+    # -- health and storage --
+    def health(self) -> Health:
+        lib = self._require()
+        with self._link_errors():
+            try:
+                signal = _field(lib.write("AT+CSQ", timeout=5), r"^\+CSQ:\s*(\d+)")
+                registration = _field(lib.write("AT+CREG?", timeout=5), r"^\+CREG:\s*\d+,\s*(\d+)")
+                operator = _field(lib.write("AT+COPS?", timeout=5), r'^\+COPS:\s*\d+,\d+,"([^"]*)"')
+            except TimeoutException:
+                raise
+            except GsmModemException as e:
+                raise ModemGone(f"réponse invalide à la vérification : {e}") from e
+        return Health(signal=int(signal) if signal is not None else None,
+                      registered=registration in ("1", "5"), operator=operator or "")
+
+    def read_stored(self, memory: str, index: int):
+        """Read (then delete) one stored SMS or status report; returns an event or None."""
+        lib = self._require()
+        with self._link_errors():
+            try:
+                lib._setSmsMemory(readDelete=memory)
+                lines = lib.write(f"AT+CMGR={index}", timeout=5)
+                lib.write(f"AT+CMGD={index},0", timeout=5)
+            except CommandError:
+                return None
+        events = [event for _, event in _stored_pdus(lines, r"^\+CMGR:")]
+        return events[-1] if events else None
+
+    def sweep(self, memories=None) -> list:
+        """Everything stored on the module (notifications missed or not yet sent), then deleted."""
+        lib = self._require()
+        found = []
+        if memories is None:
+            memories = ("SM", "ME", "SR") if self.stores_reports else ("SM", "ME")
+        for memory in memories:
+            with self._link_errors():
+                try:
+                    lib._setSmsMemory(readDelete=memory)
+                    lines = lib.write("AT+CMGL=4", timeout=10)
+                except CommandError:
+                    continue
+                for index, event in _stored_pdus(lines, r"^\+CMGL:\s*(\d+),"):
+                    if event is not None:
+                        found.append(event)
+                    try:
+                        lib.write(f"AT+CMGD={index},0", timeout=5)
+                    except CommandError:
+                        pass
+        return found
+
+    @contextlib.contextmanager
+    def _link_errors(self):
+        """No answer or no port: the modem is gone, whatever command was under way."""
+        try:
+            yield
+        except (TimeoutException, serial.SerialException, OSError) as e:
+            raise ModemGone(self._describe(e)) from e
+
+    # -- helpers --
+    def _require(self) -> _Library:
+        if self._lib is None or not self._lib.alive:
+            raise ModemGone("modem non connecté")
+        return self._lib
+
+    def _try(self, command: str):
+        try:
+            return self._lib.write(command, timeout=3)
+        except CommandError:
+            return None
+
+    @staticmethod
+    def _first(lib, command: str) -> str:
+        try:
+            lines = lib.write(command, timeout=3)
+            return lines[0] if lines and lines[0] != "OK" else ""
+        except CommandError:
+            return ""
+
+    @staticmethod
+    def _describe(e: Exception) -> str:
+        if isinstance(e, TimeoutException):
+            return "le modem ne répond pas"
+        if isinstance(e, CmeError) and e.code == 16:
+            return "code PIN refusé par la carte SIM"
+        if isinstance(e, CmeError) and e.code in (11, 12):
+            return "la carte SIM demande un code PIN ou PUK"
+        if isinstance(e, (serial.SerialException, OSError)):
+            return f"port série indisponible : {e}"
+        return f"{type(e).__name__} : {e}"
