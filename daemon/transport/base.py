@@ -17,10 +17,7 @@ import queue
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-# Link states, written once; the labels are what the CLI and the console show.
-DISCONNECTED, CONNECTING, READY, DEGRADED = "disconnected", "connecting", "ready", "degraded"
-STATE_LABELS = {DISCONNECTED: "déconnecté", CONNECTING: "connexion en cours", READY: "prêt",
-                DEGRADED: "sans réseau"}
+from vigie.daemon.core.status import CONNECTING, DEGRADED, DISCONNECTED, READY, STATE_LABELS  # noqa: F401
 
 
 @dataclass
