@@ -167,7 +167,7 @@ elif [ $LIVE = 1 ] && [ -x "$VIGIE_BIN" ]; then
 else
     # staging: the same file `vigie init` writes, without creating a database outside the stage
     say "création de la configuration par défaut : $CONFIG (la base sera créée par « vigie init » sur la box)"
-    "$PYTHON" -c 'import sys; from vigie.daemon import config; sys.stdout.write(config.default_file())' \
+    "$PYTHON" -c 'import sys; from vigie.daemon.core import config; sys.stdout.write(config.default_file())' \
         > "$DESTDIR$CONFIG.tmp" || { rm -f "$DESTDIR$CONFIG.tmp"; die "impossible d'écrire la configuration ($PYTHON ne trouve pas vigie)"; }
     mv "$DESTDIR$CONFIG.tmp" "$DESTDIR$CONFIG"
 fi
