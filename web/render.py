@@ -13,6 +13,7 @@ import bottle
 from bottle import request, response
 
 from vigie.daemon.core.memberfile import national as phone_label
+from vigie.daemon.core.reference.french import plural
 from vigie.daemon.core.users import role_label
 
 from . import auth
@@ -57,10 +58,6 @@ SOURCES = {"console": "console", "api": "API", "button": "bouton d'alerte", "cli
 
 def source_label(source: str) -> str:
     return SOURCES.get(source, source)
-
-
-def plural(n: int, singular: str, plural_form: str | None = None) -> str:
-    return f"{n} {singular if abs(n) <= 1 else (plural_form or singular + 's')}"
 
 
 def flash(message: str, kind: str = "ok") -> None:

@@ -106,6 +106,7 @@ PATTERNS = {
     "idle": Pattern("idle", 0.1, 1.9),          # heartbeat: alive and armed
     "held": Pattern("held", 0.1, 0.1),          # pressed, threshold not yet reached
     "sending": Pattern("sending", steady=True),  # broadcast in progress
+    "exercise": Pattern("exercise", 0.5, 0.5),  # exercise broadcast in progress: never taken for the real thing
     "sent": Pattern("sent", 1.0, 1.0),          # broadcast done
     "error": Pattern("error", 0.05, 0.05),      # preset missing, no recipients, database error
     "off": Pattern("off", steady=False),
@@ -114,6 +115,7 @@ PATTERN_LABELS = {
     "idle": "veille (clignotement bref toutes les 2 s)",
     "held": "appui en cours (clignotement rapide)",
     "sending": "envoi en cours (allumée fixe)",
+    "exercise": "exercice en cours (clignotement régulier, une demi-seconde)",
     "sent": "alerte envoyée (clignotement lent)",
     "error": "erreur (clignotement très rapide)",
     "off": "éteinte",

@@ -273,7 +273,7 @@ class PanicController:
                 self.on_alert(alert)
             except Exception:
                 log.exception("bouton : rappel on_alert en échec")
-        self._set_state("sending")
+        self._set_state("exercise" if alert.exercise else "sending")
         return PressOutcome(RESULT_SENT, f"Alerte « {name} » envoyée à {count} destinataire(s) "
                                          f"(alerte n°{alert.id}).", alert.id)
 
@@ -289,7 +289,7 @@ class PanicController:
     def _tick(self) -> None:
         """Follow the alert being sent and let the LED go back to its heartbeat."""
         now = self.clock()
-        if self.state == "sending" and self.alert_id is not None:
+        if self.state in ("sending", "exercise") and self.alert_id is not None:
             alert = Alert.get_or_none(Alert.id == self.alert_id)
             if alert is None or alert.state != "sending":
                 on_air = (Message.select().where((Message.alert == self.alert_id)

@@ -14,8 +14,8 @@ import threading
 import time
 
 from vigie.daemon.box import sdnotify
+from vigie.daemon.core import alerts, outbox
 from vigie.daemon.core import db as db_mod
-from vigie.daemon.core import outbox
 from vigie.daemon.core.control import ControlServer, dispatcher
 from vigie.daemon.core.models import Heartbeat, ModemStatus
 from vigie.daemon.transport.worker import STATE_LABELS, ModemWorker
@@ -120,6 +120,8 @@ class Daemon:
     # -- periodic work --
     def housekeeping(self) -> None:
         try:
+            if alerts.start_due(self.settings):
+                self.wake.set()             # a scheduled alert just queued its messages
             outbox.expire_due()
             outbox.complete_finished_alerts()
             depth = self.queue_depth = outbox.queue_depth()

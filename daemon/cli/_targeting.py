@@ -17,6 +17,8 @@ def add_targeting_arguments(parser) -> None:
     g.add_argument("--member", action="append", default=[], metavar="SIRET",
                    help="adhérent choisi par son SIRET ; répétable")
     g.add_argument("--all", action="store_true", help="tous les adhérents actifs")
+    g.add_argument("--test-group", action="store_true",
+                   help="les adhérents du groupe de test (pour les exercices)")
 
 
 def _km(text: str) -> float:
@@ -31,7 +33,8 @@ def targeting_from_args(args) -> Targeting:
     """The Targeting the options describe (not yet validated)."""
     return Targeting(sectors=list(args.sector or []), communes=list(args.commune or []),
                      zones=list(args.zone or []), around=args.around or None, radius_km=args.radius_km,
-                     members=list(args.member or []), all=bool(args.all))
+                     members=list(args.member or []), all=bool(args.all),
+                     test_group=bool(getattr(args, "test_group", False)))
 
 
 def actor() -> str:

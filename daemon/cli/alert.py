@@ -4,9 +4,10 @@ import time
 
 from vigie.daemon.cli._common import fmt_time, iso_time, open_db, print_json
 from vigie.daemon.cli._targeting import actor, add_targeting_arguments, targeting_from_args
-from vigie.daemon.core import alerts, retention, targeting
+from vigie.daemon.core import alerts, retention, schedule, targeting
 from vigie.daemon.core.outbox import LABELS, State
 from vigie.daemon.core.reference import smstext
+from vigie.daemon.core.reference.french import plural
 
 
 def register(sub):
@@ -22,9 +23,27 @@ def register(sub):
     a.add_argument("--priority", type=int, default=0, metavar="N", help="priorité (100 = urgence)")
     a.add_argument("--transliterate", action="store_true",
                    help="remplacer les caractères hors alphabet GSM (ç, œ, guillemets...) pour rester en 7 bits")
+    a.add_argument("--at", metavar="QUAND",
+                   help="heure de départ, heure de Paris (« 2026-12-02 08:00 ») : l'alerte attend jusque-là")
+    a.add_argument("--non-urgent", action="store_true",
+                   help="alerte non urgente : elle attend la fin des heures calmes ([alerts] quiet_hours)")
+    a.add_argument("--ack", action="store_true",
+                   help="demander aux destinataires de répondre OK (texte ajouté, compté dans les SMS)")
+    a.add_argument("--exercise", action="store_true",
+                   help="exercice : chaque SMS commence par « EXERCICE – », compté à part dans les statistiques")
     a.add_argument("--dry-run", action="store_true", help="compter les destinataires sans rien envoyer")
     a.add_argument("--json", action="store_true", help="sortie JSON")
     a.set_defaults(func=run_send)
+
+    e = s.add_parser("edit", help="modifier une alerte programmée avant son départ")
+    e.add_argument("id", type=int, metavar="ID")
+    e.add_argument("--text", metavar="TEXTE", help="nouveau texte")
+    e.add_argument("--at", metavar="QUAND", help="nouvelle heure de départ (heure de Paris)")
+    urgency = e.add_mutually_exclusive_group()
+    urgency.add_argument("--non-urgent", action="store_true", help="la rendre non urgente")
+    urgency.add_argument("--urgent", action="store_true", help="la rendre urgente (n'attend pas les heures calmes)")
+    e.add_argument("--json", action="store_true", help="sortie JSON")
+    e.set_defaults(func=run_edit)
 
     sh = s.add_parser("show", help="état d'une alerte, destinataire par destinataire")
     sh.add_argument("id", type=int, metavar="ID")
@@ -59,23 +78,51 @@ def run_send(args) -> int:
     if args.expires_hours is not None and args.expires_hours <= 0:
         from vigie.daemon.core.errors import InvalidInput
         raise InvalidInput("La durée de validité doit être positive.", "expires_hours")
+    at = schedule.parse_when(args.at) if args.at else None
     alert = alerts.create(text, t, settings=settings, author=actor(), source="cli", priority=args.priority,
-                          expires_at=expires_at, dry_run=args.dry_run)
+                          expires_at=expires_at, dry_run=args.dry_run, at=at, urgent=not args.non_urgent,
+                          ack=args.ack, exercise=args.exercise)
     total = alert.recipient_count * alert.parts
     seconds = targeting.estimate_seconds(total, settings)
     if args.json:
         print_json({"id": alert.id, "recipients": alert.recipient_count, "parts": alert.parts,
                     "encoding": alert.encoding, "sms_total": total, "estimated_seconds": seconds,
-                    "dry_run": bool(args.dry_run), "targeting": t.describe(), "text": text})
+                    "dry_run": bool(args.dry_run), "targeting": t.describe(), "text": alert.text,
+                    "state": alert.state, "start_at": iso_time(alert.start_at), "urgent": bool(alert.urgent),
+                    "ack": bool(alert.ack), "exercise": bool(alert.exercise), "sample_text": alert.sample_text})
         return 0
     encoding = "GSM 7 bits" if alert.encoding == "gsm7" else "Unicode (UCS-2)"
     minutes = f"{seconds / 60:.0f} min" if seconds >= 120 else f"{seconds:.0f} s"
+    what = "Exercice" if alert.exercise else "Alerte"
+    start = f", départ le {schedule.fmt_paris(alert.start_at)}" if alert.start_at else ""
+    count = plural(alert.recipient_count, "destinataire")
     if args.dry_run:
-        print(f"Simulation : {alert.recipient_count} destinataire(s) ({t.describe()}), {alert.parts} SMS chacun "
-              f"({encoding}), {total} SMS au total, environ {minutes}. Rien n'a été envoyé.")
+        print(f"Simulation : {count} ({t.describe()}), {plural(alert.parts, 'SMS', 'SMS')} chacun "
+              f"({encoding}), {plural(total, 'SMS', 'SMS')} au total, environ {minutes}{start}. "
+              "Rien n'a été envoyé.")
+    elif alert.start_at:
+        print(f"{what} n° {alert.id} programmé{'' if what == 'Exercice' else 'e'} : départ le "
+              f"{schedule.fmt_paris(alert.start_at)}, {count} aujourd'hui ({t.describe()}), "
+              f"{plural(alert.parts, 'SMS', 'SMS')} chacun ({encoding}).")
     else:
-        print(f"Alerte n° {alert.id} en file : {alert.recipient_count} destinataire(s) ({t.describe()}), "
-              f"{alert.parts} SMS chacun ({encoding}), {total} SMS au total, environ {minutes}.")
+        print(f"{what} n° {alert.id} en file : {count} ({t.describe()}), "
+              f"{plural(alert.parts, 'SMS', 'SMS')} chacun ({encoding}), {plural(total, 'SMS', 'SMS')} au total, "
+              f"environ {minutes}.")
+    if alert.sample_text != alert.text:
+        print(f"Texte pour le premier destinataire : {alert.sample_text}")
+    return 0
+
+
+def run_edit(args) -> int:
+    settings = open_db(args)
+    urgent = True if args.urgent else (False if args.non_urgent else None)
+    alert = alerts.reschedule(args.id, actor(), settings=settings, text=args.text,
+                              at=schedule.parse_when(args.at) if args.at else None, urgent=urgent)
+    if args.json:
+        print_json({"id": alert.id, "state": alert.state, "start_at": iso_time(alert.start_at),
+                    "text": alert.text, "urgent": bool(alert.urgent)})
+    else:
+        print(f"Alerte n° {alert.id} modifiée : départ le {schedule.fmt_paris(alert.start_at)}.")
     return 0
 
 
@@ -87,24 +134,37 @@ def run_show(args) -> int:
         summary = dict(summary, created_at=iso_time(summary["created_at"]),
                        completed_at=iso_time(summary["completed_at"]),
                        expires_at=iso_time(summary["expires_at"]))
-        summary["recipients"] = [dict(r, sent_at=iso_time(r["sent_at"]), delivered_at=iso_time(r["delivered_at"]))
+        summary["start_at"] = iso_time(summary["start_at"])
+        summary["recipients"] = [dict(r, sent_at=iso_time(r["sent_at"]), delivered_at=iso_time(r["delivered_at"]),
+                                      acknowledged_at=iso_time(r["acknowledged_at"]))
                                  for r in rows]
         print_json(summary)
         return 0
     print(f"Alerte n° {summary['id']} — {_state_label(summary['state'])} — {fmt_time(summary['created_at'])} "
           f"par {summary['author'] or '—'} ({summary['source']})")
+    if summary["exercise"]:
+        print("EXERCICE")
+    if summary["start_at"] and summary["state"] == "scheduled":
+        print(f"Départ prévu le {schedule.fmt_paris(summary['start_at'])}")
     print(f"Ciblage : {summary['targeting']}")
     print(f"Texte : {summary['text']}")
     print("États : " + ", ".join(f"{LABELS[State(k)]} {v}" for k, v in summary["counts"].items() if v))
+    if summary["ack"]:
+        median = summary["ack_median_seconds"]
+        print(f"Accusés de lecture : {summary['acknowledged']} OK, {summary['not_acknowledged']} sans réponse"
+              + (f", délai médian {median / 60:.0f} min" if median is not None else ""))
     for r in rows:
         extra = " (doublon possible)" if r["possible_duplicate"] else ""
+        if r["acknowledged_at"]:
+            extra += f", lu (OK) à {fmt_time(r['acknowledged_at'])}"
         error = f" — {r['error']}" if r["error"] else ""
         print(f"  {r['phone']:<14} {r['member'][:35]:<35} {r['state_label']}{extra}, {r['attempts']} essai(s){error}")
     return 0
 
 
 def _state_label(state: str) -> str:
-    return {"sending": "en cours", "done": "terminée", "cancelled": "annulée"}.get(state, state)
+    return {"sending": "en cours", "done": "terminée", "cancelled": "annulée", "scheduled": "programmée",
+            "expired": "expirée"}.get(state, state)
 
 
 def run_list(args) -> int:

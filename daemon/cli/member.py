@@ -44,6 +44,8 @@ def register(sub):
     u.add_argument("--sign", metavar="ENSEIGNE")
     u.add_argument("--address", metavar="ADRESSE")
     u.add_argument("--notes")
+    u.add_argument("--test-group", metavar="oui|non",
+                   help="membre du groupe de test qui reçoit les exercices ciblés « --test-group »")
     u.set_defaults(func=run_update)
 
     i = s.add_parser("import", help="importer un fichier CSV d'adhérents (tout ou rien)")
@@ -104,7 +106,7 @@ def run_update(args) -> int:
     open_db(args)
     member = members.get(args.siret)
     fields = {k: getattr(args, k) for k in ("name", "naf", "commune", "chamber", "contact", "email", "sign",
-                                            "address", "notes") if getattr(args, k) is not None}
+                                            "address", "notes", "test_group") if getattr(args, k) is not None}
     if not fields and args.phone is None:
         raise InvalidInput("Rien à modifier : indiquez au moins une option.", None)
     member = members.update(member.id, actor=actor(), phones=args.phone, **fields)

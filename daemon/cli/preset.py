@@ -16,6 +16,8 @@ def register(sub):
     add.add_argument("name", metavar="NOM")
     add.add_argument("--text", required=True, metavar="TEXTE", help="texte du SMS")
     add.add_argument("--priority", type=int, default=0, metavar="N", help="priorité (100 = urgence)")
+    add.add_argument("--exercise", action="store_true", help="modèle d'exercice (« EXERCICE – » en tête de chaque SMS)")
+    add.add_argument("--ack", action="store_true", help="demander aux destinataires de répondre OK")
     add_targeting_arguments(add)
     add.add_argument("--json", action="store_true", help="sortie JSON")
     add.set_defaults(func=run_add)
@@ -49,7 +51,8 @@ def preset_dict(preset, *, with_recipients: bool = False, button_preset: str = "
 def run_add(args) -> int:
     settings = open_db(args)
     preset = presets.create(args.name, args.text, targeting_from_args(args), args.priority,
-                            actor=actor(), max_parts=settings.alerts.max_parts)
+                            actor=actor(), max_parts=settings.alerts.max_parts, exercise=args.exercise,
+                            ack=args.ack)
     d = preset_dict(preset, with_recipients=True, button_preset=settings.button.preset)
     if args.json:
         print_json(d)

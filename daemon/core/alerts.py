@@ -4,7 +4,7 @@ import time
 
 import peewee as pw
 
-from vigie.daemon.core import audit, outbox, presets
+from vigie.daemon.core import acks, audit, fields, outbox, presets, schedule
 from vigie.daemon.core import targeting as targeting_mod
 from vigie.daemon.core.errors import InvalidInput, NotFound
 from vigie.daemon.core.models import Alert, Member, Message, database
@@ -12,46 +12,176 @@ from vigie.daemon.core.outbox import State
 from vigie.daemon.core.reference import smstext
 from vigie.daemon.core.targeting import Targeting
 
+EXERCISE_PREFIX = "EXERCICE – "
+
+
+def compose_text(text: str, *, exercise: bool = False, ack: bool = False) -> str:
+    """The text as it goes on air: the exercise prefix and the acknowledgement request added once."""
+    body = text if not exercise or text.startswith(EXERCISE_PREFIX) else EXERCISE_PREFIX + text
+    return acks.with_request(body, ack)
+
+
+def texts_for(alert: Alert, recipients) -> list[str]:
+    """One text per recipient, its fields filled (the same text for all when it has none)."""
+    if not fields.has_fields(alert.text):
+        return [alert.text] * len(recipients)
+    context = fields.Context(at=alert.start_at or alert.created_at or time.time(),
+                             area=Targeting.from_json(alert.targeting).describe_area())
+    return [fields.fill(alert.text, commune=r.commune, sign=r.sign, name=r.member_name, context=context)
+            for r in recipients]
+
+
+def sample_text(text: str, targeting: Targeting, recipients, at: float) -> str:
+    """The text one recipient would read (the first one, or the fallbacks when nobody matches)."""
+    context = fields.Context(at=at, area=targeting.describe_area())
+    r = recipients[0] if recipients else None
+    return fields.fill(text, commune=r.commune if r else "", sign=r.sign if r else "",
+                       name=r.member_name if r else "", context=context)
+
+
+def _measure(text: str, targeting: Targeting, recipients, settings, at: float):
+    """Check and count the costliest text the alert will send (fields filled per recipient)."""
+    if not fields.has_fields(text):
+        return smstext.check(text, settings.alerts.max_parts)
+    context = fields.Context(at=at, area=targeting.describe_area())
+    filled = {fields.fill(text, commune=r.commune, sign=r.sign, name=r.member_name, context=context)
+              for r in recipients} or {sample_text(text, targeting, [], at)}
+    return smstext.check(fields.longest(filled), settings.alerts.max_parts)
+
+
+def _enqueue(alert: Alert, recipients, settings) -> None:
+    texts = texts_for(alert, recipients)
+    outbox.enqueue_many([
+        dict(alert=alert.id, member=r.member_id, phone=r.phone, text=text, priority=alert.priority,
+             parts=smstext.analyze(text).parts, max_attempts=settings.daemon.max_attempts,
+             expires_at=alert.expires_at)
+        for r, text in zip(recipients, texts)
+    ])
+
 
 def create(text: str, targeting: Targeting, *, settings, author: str, source: str, priority: int = 0,
-           expires_at: float | None = None, preset: str = "", dry_run: bool = False) -> Alert:
-    """Validate, resolve and queue an alert; with ``dry_run`` nothing is written."""
-    info = smstext.check(text, settings.alerts.max_parts)
+           expires_at: float | None = None, preset: str = "", dry_run: bool = False,
+           at: float | None = None, urgent: bool = True, ack: bool = False, exercise: bool = False) -> Alert:
+    """Validate, resolve and queue an alert; with ``dry_run`` nothing is written.
+
+    ``at`` schedules the start (Europe/Paris for people, epoch here); a non-urgent alert also waits
+    out the quiet hours. A scheduled alert is stored without messages: its recipients are resolved
+    when it starts (``start_due``), so a STOP or a new member in between counts."""
+    if not text or not text.strip():
+        raise InvalidInput("Le texte est vide.", "text")
+    full = compose_text(text, exercise=exercise, ack=ack)
+    fields.names(full)
     targeting.validate()
     now = time.time()
+    if at is not None and at < now - 60:
+        raise InvalidInput("L'heure de départ demandée est déjà passée.", "at")
+    start = schedule.start_time(settings, at=at, urgent=urgent or priority >= outbox.PRIORITY_PANIC, now=now)
+    scheduled = start > now + 1.0
     if expires_at is None:
-        expires_at = now + settings.alerts.default_expiry_hours * 3600
-    elif expires_at <= now:
-        raise InvalidInput("L'échéance de l'alerte est déjà passée.", "expires_at")
-    alert = Alert(text=text, encoding=info.encoding, parts=info.parts, targeting=targeting.to_json(),
+        expires_at = start + settings.alerts.default_expiry_hours * 3600
+    elif expires_at <= start:
+        raise InvalidInput("L'échéance de l'alerte tombe avant son départ." if scheduled
+                           else "L'échéance de l'alerte est déjà passée.", "expires_at")
+    alert = Alert(text=full, encoding="gsm7", parts=1, targeting=targeting.to_json(),
                   author=author or "", source=source, priority=priority, preset=preset or "",
-                  state="sending", expires_at=expires_at, created_at=now)
+                  state="scheduled" if scheduled else "sending", expires_at=expires_at, created_at=now,
+                  start_at=start if scheduled else None, urgent=bool(urgent), ack=bool(ack),
+                  exercise=bool(exercise))
     if dry_run:
-        alert.recipient_count = len(targeting_mod.resolve(targeting))
+        recipients = targeting_mod.resolve(targeting)
+        info = _measure(full, targeting, recipients, settings, start)
+        alert.encoding, alert.parts, alert.recipient_count = info.encoding, info.parts, len(recipients)
+        alert.sample_text = sample_text(full, targeting, recipients, start)
         return alert
     with database.atomic("IMMEDIATE"):
         recipients = targeting_mod.resolve(targeting)
         if not recipients:
             raise InvalidInput("Ce ciblage n'atteint aucun adhérent actif joignable : rien n'a été envoyé.",
                                "targeting")
-        alert.recipient_count = len(recipients)
+        info = _measure(full, targeting, recipients, settings, start)
+        alert.encoding, alert.parts, alert.recipient_count = info.encoding, info.parts, len(recipients)
         alert.save(force_insert=True)
-        outbox.enqueue_many([
-            dict(alert=alert.id, member=r.member_id, phone=r.phone, text=text, priority=priority,
-                 parts=info.parts, max_attempts=settings.daemon.max_attempts, expires_at=expires_at)
-            for r in recipients
-        ])
-        audit.record(author, "alert.send", f"alerte {alert.id}",
-                     {"text": text, "targeting": targeting.describe(), "source": source,
-                      "preset": preset or "", "priority": priority}, count=len(recipients))
+        if not scheduled:
+            _enqueue(alert, recipients, settings)
+        audit.record(author, "alert.schedule" if scheduled else "alert.send", f"alerte {alert.id}",
+                     {"text": full, "targeting": targeting.describe(), "source": source,
+                      "preset": preset or "", "priority": priority, "exercise": bool(exercise),
+                      "ack": bool(ack), "urgent": bool(urgent),
+                      **({"start_at": start} if scheduled else {})}, count=len(recipients))
+    alert.sample_text = sample_text(full, targeting, recipients, start)
+    return alert
+
+
+def start_due(settings, now: float | None = None) -> int:
+    """Start every scheduled alert whose time has come (the box may have been off then); each once:
+    the state moves from « scheduled » by compare-and-set in the transaction that queues it."""
+    now = now if now is not None else time.time()
+    started = 0
+    due = list(Alert.select(Alert.id).where((Alert.state == "scheduled") & (Alert.start_at <= now)).tuples())
+    for (alert_id,) in due:
+        with database.atomic("IMMEDIATE"):
+            alert = Alert.get_by_id(alert_id)
+            if alert.expires_at is not None and alert.expires_at <= now:
+                if (Alert.update(state="expired", completed_at=now)
+                        .where((Alert.id == alert_id) & (Alert.state == "scheduled")).execute()):
+                    audit.record("démon", "alert.expired", f"alerte {alert_id}",
+                                 {"reason": "échéance passée avant le départ"}, count=0)
+                continue
+            if not (Alert.update(state="sending")
+                    .where((Alert.id == alert_id) & (Alert.state == "scheduled")).execute()):
+                continue
+            recipients = targeting_mod.resolve(Targeting.from_json(alert.targeting))
+            Alert.update(recipient_count=len(recipients)).where(Alert.id == alert_id).execute()
+            if recipients:
+                _enqueue(alert, recipients, settings)
+            audit.record("démon", "alert.start", f"alerte {alert_id}",
+                         {"scheduled_for": alert.start_at, "late_seconds": round(now - alert.start_at, 1)},
+                         count=len(recipients))
+            started += 1
+    return started
+
+
+def reschedule(alert_id: int, actor: str, *, settings, text: str | None = None, at: float | None = None,
+               urgent: bool | None = None) -> Alert:
+    """Edit a scheduled alert before it starts: its text, its start time, its urgency."""
+    with database.atomic("IMMEDIATE"):
+        alert = get(alert_id)
+        if alert.state != "scheduled":
+            raise InvalidInput(f"L'alerte n° {alert_id} a déjà commencé : elle ne peut plus être modifiée.",
+                               "state")
+        now = time.time()
+        if text is not None:
+            plain = text
+            if plain.startswith(EXERCISE_PREFIX):
+                plain = plain[len(EXERCISE_PREFIX):]
+            alert.text = compose_text(plain, exercise=alert.exercise, ack=alert.ack)
+            fields.names(alert.text)
+            smstext.check(sample_text(alert.text, Targeting.from_json(alert.targeting), [], now),
+                          settings.alerts.max_parts)
+        if urgent is not None:
+            alert.urgent = bool(urgent)
+        if at is not None or urgent is not None:
+            if at is not None and at < now - 60:
+                raise InvalidInput("L'heure de départ demandée est déjà passée.", "at")
+            requested = at if at is not None else alert.start_at
+            duration = (alert.expires_at or 0) - (alert.start_at or now)
+            alert.start_at = schedule.start_time(settings, at=requested, urgent=alert.urgent, now=now)
+            if alert.expires_at is not None:
+                alert.expires_at = alert.start_at + max(duration, 3600)
+        info = smstext.analyze(alert.text)
+        alert.encoding, alert.parts = info.encoding, info.parts
+        alert.save()
+        audit.record(actor, "alert.reschedule", f"alerte {alert_id}",
+                     {"text": alert.text, "start_at": alert.start_at, "urgent": alert.urgent})
     return alert
 
 
 def send_preset(name: str, *, settings, author: str, source: str = "button") -> Alert:
-    """Send a ready alert (the panic button's), at panic priority."""
+    """Send a ready alert (the panic button's), at panic priority: urgent, at once, never delayed."""
     preset = presets.get(name)
     return create(preset.text, presets.targeting_of(preset), settings=settings, author=author,
-                  source=source, priority=max(outbox.PRIORITY_PANIC, preset.priority), preset=preset.name)
+                  source=source, priority=max(outbox.PRIORITY_PANIC, preset.priority), preset=preset.name,
+                  urgent=True, ack=bool(preset.ack), exercise=bool(preset.exercise))
 
 
 def get(alert_id: int) -> Alert:
@@ -62,8 +192,10 @@ def get(alert_id: int) -> Alert:
 
 
 def cancel(alert_id: int, actor: str) -> int:
-    """Cancel what has not gone out yet; returns how many messages were cancelled."""
+    """Cancel what has not gone out yet (a scheduled alert entirely); returns how many messages were cancelled."""
     get(alert_id)
+    Alert.update(state="cancelled", completed_at=time.time()).where(
+        (Alert.id == alert_id) & (Alert.state == "scheduled")).execute()
     n = outbox.cancel_alert(alert_id)
     audit.record(actor, "alert.cancel", f"alerte {alert_id}", count=n)
     return n
@@ -92,6 +224,8 @@ def summary(alert_id: int) -> dict:
         "recipient_count": alert.recipient_count, "parts": alert.parts, "encoding": alert.encoding,
         "priority": alert.priority, "preset": alert.preset, "expires_at": alert.expires_at,
         "counts": outbox.counts(alert.id), "targeting": _describe(alert),
+        "start_at": alert.start_at, "urgent": bool(alert.urgent), "ack": bool(alert.ack),
+        "exercise": bool(alert.exercise), **acks.stats(alert.id),
     }
 
 
@@ -111,7 +245,8 @@ def list_alerts(offset: int = 0, limit: int | None = 50) -> list[dict]:
              "completed_at": a.completed_at, "source": a.source, "author": a.author,
              "recipient_count": a.recipient_count, "parts": a.parts, "encoding": a.encoding,
              "priority": a.priority, "preset": a.preset, "counts": counts[a.id],
-             "targeting": _describe(a)} for a in alerts]
+             "targeting": _describe(a), "start_at": a.start_at, "urgent": bool(a.urgent), "ack": bool(a.ack),
+             "exercise": bool(a.exercise)} for a in alerts]
 
 
 def recipients(alert_id: int, state: str | None = None, offset: int = 0, limit: int | None = None) -> list[dict]:
@@ -120,7 +255,7 @@ def recipients(alert_id: int, state: str | None = None, offset: int = 0, limit: 
     # Only the columns shown, as plain tuples: a page of 200 is built in a fraction of the time.
     query = (Message.select(Message.id, Message.phone, Member.name, Member.siret, Message.state,
                             Message.attempts, Message.error, Message.possible_duplicate, Message.sent_at,
-                            Message.delivered_at)
+                            Message.delivered_at, Message.acknowledged_at)
              .join(Member, pw.JOIN.LEFT_OUTER)
              .where(Message.alert == alert_id).order_by(Message.id).offset(offset))
     if state:
@@ -131,10 +266,11 @@ def recipients(alert_id: int, state: str | None = None, offset: int = 0, limit: 
         query = query.limit(limit)
     result = []
     for (message_id, phone, name, siret, state, attempts, error, duplicate, sent_at,
-         delivered_at) in query.tuples():
+         delivered_at, acknowledged_at) in query.tuples():
         result.append({
             "id": message_id, "phone": phone, "member": name or "", "siret": siret or "", "state": state,
             "state_label": State(state).label, "attempts": attempts, "error": error or "",
             "possible_duplicate": bool(duplicate), "sent_at": sent_at, "delivered_at": delivered_at,
+            "acknowledged_at": acknowledged_at,
         })
     return result

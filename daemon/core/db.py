@@ -33,8 +33,22 @@ def _migration_2(db: pw.Database) -> None:
     db.execute_sql('CREATE INDEX IF NOT EXISTS "member_name" ON "member" ("name")')
 
 
+def _migration_alert_life(db: pw.Database) -> None:
+    """Alerts with a life: scheduled start, quiet hours, acknowledgements, exercises, test group."""
+    for table, column, sql_type in [
+        ("alert", "start_at", "REAL"), ("alert", "urgent", "INTEGER NOT NULL DEFAULT 1"),
+        ("alert", "ack", "INTEGER NOT NULL DEFAULT 0"), ("alert", "exercise", "INTEGER NOT NULL DEFAULT 0"),
+        ("message", "acknowledged_at", "REAL"), ("member", "test_group", "INTEGER NOT NULL DEFAULT 0"),
+        ("preset", "exercise", "INTEGER NOT NULL DEFAULT 0"), ("preset", "ack", "INTEGER NOT NULL DEFAULT 0"),
+    ]:
+        columns = {row[1] for row in db.execute_sql(f'PRAGMA table_info("{table}")').fetchall()}
+        if column not in columns:          # a fresh database got it from create_tables already
+            db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {sql_type}')
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "message_phone_ack" ON "message" ("phone", "acknowledged_at")')
+
+
 # Each entry upgrades the schema from version i to i + 1; append, never edit a released one.
-MIGRATIONS = [_migration_1, _migration_2]
+MIGRATIONS = [_migration_1, _migration_2, _migration_alert_life]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -9,7 +9,7 @@ import re
 import time
 import unicodedata
 
-from vigie.daemon.core import audit, outbox
+from vigie.daemon.core import acks, audit, outbox
 from vigie.daemon.core.errors import InvalidInput
 from vigie.daemon.core.models import Contact, InboundSms, Member, OptOut, database
 from vigie.daemon.core.reference import validate
@@ -29,9 +29,9 @@ STOP_REPLY = ("Vigientreprise : vous ne recevrez plus d'alertes de la gendarmeri
               "Répondez START pour vous réinscrire.")
 START_REPLY = ("Vigientreprise : vous recevrez de nouveau les alertes de la gendarmerie. "
                "Répondez STOP pour ne plus les recevoir.")
-KINDS = ("stop", "start", "incident", "unknown")
-KIND_LABELS = {"stop": "désinscription", "start": "réinscription", "incident": "signalement",
-               "unknown": "numéro inconnu", "": "à traiter"}
+KINDS = ("stop", "start", "ack", "incident", "unknown")
+KIND_LABELS = {"stop": "désinscription", "start": "réinscription", "ack": "accusé de lecture",
+               "incident": "signalement", "unknown": "numéro inconnu", "": "à traiter"}
 
 
 def words(text: str) -> list[str]:
@@ -107,6 +107,10 @@ def handle(sms: InboundSms, settings) -> str | None:
                                expires_at=expiry, max_attempts=max_attempts)
                 audit.record(f"sms:{phone}", "optout.start", phone, {"text": sms.text[:160]})
             return "start"
+        if acks.is_ack(words(sms.text)):
+            # « OK » to an alert that asked for it; an OK nobody asked for stays a report
+            if acks.acknowledge(phone, at=sms.received_at) is not None:
+                return "ack" if _claim(sms, "ack", member) else None
         kind = "incident" if member is not None else "unknown"
         if not _claim(sms, kind, member):
             return None

@@ -134,6 +134,8 @@ def clean(fields: dict, *, partial: bool = False) -> dict:
         out["consent_channel"] = _text(fields.get("consent_channel"), "consent_channel", "Le canal de consentement")
     if given("consent_version"):
         out["consent_version"] = _text(fields.get("consent_version"), "consent_version", "La version de la notice")
+    if "test_group" in fields:
+        out["test_group"] = _as("test_group", validate_yes_no, fields.get("test_group"))
     if given("status"):
         status = clean_status(fields.get("status") or "active")
         if status == "erased":
@@ -149,7 +151,19 @@ def _write_contacts(member: Member, phones: list[str], contact_name: str) -> Non
 
 
 MEMBER_FIELDS = ("siret", "name", "sign", "naf", "commune", "chamber", "address", "email", "notes",
-                 "consent_date", "consent_channel", "consent_version", "status")
+                 "consent_date", "consent_channel", "consent_version", "status", "test_group")
+
+
+def validate_yes_no(value) -> bool:
+    """oui/non, yes/no, 1/0, true/false (a real bool passes)."""
+    if isinstance(value, bool):
+        return value
+    text = _ascii_fold(str(value or "")).strip().lower()
+    if text in ("oui", "o", "yes", "y", "1", "true", "vrai"):
+        return True
+    if text in ("non", "n", "no", "0", "false", "faux", ""):
+        return False
+    raise InvalidInput(f"Valeur « {value} » : répondez oui ou non.")
 
 
 def add(*, siret, name, naf, commune, phones: list[str], sign="", chamber="", contact="", email="",
@@ -353,7 +367,8 @@ def as_dict(member: Member, commune=_FETCH, member_contacts: list[Contact] | Non
         "email": member.email, "address": member.address, "notes": member.notes,
         "status": member.status, "status_label": STATUS_LABELS.get(member.status, member.status),
         "consent_date": member.consent_date, "consent_channel": member.consent_channel,
-        "consent_version": member.consent_version, "created_at": member.created_at,
+        "consent_version": member.consent_version, "test_group": bool(member.test_group),
+        "created_at": member.created_at,
         "updated_at": member.updated_at,
     }
 

@@ -91,6 +91,7 @@ class Member(BaseModel):
     consent_date = pw.CharField(default="")                         # ISO date
     consent_channel = pw.CharField(default="")
     consent_version = pw.CharField(default="")
+    test_group = pw.BooleanField(default=False)                     # receives exercises sent to the test group
     created_at = pw.FloatField(default=now)
     updated_at = pw.FloatField(default=now)
 
@@ -125,9 +126,13 @@ class Alert(BaseModel):
     source = pw.CharField(default="cli")                            # console|cli|button|api
     priority = pw.IntegerField(default=0)
     preset = pw.CharField(default="")
-    state = pw.CharField(default="sending", index=True)             # sending|done|cancelled
+    state = pw.CharField(default="sending", index=True)             # scheduled|sending|done|cancelled|expired
     recipient_count = pw.IntegerField(default=0)
     expires_at = pw.FloatField(null=True)
+    start_at = pw.FloatField(null=True)                             # scheduled start (None: at once)
+    urgent = pw.BooleanField(default=True)                          # non-urgent alerts wait out quiet hours
+    ack = pw.BooleanField(default=False)                            # recipients asked to answer OK
+    exercise = pw.BooleanField(default=False)
     created_at = pw.FloatField(default=now)
     completed_at = pw.FloatField(null=True)
 
@@ -155,6 +160,7 @@ class Message(BaseModel):
     sent_at = pw.FloatField(null=True)
     delivered_at = pw.FloatField(null=True)
     finished_at = pw.FloatField(null=True)
+    acknowledged_at = pw.FloatField(null=True)                      # the recipient answered OK
 
     class Meta:
         indexes = (
@@ -312,6 +318,8 @@ class Preset(BaseModel):
     text = pw.TextField()
     targeting = pw.TextField(default="{}")
     priority = pw.IntegerField(default=0)
+    exercise = pw.BooleanField(default=False)
+    ack = pw.BooleanField(default=False)
     created_at = pw.FloatField(default=now)
     updated_at = pw.FloatField(default=now)
 

@@ -24,7 +24,9 @@ def _clean_name(name: str) -> str:
 
 
 def _clean_text(text: str, max_parts: int) -> str:
+    from vigie.daemon.core import fields
     text = (text or "").strip()
+    fields.names(text)
     smstext.check(text, max_parts)
     return text
 
@@ -54,20 +56,24 @@ def list_all() -> list[Preset]:
 
 
 
-def create(name: str, text: str, targeting, priority: int = 0, *, actor: str, max_parts: int = 4) -> Preset:
+def create(name: str, text: str, targeting, priority: int = 0, *, actor: str, max_parts: int = 4,
+           exercise: bool = False, ack: bool = False) -> Preset:
     name = _clean_name(name)
     text = _clean_text(text, max_parts)
     targeting.validate()
     if find(name) is not None:
         raise InvalidInput(f"Le modèle d'alerte « {name} » existe déjà.", "name")
     with database.atomic("IMMEDIATE"):
-        preset = Preset.create(name=name, text=text, targeting=targeting.to_json(), priority=int(priority))
-        audit.record(actor, "preset.add", name, {"text": text, "targeting": targeting.describe()})
+        preset = Preset.create(name=name, text=text, targeting=targeting.to_json(), priority=int(priority),
+                               exercise=bool(exercise), ack=bool(ack))
+        audit.record(actor, "preset.add", name, {"text": text, "targeting": targeting.describe(),
+                                                 "exercise": bool(exercise), "ack": bool(ack)})
     return preset
 
 
 def update(name: str, *, actor: str, text: str | None = None, targeting=None, priority: int | None = None,
-           new_name: str | None = None, max_parts: int = 4) -> Preset:
+           new_name: str | None = None, max_parts: int = 4, exercise: bool | None = None,
+           ack: bool | None = None) -> Preset:
     preset = get(name)
     with database.atomic("IMMEDIATE"):
         if new_name is not None:
@@ -83,6 +89,10 @@ def update(name: str, *, actor: str, text: str | None = None, targeting=None, pr
             preset.targeting = targeting.to_json()
         if priority is not None:
             preset.priority = int(priority)
+        if exercise is not None:
+            preset.exercise = bool(exercise)
+        if ack is not None:
+            preset.ack = bool(ack)
         preset.updated_at = time.time()
         preset.save()
         audit.record(actor, "preset.update", preset.name, {"text": preset.text})

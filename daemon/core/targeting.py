@@ -18,6 +18,7 @@ from vigie.daemon.core import sectors, zones
 from vigie.daemon.core.errors import InvalidInput
 from vigie.daemon.core.models import Commune, Contact, Member, OptOut
 from vigie.daemon.core.reference import geo, smstext, validate
+from vigie.daemon.core.reference.french import of, plural
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Targeting:
     radius_km: float | None = None
     members: list[str] = field(default_factory=list)     # SIRETs chosen explicitly
     all: bool = False
+    test_group: bool = False                             # members of the test group (exercises)
 
     # --- storage ---------------------------------------------------------------------
 
@@ -45,6 +47,7 @@ class Targeting:
         t.sectors, t.communes, t.zones, t.members = (list(t.sectors or []), list(t.communes or []),
                                                      list(t.zones or []), list(t.members or []))
         t.all = bool(t.all)
+        t.test_group = bool(t.test_group)
         return t
 
     # --- checks ------------------------------------------------------------------------
@@ -52,7 +55,7 @@ class Targeting:
     def is_empty(self) -> bool:
         return not (self.all or self.sectors or self.communes or self.zones or self.around
                     or self.radius_km is not None
-                    or self.members)
+                    or self.members or self.test_group)
 
     def validate(self) -> None:
         """Refuse, in French and naming the field, what cannot be resolved."""
@@ -109,6 +112,19 @@ class Targeting:
         parts = []
         if self.sectors:
             parts.append(", ".join(sectors.label(s) for s in self.sectors))
+        area = self.describe_area()
+        if area:
+            parts.append(area)
+        text = ", ".join(parts)
+        if self.members:
+            chosen = plural(len(self.members), "adhérent choisi", "adhérents choisis")
+            text = f"{text} + {chosen}" if text else chosen
+        if self.test_group:
+            text = f"{text} + groupe de test" if text else "groupe de test"
+        return text or "aucun destinataire"
+
+    def describe_area(self) -> str:
+        """The places only, in words (« 20 km autour d'Argentan »): the « {secteur} » field of a text."""
         areas = []
         if self.communes:
             areas.append(", ".join(_commune_name(c) for c in self.communes))
@@ -117,14 +133,8 @@ class Targeting:
         if self.around:
             radius = float(self.radius_km or 0)
             radius_text = f"{radius:g}".replace(".", ",")
-            areas.append(f"{radius_text} km autour de {_commune_name(self.around)}")
-        if areas:
-            parts.append(" ou ".join(areas))
-        text = ", ".join(parts)
-        if self.members:
-            chosen = f"{len(self.members)} adhérent(s) choisi(s)"
-            text = f"{text} + {chosen}" if text else chosen
-        return text or "aucun destinataire"
+            areas.append(f"{radius_text} km autour {of(_commune_name(self.around))}")
+        return " ou ".join(areas)
 
 
 def _commune_name(code: str) -> str:
@@ -143,6 +153,7 @@ class Recipient:
     member_name: str
     siret: str
     commune: str
+    sign: str = ""
 
 
 def _selection(t: Targeting):
@@ -162,6 +173,8 @@ def _selection(t: Targeting):
         conditions.append(condition)
     if t.members:
         conditions.append(Member.siret.in_([validate.siret(s) for s in t.members]))
+    if t.test_group:
+        conditions.append(Member.test_group == True)  # noqa: E712
     if not conditions:
         return None
     if any(c is True for c in conditions):
@@ -175,7 +188,7 @@ def resolve(t: Targeting) -> list[Recipient]:
     if selection is None:
         return []
     opted_out = {row[0] for row in OptOut.select(OptOut.phone).tuples()}
-    query = (Contact.select(Contact.phone, Member.id, Member.name, Member.siret, Commune.name)
+    query = (Contact.select(Contact.phone, Member.id, Member.name, Member.siret, Commune.name, Member.sign)
              .join(Member)
              .join(Commune, join_type=pw.JOIN.LEFT_OUTER, on=(Member.commune == Commune.insee))
              .where(Member.status == "active"))
@@ -185,12 +198,12 @@ def resolve(t: Targeting) -> list[Recipient]:
     rows = Member._meta.database.execute(query.order_by(Member.name, Member.id, Contact.position, Contact.id))
     seen = set()
     result = []
-    for phone, member_id, name, siret, commune in rows:
+    for phone, member_id, name, siret, commune, sign in rows:
         if phone in seen or phone in opted_out:
             continue
         seen.add(phone)
         result.append(Recipient(phone=phone, member_id=member_id, member_name=name, siret=siret or "",
-                                commune=commune or ""))
+                                commune=commune or "", sign=sign or ""))
     return result
 
 
