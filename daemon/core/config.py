@@ -51,6 +51,7 @@ class AlertSettings:
     max_parts: int = 4
     default_expiry_hours: float = 12.0
     seconds_per_sms: float = 3.0        # for the sending-time estimate
+    quiet_hours: str = ""               # « 21:00-07:30 »: non-urgent alerts wait (Europe/Paris); none by default
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,11 @@ def parse(data: dict, path: str = "") -> Settings:
         raise ConfigError(f"[web] port : {settings.web.port} n'est pas un port valide.")
     if bool(settings.web.certificate) != bool(settings.web.key):
         raise ConfigError("[web] : il faut à la fois « certificate » et « key » pour HTTPS.")
+    from vigie.daemon.core import schedule
+    try:
+        schedule.QuietHours.parse(settings.alerts.quiet_hours)
+    except Exception as e:
+        raise ConfigError(str(getattr(e, "message", e))) from None
     if settings.alerts.max_parts < 1:
         raise ConfigError("[alerts] max_parts doit valoir au moins 1.")
     if settings.daemon.max_attempts < 1:
@@ -236,6 +242,9 @@ max_parts = 4
 default_expiry_hours = 12
 # Durée estimée d'un envoi par modem, pour l'estimation du temps d'envoi.
 seconds_per_sms = 3
+# Heures calmes (heure de Paris) : les alertes « non urgentes » attendent la fin de la plage.
+# Les alertes urgentes et le bouton n'attendent jamais. Vide : pas d'heures calmes.
+# quiet_hours = "21:00-07:30"
 
 [web]
 host = "{web_host}"
