@@ -6,6 +6,7 @@ targeting.py's business.
 
 from bottle import request
 
+from vigie.daemon.core import schedule
 from vigie.daemon.core.errors import InvalidInput
 from vigie.daemon.core.models import Commune
 from vigie.daemon.core.targeting import Targeting
@@ -43,6 +44,7 @@ def targeting_from(fields) -> Targeting:
         radius_km=radius,
         members=_unique(_split(fields.get("sirets", ""))),
         all=fields.get("all") == "1",
+        test_group=fields.get("test_group") == "1",
     )
 
 
@@ -62,8 +64,20 @@ def values_of(t: Targeting, group_names: set[str]) -> dict:
         naf_codes=" ".join(s for s in t.sectors if s not in group_names),
         commune=list(t.communes), zone=list(t.zones), around=t.around or "",
         radius_km="" if t.radius_km is None else f"{float(t.radius_km):g}",
-        sirets=" ".join(t.members), all=t.all,
+        sirets=" ".join(t.members), all=t.all, test_group=t.test_group,
     )
+
+
+def alert_options(fields) -> dict:
+    """The composer's « départ et options » fields, as they travel from the form to the confirmation."""
+    return {"send_at": (fields.get("send_at") or "").strip(), "non_urgent": fields.get("non_urgent") == "1",
+            "ack": fields.get("ack") == "1", "exercise": fields.get("exercise") == "1"}
+
+
+def alert_arguments(options: dict) -> dict:
+    """alerts.create()'s keyword arguments for those options (the time read in Europe/Paris)."""
+    at = schedule.parse_when(options["send_at"].replace("T", " "), "send_at") if options["send_at"] else None
+    return {"at": at, "urgent": not options["non_urgent"], "ack": options["ack"], "exercise": options["exercise"]}
 
 
 def communes() -> list[Commune]:

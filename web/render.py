@@ -4,7 +4,6 @@ Every ``{{value}}`` in a template is HTML-escaped by Bottle's SimpleTemplate; no
 unescaped ``{{!value}}`` form on stored data.
 """
 
-import datetime
 import json
 import os
 import threading
@@ -12,6 +11,7 @@ import threading
 import bottle
 from bottle import request, response
 
+from vigie.daemon.core import schedule
 from vigie.daemon.core.memberfile import national as phone_label
 from vigie.daemon.core.reference.french import plural
 from vigie.daemon.core.users import role_label
@@ -30,13 +30,18 @@ _flashes: dict[str, list[tuple[str, str]]] = {}
 def fmt_time(ts) -> str:
     if ts is None or ts == "":
         return "—"
-    return datetime.datetime.fromtimestamp(float(ts)).strftime("%d/%m/%Y %H:%M:%S")
+    return schedule.paris(float(ts)).strftime("%d/%m/%Y %H:%M:%S")
 
 
 def fmt_short(ts) -> str:
     if ts is None or ts == "":
         return "—"
-    return datetime.datetime.fromtimestamp(float(ts)).strftime("%d/%m %H:%M")
+    return schedule.paris(float(ts)).strftime("%d/%m %H:%M")
+
+
+def paris_input(ts) -> str:
+    """A time for an <input type="datetime-local">, in Paris time."""
+    return schedule.paris(float(ts)).strftime("%Y-%m-%dT%H:%M") if ts else ""
 
 
 def fmt_duration(seconds) -> str:
@@ -91,6 +96,7 @@ def page(template: str, /, **values) -> str:
         allowed=(lambda perm: bool(user) and auth.allowed(user.role, perm)),
         flashes=pop_flashes() if user else [], path=request.path, fmt_time=fmt_time,
         fmt_short=fmt_short, fmt_duration=fmt_duration, phone=phone_label, source_label=source_label, plural=plural, errors={}, error="",
+        fmt_paris=lambda ts: schedule.fmt_paris(ts) if ts else "—", paris_input=paris_input,
         title="Vigientreprise", query=request.query,
     )
     common.update(values)

@@ -8,7 +8,7 @@ import time
 import bottle
 from bottle import request
 
-from vigie.daemon.core import alerts, presets, sectors, targeting, zones
+from vigie.daemon.core import alerts, presets, schedule, sectors, targeting, zones
 from vigie.daemon.core.errors import InvalidInput
 from vigie.daemon.core.models import Alert
 from vigie.daemon.core.outbox import State
@@ -44,8 +44,13 @@ def _actor() -> str:
     return auth.current_user().username
 
 
+def _quiet_label() -> str:
+    window = schedule.quiet_hours(_settings())
+    return window.describe() if window else ""
+
+
 def _composer(text: str = "", t: Targeting | None = None, *, error: str = "", errors=None,
-              preset_name: str = "", expires_hours: str = "", status: int = 200):
+              preset_name: str = "", expires_hours: str = "", status: int = 200, options: dict | None = None):
     bottle.response.status = status
     groups = sectors.list_all()
     values = forms.values_of(t or Targeting(), {g.name for g in groups})
@@ -54,7 +59,8 @@ def _composer(text: str = "", t: Targeting | None = None, *, error: str = "", er
                 zones_list=zones.list_all(), communes=forms.communes(), presets_list=presets.list_all(),
                 panic_preset=_settings().button.preset, info=info, error=error, errors=errors or {},
                 preset_name=preset_name, expires_hours=expires_hours,
-                default_expiry=_settings().alerts.default_expiry_hours, max_parts=_settings().alerts.max_parts)
+                default_expiry=_settings().alerts.default_expiry_hours, max_parts=_settings().alerts.max_parts,
+                options=options or forms.alert_options({}), quiet=_quiet_label())
 
 
 def _expires_at(hours_text: str) -> float | None:
@@ -77,7 +83,8 @@ def compose():
     name = query("modele")
     if name:
         preset = presets.get(name)
-        return _composer(preset.text, presets.targeting_of(preset), preset_name=preset.name)
+        options = dict(forms.alert_options({}), ack=bool(preset.ack), exercise=bool(preset.exercise))
+        return _composer(preset.text, presets.targeting_of(preset), preset_name=preset.name, options=options)
     return _composer()
 
 
@@ -92,6 +99,7 @@ def compose_submit():
     text = form("text")
     preset_name = form("preset_name").strip()
     expires_hours = form("expires_hours")
+    options = forms.alert_options(request.forms.decode())
     t = Targeting()
     try:
         if action == "edit":
@@ -99,36 +107,53 @@ def compose_submit():
                 t = Targeting.from_json(form("targeting"))
             except (ValueError, TypeError):
                 bottle.abort(400, "Ciblage illisible : recomposez l'alerte.")
-            return _composer(text, t, preset_name=preset_name, expires_hours=expires_hours)
+            return _composer(text, t, preset_name=preset_name, expires_hours=expires_hours, options=options)
         t = forms.form_targeting()
         if action == "transliterate":
             return _composer(smstext.transliterate(text), t, preset_name=preset_name,
-                             expires_hours=expires_hours)
+                             expires_hours=expires_hours, options=options)
         if action == "save_preset":
-            return _save_preset(text, t, preset_name, expires_hours)
+            return _save_preset(text, t, preset_name, expires_hours, options)
         expires_at = _expires_at(expires_hours)
-        alerts.create(text, t, settings=_settings(), author=_actor(), source="console",
-                      expires_at=expires_at, preset=preset_name, dry_run=True)
+        draft = alerts.create(text, t, settings=_settings(), author=_actor(), source="console",
+                              expires_at=expires_at, preset=preset_name, dry_run=True,
+                              **forms.alert_arguments(options))
         preview = targeting.preview(t, text, _settings())
         if preview.count == 0:
             raise InvalidInput("Ce ciblage n'atteint aucun adhérent actif joignable.", "targeting")
     except InvalidInput as e:
-        return _invalid(e, text, t, preset_name=preset_name, expires_hours=expires_hours)
+        return _invalid(e, text, t, preset_name=preset_name, expires_hours=expires_hours, options=options)
+    return _confirm(text, t, preview, draft, preset_name, expires_hours, options)
+
+
+def _confirm(text, t, preview, draft, preset_name, expires_hours, options, error: str = ""):
+    """The confirmation page: what will be sent, to how many, when."""
+    preview.parts, preview.encoding = draft.parts, draft.encoding
+    preview.sms_total = preview.count * draft.parts
+    if draft.start_at:
+        start_label = f"programmé le {schedule.fmt_paris(draft.start_at)}"
+        if options["non_urgent"] and _quiet_label() and not options["send_at"]:
+            start_label += f" (alerte non urgente : heures calmes {_quiet_label()})"
+    else:
+        start_label = "immédiat"
     return page("confirm", title="Confirmer l'alerte", text=text, targeting_json=t.to_json(),
                 description=t.describe(), preview=preview, preset_name=preset_name,
                 expires_hours=expires_hours, estimate=fmt_duration(preview.estimated_seconds),
-                recipients=preview.recipients[:20])
+                recipients=preview.recipients[:20], draft=draft, options=options, start_label=start_label,
+                error=error)
 
 
-def _save_preset(text: str, t: Targeting, name: str, expires_hours: str):
+def _save_preset(text: str, t: Targeting, name: str, expires_hours: str, options: dict):
     if not name:
         raise InvalidInput("Donnez un nom au modèle pour l'enregistrer.", "preset_name")
     max_parts = _settings().alerts.max_parts
     if presets.find(name) is not None:
-        presets.update(name, actor=_actor(), text=text, targeting=t, max_parts=max_parts)
+        presets.update(name, actor=_actor(), text=text, targeting=t, max_parts=max_parts,
+                       exercise=options["exercise"], ack=options["ack"])
         flash(f"Modèle « {name} » mis à jour.")
     else:
-        presets.create(name, text, t, actor=_actor(), max_parts=max_parts)
+        presets.create(name, text, t, actor=_actor(), max_parts=max_parts, exercise=options["exercise"],
+                       ack=options["ack"])
         flash(f"Modèle « {name} » enregistré.")
     see_other("/alertes/nouvelle?" + bottle.urlencode({"modele": name}))
 
@@ -139,44 +164,58 @@ def send():
     text = form("text")
     preset_name = form("preset_name").strip()
     expires_hours = form("expires_hours")
+    options = forms.alert_options(request.forms.decode())
     try:
         t = Targeting.from_json(form("targeting"))
     except (InvalidInput, ValueError, TypeError):
         bottle.abort(400, "Ciblage illisible : recomposez l'alerte.")
     try:
         expires_at = _expires_at(expires_hours)
+        arguments = forms.alert_arguments(options)
         preview = targeting.preview(t, text, _settings())
         confirmed = int_arg(form("confirmed_count"), -1)
         if preview.count != confirmed:
-            alerts.create(text, t, settings=_settings(), author=_actor(), source="console",
-                          expires_at=expires_at, preset=preset_name, dry_run=True)
+            draft = alerts.create(text, t, settings=_settings(), author=_actor(), source="console",
+                                  expires_at=expires_at, preset=preset_name, dry_run=True, **arguments)
             bottle.response.status = 409
-            return page("confirm", title="Confirmer l'alerte", text=text, targeting_json=t.to_json(),
-                        description=t.describe(), preview=preview, preset_name=preset_name,
-                        expires_hours=expires_hours, estimate=fmt_duration(preview.estimated_seconds),
-                        recipients=preview.recipients[:20],
-                        error=f"Le nombre de destinataires a changé depuis l'aperçu ({confirmed} → "
-                              f"{preview.count}) : vérifiez et confirmez de nouveau.")
+            return _confirm(text, t, preview, draft, preset_name, expires_hours, options,
+                            error=f"Le nombre de destinataires a changé depuis l'aperçu ({confirmed} → "
+                                  f"{preview.count}) : vérifiez et confirmez de nouveau.")
         alert = alerts.create(text, t, settings=_settings(), author=_actor(), source="console",
-                              expires_at=expires_at, preset=preset_name)
+                              expires_at=expires_at, preset=preset_name, **arguments)
     except InvalidInput as e:
-        return _invalid(e, text, t, preset_name=preset_name, expires_hours=expires_hours)
-    flash(f"Alerte n° {alert.id} mise en file d'envoi : {plural(alert.recipient_count, 'téléphone')}.")
+        return _invalid(e, text, t, preset_name=preset_name, expires_hours=expires_hours, options=options)
+    if alert.start_at:
+        flash(f"Alerte n° {alert.id} programmée : départ le {schedule.fmt_paris(alert.start_at)}, "
+              f"{plural(alert.recipient_count, 'téléphone')} aujourd'hui.")
+    else:
+        flash(f"Alerte n° {alert.id} mise en file d'envoi : {plural(alert.recipient_count, 'téléphone')}.")
     see_other(f"/alertes/{alert.id}")
 
 
 @auth.requires("alerts", json=True)
 def preview_json():
     """Live counter and recipient count for the composer (read-only, from the query string)."""
-    text = query("text")
+    options = forms.alert_options(request.query.decode())
+    raw = query("text")
+    text = alerts.compose_text(raw, exercise=options["exercise"], ack=options["ack"])
     info = smstext.analyze(text)
     answer = dict(encoding=info.encoding, chars=info.chars, units=info.units, parts=info.parts,
                   per_part=info.per_part, remaining=info.remaining, non_gsm=list(info.non_gsm),
                   max_parts=_settings().alerts.max_parts, transliterated=None, count=None,
                   sms_total=None, estimated_seconds=None, estimate="", description="", error="",
-                  field="", hint="")
+                  field="", hint="", start="")
     if info.non_gsm:
-        answer["transliterated"] = smstext.transliterate(text)
+        answer["transliterated"] = smstext.transliterate(raw)
+    try:
+        arguments = forms.alert_arguments(options)
+        now = time.time()
+        start = schedule.start_time(_settings(), at=arguments["at"], urgent=arguments["urgent"], now=now)
+        answer["start"] = (f"Départ le {schedule.fmt_paris(start)}" if start > now + 1
+                           else "Départ dès la confirmation")
+    except InvalidInput as e:
+        answer.update(error=e.message, field=e.field or "")
+        return json_answer(answer)
     try:
         t = forms.query_targeting()
         if t.is_empty():
@@ -207,6 +246,7 @@ def _alert_state(alert_id: int, state: str, offset: int) -> dict:
         r["phone_label"] = phone_label(r["phone"])
         r["sent_label"] = fmt_time(r["sent_at"])
         r["delivered_label"] = fmt_time(r["delivered_at"])
+        r["ack_label"] = fmt_time(r["acknowledged_at"]) if r.get("acknowledged_at") else ""
     return dict(summary=summary, progress=progress(summary), recipients=rows,
                 labels={s.value: s.label for s in State})
 
@@ -247,6 +287,20 @@ def cancel(alert_id: int):
     see_other(f"/alertes/{alert_id}")
 
 
+@auth.requires("alerts")
+def reschedule(alert_id: int):
+    """Edit a scheduled alert (text, start) until it starts."""
+    try:
+        send_at = form("send_at").strip()
+        at = schedule.parse_when(send_at.replace("T", " "), "send_at") if send_at else None
+        alerts.reschedule(alert_id, _actor(), settings=_settings(), text=form("text") or None, at=at)
+    except InvalidInput as e:
+        flash(e.message, "error")
+    else:
+        flash(f"Alerte n° {alert_id} modifiée.")
+    see_other(f"/alertes/{alert_id}")
+
+
 def register(app: bottle.Bottle) -> None:
     app.route("/alertes", "GET", list_page)
     app.route("/alertes/nouvelle", "GET", compose)
@@ -257,3 +311,4 @@ def register(app: bottle.Bottle) -> None:
     app.route("/alertes/<alert_id:int>/etat.json", "GET", alert_json)
     app.route("/alertes/<alert_id:int>/renvoyer", "POST", resend)
     app.route("/alertes/<alert_id:int>/annuler", "POST", cancel)
+    app.route("/alertes/<alert_id:int>/modifier", "POST", reschedule)

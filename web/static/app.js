@@ -68,6 +68,8 @@
         estimate.textContent = plural(d.count, "téléphone") + " · " + plural(d.parts, "SMS", "SMS") +
           " chacun · " + plural(d.sms_total, "SMS", "SMS") + " au total · durée d'envoi estimée : " + d.estimate;
       }
+      var start = $("#start-estimate");
+      if (start) start.textContent = d.start || "";
     }
     function refresh() {
       var mine = ++seq;

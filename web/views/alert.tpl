@@ -1,7 +1,11 @@
 % rebase("base.tpl", title=title)
 % s = summary
 % p = progress
-<h1>Alerte n° {{s['id']}} <span id="alert-state" class="badge alert-{{s['state']}}">{{ {'sending': 'en cours', 'done': 'terminée', 'cancelled': 'annulée'}.get(s['state'], s['state']) }}</span></h1>
+<h1>Alerte n° {{s['id']}} <span id="alert-state" class="badge alert-{{s['state']}}">{{ {'sending': 'en cours', 'done': 'terminée', 'cancelled': 'annulée', 'scheduled': 'programmée', 'expired': 'expirée'}.get(s['state'], s['state']) }}</span>
+% if s.get('exercise'):
+<span class="badge exercise" id="exercise-badge">EXERCICE</span>
+% end
+</h1>
 <div id="alert-live" data-url="/alertes/{{s['id']}}/etat.json?etat={{state_filter}}&amp;debut={{offset}}">
 <section class="card">
 <blockquote class="sms">{{s['text']}}</blockquote>
@@ -14,6 +18,20 @@
 · valable jusqu'au {{fmt_time(s['expires_at'])}}
 % end
 </p>
+% if s['state'] == 'scheduled':
+<p class="flash warn" id="scheduled-line">Départ programmé le {{fmt_paris(s['start_at'])}}{{'' if s.get('urgent', True) else ' (non urgente : après les heures calmes)'}}. Rien n'est parti ; l'alerte peut encore être modifiée ou annulée.</p>
+<form method="post" action="/alertes/{{s['id']}}/modifier" class="card" id="reschedule-form">
+<input type="hidden" name="csrf" value="{{csrf}}">
+<label for="new-text">Texte</label>
+<textarea id="new-text" name="text" rows="3">{{s['text']}}</textarea>
+<label for="new-send-at">Départ (heure de Paris)</label>
+<input id="new-send-at" name="send_at" type="datetime-local" value="{{paris_input(s['start_at'])}}">
+<div class="buttons"><button type="submit">Enregistrer les modifications</button></div>
+</form>
+% end
+% if s.get('ack'):
+<p id="ack-line"><strong>Accusés de lecture : {{s['acknowledged']}} OK</strong> · {{s['not_acknowledged']}} sans réponse{{(' · délai médian ' + fmt_duration(s['ack_median_seconds'])) if s.get('ack_median_seconds') is not None else ''}}{{(' · 95 % en moins de ' + fmt_duration(s['ack_p95_seconds'])) if s.get('ack_p95_seconds') is not None else ''}}</p>
+% end
 <progress id="alert-progress" max="{{p['total'] or 1}}" value="{{p['done']}}"></progress>
 <ul class="counts" id="alert-counts">
 % for key, label in labels.items():
@@ -30,7 +48,7 @@
 </form>
 <form method="post" action="/alertes/{{s['id']}}/annuler" class="inline">
 <input type="hidden" name="csrf" value="{{csrf}}">
-<button type="submit" class="danger" {{'' if p['waiting'] else 'disabled'}} id="cancel-button">Annuler le reste</button>
+<button type="submit" class="danger" {{'' if p['waiting'] or s['state'] == 'scheduled' else 'disabled'}} id="cancel-button">{{'Annuler l’alerte programmée' if s['state'] == 'scheduled' else 'Annuler le reste'}}</button>
 </form>
 </div>
 </section>
@@ -39,13 +57,17 @@
 <h2>Destinataires{{' — ' + labels.get(state_filter, state_filter) if state_filter else ''}}</h2>
 <div class="table-wrap">
 <table class="recipients">
-<thead><tr><th>Téléphone</th><th>Adhérent</th><th>État</th><th>Essais</th><th>Envoyé</th><th>Délivré</th><th>Motif</th></tr></thead>
+<thead><tr><th>Téléphone</th><th>Adhérent</th><th>État</th><th>Essais</th><th>Envoyé</th><th>Délivré</th>{{!'<th>Lu (OK)</th>' if s.get('ack') else ''}}<th>Motif</th></tr></thead>
 <tbody id="recipient-rows">
 % for r in recipients:
 <tr data-id="{{r['id']}}">
 <td class="phone">{{phone(r['phone'])}}</td><td>{{r['member']}}</td>
 <td><span class="badge state-{{r['state']}}">{{r['state_label']}}</span>{{' (doublon possible)' if r['possible_duplicate'] else ''}}</td>
-<td>{{r['attempts']}}</td><td>{{r['sent_label']}}</td><td>{{r['delivered_label']}}</td><td>{{r['error']}}</td>
+<td>{{r['attempts']}}</td><td>{{r['sent_label']}}</td><td>{{r['delivered_label']}}</td>
+% if s.get('ack'):
+<td class="ack">{{r['ack_label']}}</td>
+% end
+<td>{{r['error']}}</td>
 </tr>
 % end
 </tbody>

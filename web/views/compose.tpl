@@ -44,6 +44,19 @@
 % end
 </div>
 </div>
+<fieldset class="options">
+<legend>Départ et options</legend>
+<label for="send_at">Départ programmé (heure de Paris ; vide : tout de suite)</label>
+<input id="send_at" name="send_at" type="datetime-local" value="{{options['send_at']}}">
+% if errors.get("send_at") or errors.get("at"):
+<p class="field-error">{{errors.get("send_at") or errors.get("at")}}</p>
+% end
+<label class="check"><input type="checkbox" name="non_urgent" value="1" id="non_urgent" {{'checked' if options['non_urgent'] else ''}}> Non urgente{{' : attend la fin des heures calmes (' + quiet + ')' if quiet else ' (aucune heure calme n’est configurée)'}}</label>
+<label class="check"><input type="checkbox" name="ack" value="1" id="ack" {{'checked' if options['ack'] else ''}}> Demander un accusé de lecture (« Répondez OK… » ajouté au texte)</label>
+<label class="check"><input type="checkbox" name="exercise" value="1" id="exercise" {{'checked' if options['exercise'] else ''}}> Exercice (chaque SMS commence par « EXERCICE – »)</label>
+<p id="start-estimate" class="estimate" aria-live="polite"></p>
+<p class="muted">Champs possibles dans le texte : {commune}, {enseigne}, {date}, {heure}, {secteur} ; ils sont remplis pour chaque destinataire.</p>
+</fieldset>
 <div class="buttons">
 <button type="submit" name="action" value="preview" class="primary">Vérifier et confirmer…</button>
 </div>

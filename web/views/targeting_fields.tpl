@@ -75,4 +75,5 @@
 % if errors.get("members"):
 <p class="field-error">{{errors["members"]}}</p>
 % end
+<label class="check"><input type="checkbox" name="test_group" value="1" id="test_group" {{'checked' if values.get('test_group') else ''}}> Groupe de test (adhérents volontaires pour les exercices)</label>
 </fieldset>
