@@ -1,6 +1,7 @@
 """The panic button on gpiozero's mock pins: long and short presses, bounce, cooldown, LED, buzzer,
 the power key, and `vigie button press` through the control socket."""
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -470,7 +471,8 @@ def test_power_key_revives_a_hung_module_for_the_modem_supervisor(tmp_path, sims
 
 
 def test_a_pin_used_twice_fails_at_start_and_frees_the_other_pins(tmp_path, database, mock_factory):
-    settings = box_settings(tmp_path, pin=17, led_pin=17)
+    settings = box_settings(tmp_path, pin=17, led_pin=22)      # the file refuses a pin twice: force it
+    settings = dataclasses.replace(settings, button=dataclasses.replace(settings.button, led_pin=17))
     controller = PanicController(settings, mock_factory)
     with pytest.raises(Exception):
         controller.start()
