@@ -17,7 +17,7 @@ from vigie.daemon.core.models import Alert, AuditLog, Member, Message
 
 from .fixtures_box import PANIC_TEXT, box_settings
 
-WAIT = 10.0
+WAIT = 60.0                              # generous: a loaded machine, never a bare sleep
 
 
 def eventually(predicate, timeout=WAIT, interval=0.01):
