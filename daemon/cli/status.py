@@ -2,10 +2,10 @@
 
 import time
 
-from vigie.daemon.box.service import modem_rows
 from vigie.daemon.cli._common import fmt_time, iso_time, open_db, print_json
 from vigie.daemon.core import outbox
 from vigie.daemon.core.models import Heartbeat
+from vigie.daemon.core.status import modem_rows
 
 STALE_SECONDS = 60
 
