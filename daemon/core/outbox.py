@@ -192,12 +192,14 @@ def record_part(message: Message, part_number: int, part_count: int, transport: 
                 sent_at: float | None = None) -> None:
     """A part is on air with its provider reference: kept so its delivery report can be matched."""
     Part.create(message=message.id, attempt=message.attempts, number=part_number, count=part_count,
-                modem=transport, mr=reference, phone=message.phone, sent_at=sent_at or time.time())
+                modem=transport, reference=reference, phone=message.phone, sent_at=sent_at or time.time())
 
 
 def _close_attempt(message: Message, outcome: str, code=None, error=None) -> None:
+    """Close the attempt under way; one given back (``release``) keeps its number but is closed already."""
     (Attempt.update(ended_at=time.time(), outcome=outcome, error_code=code, error=error)
-     .where((Attempt.message == message.id) & (Attempt.number == message.attempts)).execute())
+     .where((Attempt.message == message.id) & (Attempt.number == message.attempts)
+            & (Attempt.outcome == "pending")).execute())
 
 
 def mark_sent(message: Message) -> bool:

@@ -69,7 +69,8 @@ class LinkLost:
 
 class Pending(Protocol):
     def result(self, timeout: float | None = None) -> str:
-        """The provider's reference of the segment, or one of the four errors."""
+        """The provider's reference of the segment, or one of the four errors (a TransportGone
+        raised here counts as "maybe sent": the segment was on its way)."""
 
 
 @dataclass

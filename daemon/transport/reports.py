@@ -28,7 +28,7 @@ def find_part(transport: str, report: DeliveryReport, received_at: float, window
             query = query.where(Part.attempt == ids["attempt"])
         return query.order_by(Part.sent_at.desc()).first()
     candidates = (Part.select()
-                  .where((Part.modem == transport) & (Part.mr == int(report.reference))
+                  .where((Part.modem == transport) & (Part.reference == report.reference)
                          & (Part.sent_at >= received_at - window_hours * 3600)
                          & (Part.sent_at <= received_at + 60))
                   .order_by(Part.sent_at.desc()))
@@ -41,7 +41,7 @@ def match(transport: str, report: DeliveryReport, *, received_at: float | None =
     received_at = received_at or time.time()
     with database.atomic():
         part = find_part(transport, report, received_at, window_hours)
-        row = StatusReport.create(modem=transport, mr=int(report.reference), phone=report.phone or "",
+        row = StatusReport.create(modem=transport, reference=report.reference, phone=report.phone or "",
                                   status=report.raw_status if report.raw_status is not None else 0,
                                   received_at=received_at, time_sent=report.time_sent,
                                   time_finalized=report.time_finalized, part=part)

@@ -27,7 +27,7 @@ import time
 
 from vigie.daemon.core import inbox, outbox
 from vigie.daemon.core.errors import OutcomeUnknown, PermanentFailure, RetryLater, TransportGone
-from vigie.daemon.core.models import Message, ModemStatus, database
+from vigie.daemon.core.models import Message, TransportStatus, database
 from vigie.daemon.core.status import CONNECTING, DEGRADED, DISCONNECTED, KIND_LABELS, READY
 from vigie.daemon.transport import reports
 from vigie.daemon.transport.base import DeliveryReport, Incoming, LinkLost, Transport
@@ -67,10 +67,11 @@ class TransportWorker(threading.Thread):
         if state != self.state:
             log.info("%s : %s → %s%s", self.label, self.state or "—", state, f" ({error})" if error else "")
             self.state = state
-        row = dict(state=state, updated_at=time.time(), last_error=self._last_error, **fields)
+        row = dict(state=state, kind=self.transport.kind, priority=self.transport.priority,
+                   updated_at=time.time(), last_error=self._last_error, **fields)
         try:
-            (ModemStatus.insert(name=self.name_, **row)
-             .on_conflict(conflict_target=[ModemStatus.name], update=row).execute())
+            (TransportStatus.insert(name=self.name_, **row)
+             .on_conflict(conflict_target=[TransportStatus.name], update=row).execute())
         except Exception:
             log.exception("état de %s non enregistré", self.label)
 
@@ -256,7 +257,12 @@ class TransportWorker(threading.Thread):
                 pending = self.transport.submit(segment, {"message": message.id, "part": segment.number,
                                                           "attempt": message.attempts})
                 self._on_its_way()
-                sent.append((segment, pending.result(), time.time()))
+                try:
+                    reference = pending.result()
+                except TransportGone as e:
+                    e.maybe_sent = True     # lost once on its way: the segment may be on air
+                    raise
+                sent.append((segment, reference, time.time()))
         except (RetryLater, PermanentFailure, OutcomeUnknown, TransportGone) as e:
             failure = e
         self._defer(self._record, message, len(segments), sent, done=failure is None)
@@ -276,8 +282,8 @@ class TransportWorker(threading.Thread):
                                    sent_at=sent_at)
             if done:
                 outbox.mark_sent(message)
-                (ModemStatus.update(sent_count=ModemStatus.sent_count + 1, last_contact=time.time())
-                 .where(ModemStatus.name == self.name_).execute())
+                (TransportStatus.update(sent_count=TransportStatus.sent_count + 1, last_contact=time.time())
+                 .where(TransportStatus.name == self.name_).execute())
 
     def _fail(self, message: Message, e: Exception, sent_any: bool) -> None:
         base, cap = self.settings.daemon.retry_base_seconds, self.settings.daemon.retry_max_seconds

@@ -6,12 +6,12 @@ import bottle
 
 from vigie.daemon.core import alerts, inbox, outbox
 from vigie.daemon.core.models import Alert, Heartbeat
-from vigie.daemon.core.status import modem_rows
+from vigie.daemon.core.status import ALIVE_SECONDS, modem_rows, transport_rows
 
 from .. import auth
 from ..render import fmt_duration, fmt_time, json_answer, page
 
-HEARTBEAT_STALE_SECONDS = 60
+HEARTBEAT_STALE_SECONDS = ALIVE_SECONDS
 
 
 def signal_label(csq) -> str:
@@ -63,7 +63,7 @@ def active_alerts(limit: int = 10) -> list[dict]:
 
 def status() -> dict:
     """Everything the dashboard and /api/v1/status show, as JSON-ready data."""
-    return dict(daemon=daemon_status(), modems=modems(), queue=outbox.counts(),
+    return dict(daemon=daemon_status(), modems=modems(), transports=transport_rows(), queue=outbox.counts(),
                 queue_depth=outbox.queue_depth(), alerts=active_alerts(), now=time.time())
 
 
