@@ -421,7 +421,8 @@ def test_power_key_revives_a_hung_module_for_the_modem_supervisor(tmp_path, sims
     its power. The module hangs; the supervisor gives up soft recovery and calls power_cycle()."""
     from gpiozero.pins.mock import MockPin
 
-    from vigie.daemon.transport.worker import ModemWorker
+    from vigie.daemon.transport.gsm.transport import GsmTransport
+    from vigie.daemon.transport.worker import TransportWorker
 
     from .fixtures_daemon import daemon_settings, wait_until
 
@@ -455,7 +456,8 @@ def test_power_key_revives_a_hung_module_for_the_modem_supervisor(tmp_path, sims
     message = outbox.enqueue("+33612349999", "après redémarrage", priority=outbox.PRIORITY_PANIC)
     sim.hang(3600)                                  # the module stops answering, for good
     wake, stop = threading.Event(), threading.Event()
-    worker = ModemWorker(settings.modems[0], settings, wake, stop, power_cycle=key.power_cycle)
+    transport = GsmTransport(settings.modems[0], settings, power_cycle=key.power_cycle)
+    worker = TransportWorker(transport, settings, wake, stop)
     worker.start()
     try:
         assert wait_until(lambda: Message.get_by_id(message.id).state in ("sent", "delivered"), 150)

@@ -2,12 +2,10 @@
 
 import time
 
-from vigie.daemon.box.service import modem_rows
 from vigie.daemon.cli._common import fmt_time, iso_time, open_db, print_json
 from vigie.daemon.core import outbox
 from vigie.daemon.core.models import Heartbeat
-
-STALE_SECONDS = 60
+from vigie.daemon.core.status import ALIVE_SECONDS, modem_rows, transport_rows
 
 
 def register(sub):
@@ -19,7 +17,7 @@ def register(sub):
 def daemon_state() -> dict:
     beat = Heartbeat.get_or_none(Heartbeat.component == "daemon")
     age = time.time() - beat.updated_at if beat else None
-    return {"alive": age is not None and age < STALE_SECONDS,
+    return {"alive": age is not None and age <= ALIVE_SECONDS,
             "last_heartbeat": iso_time(beat.updated_at) if beat else None,
             "age_seconds": round(age, 1) if age is not None else None,
             "pid": beat.pid if beat else None}
@@ -34,6 +32,7 @@ def run(args) -> int:
         print_json({"daemon": daemon,
                     "modems": [dict(m, last_contact=iso_time(m["last_contact"]),
                                     updated_at=iso_time(m["updated_at"])) for m in modems],
+                    "transports": [dict(t, updated_at=iso_time(t["updated_at"])) for t in transport_rows()],
                     "queue": queue})
         return 0
     if daemon["alive"]:

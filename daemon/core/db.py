@@ -33,8 +33,32 @@ def _migration_2(db: pw.Database) -> None:
     db.execute_sql('CREATE INDEX IF NOT EXISTS "member_name" ON "member" ("name")')
 
 
+def _columns(db: pw.Database, table: str) -> set[str]:
+    return {row[1] for row in db.execute_sql(f'PRAGMA table_info("{table}")')}
+
+
+def _migration_3(db: pw.Database) -> None:
+    """The transport seam: a part's and a report's provider reference is text (``mr``, the GSM TP-MR,
+    becomes ``reference``), and the modem status table becomes the transport status table, with each
+    transport's kind and priority. A table already in the new shape (created by migration 1 from the
+    current models) is left alone."""
+    for table in ("part", "status_report"):
+        if "mr" not in _columns(db, table):
+            continue
+        if table == "part":
+            db.execute_sql('DROP INDEX IF EXISTS "part_modem_mr_sent_at"')
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "reference" TEXT NOT NULL DEFAULT \'\'')
+        db.execute_sql(f'UPDATE "{table}" SET "reference" = CAST("mr" AS TEXT)')
+        db.execute_sql(f'ALTER TABLE "{table}" DROP COLUMN "mr"')
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "part_modem_reference_sent_at" ON "part" ("modem", "reference", "sent_at")')
+    if "modem_status" in db.get_tables():
+        db.execute_sql('ALTER TABLE "modem_status" RENAME TO "transport_status"')
+        db.execute_sql('ALTER TABLE "transport_status" ADD COLUMN "kind" VARCHAR(255) NOT NULL DEFAULT \'gsm\'')
+        db.execute_sql('ALTER TABLE "transport_status" ADD COLUMN "priority" INTEGER NOT NULL DEFAULT 0')
+
+
 # Each entry upgrades the schema from version i to i + 1; append, never edit a released one.
-MIGRATIONS = [_migration_1, _migration_2]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

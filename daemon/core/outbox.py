@@ -9,12 +9,11 @@ never a sleep; counters are incremented in SQL.
 import enum
 import logging
 import random
-import re
 import time
 
 import peewee as pw
 
-from vigie.daemon.core.models import Alert, Attempt, Message, Part, StatusReport, database
+from vigie.daemon.core.models import Alert, Attempt, Message, Part, database
 
 log = logging.getLogger(__name__)
 
@@ -189,16 +188,18 @@ def unclaim(message: Message) -> bool:
                           modem=None, claimed_at=None)
 
 
-def record_part(message: Message, part_number: int, part_count: int, modem: str, mr: int,
+def record_part(message: Message, part_number: int, part_count: int, transport: str, reference: str,
                 sent_at: float | None = None) -> None:
-    """A part is on air with its TP-MR: kept so its status report can be matched."""
+    """A part is on air with its provider reference: kept so its delivery report can be matched."""
     Part.create(message=message.id, attempt=message.attempts, number=part_number, count=part_count,
-                modem=modem, mr=mr, phone=message.phone, sent_at=sent_at or time.time())
+                modem=transport, reference=reference, phone=message.phone, sent_at=sent_at or time.time())
 
 
 def _close_attempt(message: Message, outcome: str, code=None, error=None) -> None:
+    """Close the attempt under way; one given back (``release``) keeps its number but is closed already."""
     (Attempt.update(ended_at=time.time(), outcome=outcome, error_code=code, error=error)
-     .where((Attempt.message == message.id) & (Attempt.number == message.attempts)).execute())
+     .where((Attempt.message == message.id) & (Attempt.number == message.attempts)
+            & (Attempt.outcome == "pending")).execute())
 
 
 def mark_sent(message: Message) -> bool:
@@ -206,7 +207,7 @@ def mark_sent(message: Message) -> bool:
         _close_attempt(message, "sent")
         moved = transition(message.id, State.SENT, State.SENDING, sent_at=time.time(), error=None,
                            error_code=None)
-        _maybe_delivered(message.id)
+        maybe_delivered(message.id)
     return moved
 
 
@@ -261,52 +262,9 @@ def recover_in_flight() -> int:
     return len(ids)
 
 
-# --- delivery reports ------------------------------------------------------------------
+# --- delivery ----------------------------------------------------------------------------
 
-def _digits(phone: str) -> str:
-    return re.sub(r"\D", "", phone or "")[-9:]
-
-
-def match_report(modem: str, mr: int, phone: str, status: int, *, received_at: float | None = None,
-                 window_hours: float = 72.0, time_sent: float | None = None,
-                 time_finalized: float | None = None) -> StatusReport:
-    """Store a status report and apply it to the part it belongs to, if any.
-
-    A part is found by (modem, TP-MR, destination) among those sent within the window, the most
-    recent first: TP-MR wraps at 256, so an older part with the same reference is a different SMS.
-    """
-    received_at = received_at or time.time()
-    with database.atomic():
-        candidates = (Part.select()
-                      .where((Part.modem == modem) & (Part.mr == mr)
-                             & (Part.sent_at >= received_at - window_hours * 3600)
-                             & (Part.sent_at <= received_at + 60))
-                      .order_by(Part.sent_at.desc()))
-        part = next((p for p in candidates if not phone or _digits(p.phone) == _digits(phone)), None)
-        report = StatusReport.create(modem=modem, mr=mr, phone=phone or "", status=status,
-                                     received_at=received_at, time_sent=time_sent,
-                                     time_finalized=time_finalized, part=part)
-        if part is None:
-            log.warning("accusé de réception sans message correspondant : modem %s, référence %d, %s",
-                        modem, mr, phone)
-            return report
-        if status < 0x20:
-            part_status = "delivered"
-        elif status < 0x40:
-            part_status = "pending"
-        else:
-            part_status = "failed"
-        Part.update(status=part_status, report_status=status, report_at=received_at).where(
-            Part.id == part.id).execute()
-        if part_status == "delivered":
-            _maybe_delivered(part.message_id)
-        elif part_status == "failed":
-            transition(part.message_id, State.FAILED, State.SENT,
-                       error=f"Non remis par le réseau (statut {status:#04x} : {report_status_text(status)}).")
-    return report
-
-
-def _maybe_delivered(message_id: int) -> bool:
+def maybe_delivered(message_id: int) -> bool:
     """Delivered once every part number has a delivered part, in any attempt."""
     message = Message.get_by_id(message_id)
     delivered = (Part.select(pw.fn.COUNT(pw.fn.DISTINCT(Part.number)))
@@ -315,22 +273,6 @@ def _maybe_delivered(message_id: int) -> bool:
         return transition(message_id, State.DELIVERED, State.SENT, delivered_at=time.time(),
                           error=None)
     return False
-
-
-def report_status_text(status: int) -> str:
-    if status < 0x20:
-        return "remis au destinataire"
-    if status < 0x40:
-        return "le réseau réessaie"
-    return {
-        0x40: "erreur distante", 0x41: "service incompatible", 0x42: "connexion refusée",
-        0x43: "destinataire inconnu", 0x44: "message refusé", 0x45: "erreur de service",
-        0x46: "délai de validité dépassé", 0x47: "message supprimé par l'émetteur",
-        0x48: "message supprimé par l'opérateur", 0x49: "message inexistant",
-        0x60: "destinataire injoignable (congestion)", 0x61: "destinataire occupé",
-        0x62: "pas de réponse du destinataire", 0x63: "service rejeté",
-        0x64: "qualité de service indisponible", 0x65: "erreur du destinataire",
-    }.get(status, "échec définitif")
 
 
 # --- counts and cancellation ----------------------------------------------------------------

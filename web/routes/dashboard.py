@@ -5,14 +5,13 @@ import time
 import bottle
 
 from vigie.daemon.core import alerts, inbox, outbox
-from vigie.daemon.core.models import Alert, Heartbeat, ModemStatus
+from vigie.daemon.core.models import Alert, Heartbeat
+from vigie.daemon.core.status import ALIVE_SECONDS, modem_rows, transport_rows
 
 from .. import auth
 from ..render import fmt_duration, fmt_time, json_answer, page
 
-HEARTBEAT_STALE_SECONDS = 60
-MODEM_STATES = {"disconnected": "déconnecté", "connecting": "connexion en cours", "ready": "prêt",
-                "degraded": "sans réseau"}
+HEARTBEAT_STALE_SECONDS = ALIVE_SECONDS
 
 
 def signal_label(csq) -> str:
@@ -42,12 +41,8 @@ def daemon_status(now: float | None = None) -> dict:
 
 
 def modems() -> list[dict]:
-    return [dict(name=m.name, state=m.state, state_label=MODEM_STATES.get(m.state, m.state),
-                 signal=m.signal, signal_label=signal_label(m.signal), operator=m.operator,
-                 registered=m.registered, last_contact=m.last_contact,
-                 last_contact_label=fmt_time(m.last_contact), last_error=m.last_error,
-                 sent_count=m.sent_count, updated_at=m.updated_at)
-            for m in ModemStatus.select().order_by(ModemStatus.name)]
+    return [dict(m, signal_label=signal_label(m["signal"]), last_contact_label=fmt_time(m["last_contact"]))
+            for m in modem_rows()]
 
 
 def progress(summary: dict) -> dict:
@@ -68,7 +63,7 @@ def active_alerts(limit: int = 10) -> list[dict]:
 
 def status() -> dict:
     """Everything the dashboard and /api/v1/status show, as JSON-ready data."""
-    return dict(daemon=daemon_status(), modems=modems(), queue=outbox.counts(),
+    return dict(daemon=daemon_status(), modems=modems(), transports=transport_rows(), queue=outbox.counts(),
                 queue_depth=outbox.queue_depth(), alerts=active_alerts(), now=time.time())
 
 
