@@ -146,13 +146,16 @@ def cpin(m, mode, arg, now):
         return ["OK"]
     if mode == "set":
         values = [v.strip().strip('"') for v in arg.split(",")]
+        asked = card.state
         outcome, code = card.enter(values[0], values[1] if len(values) > 1 else None)
         if outcome == "unlocked":
             m.journal.event("sim_unlocked")
             m.timers.call_later(0.0, m.urc, "SMS Ready" if m.model == "sim800" else "SMS DONE")
             return ["OK"]
-        if outcome == "wrong":
+        if outcome == "wrong" and asked == "SIM PIN":
             m.journal.event("wrong_pin", left=card.pin_tries, state=card.state)
+        elif outcome == "wrong":
+            m.journal.event("wrong_puk", left=card.puk_tries)
         return [m.error(code)]
     return [m.error(3)]
 
