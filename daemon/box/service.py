@@ -17,8 +17,9 @@ from vigie.daemon.box import sdnotify
 from vigie.daemon.core import db as db_mod
 from vigie.daemon.core import outbox
 from vigie.daemon.core.control import ControlServer, dispatcher
-from vigie.daemon.core.models import Heartbeat, ModemStatus
-from vigie.daemon.transport.worker import STATE_LABELS, ModemWorker
+from vigie.daemon.core.models import Heartbeat
+from vigie.daemon.core.status import STATE_LABELS
+from vigie.daemon.transport.worker import ModemWorker
 
 log = logging.getLogger(__name__)
 
@@ -170,10 +171,3 @@ class Daemon:
         seconds = request.get("seconds")
         return self.panic.simulate_press(float(seconds) if seconds else None)
 
-
-def modem_rows() -> list[dict]:
-    return [dict(name=m.name, state=m.state, state_label=STATE_LABELS.get(m.state, m.state),
-                 signal=m.signal, operator=m.operator, registered=m.registered, model=m.model,
-                 imei=m.imei, last_contact=m.last_contact, last_error=m.last_error,
-                 sent_count=m.sent_count, updated_at=m.updated_at)
-            for m in ModemStatus.select().order_by(ModemStatus.name)]

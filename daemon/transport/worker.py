@@ -25,15 +25,12 @@ import time
 from vigie.daemon.core import outbox
 from vigie.daemon.core.errors import ModemGone, OutcomeUnknown, PermanentFailure, RetryLater
 from vigie.daemon.core.models import InboundPart, InboundSms, Message, ModemStatus, database
+from vigie.daemon.core.status import CONNECTING, DEGRADED, DISCONNECTED, READY
 from vigie.daemon.transport.gsm.modem import Health, Incoming, Lost, Modem, Rebooted, Report, Stored, encode_parts
 
 log = logging.getLogger(__name__)
 
 REPORT_SWEEP_EVERY = 20        # messages sent between two listings of the module's report store
-
-DISCONNECTED, CONNECTING, READY, DEGRADED = "disconnected", "connecting", "ready", "degraded"
-STATE_LABELS = {DISCONNECTED: "déconnecté", CONNECTING: "connexion", READY: "prêt",
-                DEGRADED: "sans réseau"}
 
 
 class ModemWorker(threading.Thread):
