@@ -4,7 +4,7 @@ import bottle
 from bottle import request
 
 from vigie.daemon.core import presets, sectors, zones
-from vigie.daemon.core.errors import InvalidInput, NotFound
+from vigie.daemon.core.errors import InvalidInput
 from vigie.daemon.core.models import Preset
 from vigie.daemon.core.targeting import Targeting
 
@@ -18,13 +18,6 @@ def _settings():
 
 def _actor() -> str:
     return auth.current_user().username
-
-
-def _preset(preset_id: int) -> Preset:
-    preset = Preset.get_or_none(Preset.id == preset_id)
-    if preset is None:
-        raise NotFound(f"Modèle n° {preset_id} introuvable.")
-    return preset
 
 
 def _describe(preset: Preset) -> str:
@@ -57,7 +50,7 @@ def new_page():
 
 @auth.requires("settings")
 def edit_page(preset_id: int):
-    p = _preset(preset_id)
+    p = presets.get_by_id(preset_id)
     return _form_page(p, p.name, p.text, presets.targeting_of(p), p.priority)
 
 
@@ -80,7 +73,7 @@ def create():
 
 @auth.requires("settings")
 def update(preset_id: int):
-    p = _preset(preset_id)
+    p = presets.get_by_id(preset_id)
     name, text, priority = _submitted()
     t = None
     try:
@@ -95,7 +88,7 @@ def update(preset_id: int):
 
 @auth.requires("settings")
 def delete(preset_id: int):
-    p = _preset(preset_id)
+    p = presets.get_by_id(preset_id)
     if form("confirm") != "oui":
         return _form_page(p, p.name, p.text, presets.targeting_of(p), p.priority,
                           "Cochez la case de confirmation pour supprimer le modèle.", status=400)

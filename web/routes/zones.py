@@ -3,8 +3,7 @@
 import bottle
 
 from vigie.daemon.core import sectors, zones
-from vigie.daemon.core.errors import InvalidInput, NotFound
-from vigie.daemon.core.models import SectorGroup, Zone
+from vigie.daemon.core.errors import InvalidInput
 
 from .. import auth, forms
 from ..render import flash, form, form_list, page, see_other
@@ -12,20 +11,6 @@ from ..render import flash, form, form_list, page, see_other
 
 def _actor() -> str:
     return auth.current_user().username
-
-
-def _zone(zone_id: int) -> Zone:
-    zone = Zone.get_or_none(Zone.id == zone_id)
-    if zone is None:
-        raise NotFound(f"Zone n° {zone_id} introuvable.")
-    return zone
-
-
-def _group(group_id: int) -> SectorGroup:
-    group = SectorGroup.get_or_none(SectorGroup.id == group_id)
-    if group is None:
-        raise NotFound(f"Groupe de secteurs n° {group_id} introuvable.")
-    return group
 
 
 # --- zones ------------------------------------------------------------------------------
@@ -62,12 +47,12 @@ def _zone_page(zone, error="", errors=None, values=None, status=200):
 
 @auth.requires("settings")
 def zone_edit(zone_id: int):
-    return _zone_page(_zone(zone_id))
+    return _zone_page(zones.get_by_id(zone_id))
 
 
 @auth.requires("settings")
 def zone_update(zone_id: int):
-    zone = _zone(zone_id)
+    zone = zones.get_by_id(zone_id)
     values = dict(name=form("name"), description=form("description"), commune=form_list("commune"))
     try:
         zone = zones.update(zone.name, actor=_actor(), communes=values["commune"],
@@ -80,7 +65,7 @@ def zone_update(zone_id: int):
 
 @auth.requires("settings")
 def zone_delete(zone_id: int):
-    zone = _zone(zone_id)
+    zone = zones.get_by_id(zone_id)
     if form("confirm") != "oui":
         return _zone_page(zone, "Cochez la case de confirmation pour supprimer la zone.", status=400)
     zones.delete(zone.name, _actor())
@@ -121,12 +106,12 @@ def _group_page(group, error="", errors=None, values=None, status=200):
 
 @auth.requires("settings")
 def group_edit(group_id: int):
-    return _group_page(_group(group_id))
+    return _group_page(sectors.get_by_id(group_id))
 
 
 @auth.requires("settings")
 def group_update(group_id: int):
-    group = _group(group_id)
+    group = sectors.get_by_id(group_id)
     values = dict(name=form("name"), codes=form("codes"), description=form("description"))
     try:
         group = sectors.update(group.name, actor=_actor(), codes=values["codes"],
@@ -139,7 +124,7 @@ def group_update(group_id: int):
 
 @auth.requires("settings")
 def group_delete(group_id: int):
-    group = _group(group_id)
+    group = sectors.get_by_id(group_id)
     if form("confirm") != "oui":
         return _group_page(group, "Cochez la case de confirmation pour supprimer le groupe.", status=400)
     sectors.delete(group.name, _actor())
