@@ -1,5 +1,7 @@
 """Zones, sector groups and presets share one implementation of what a named set is."""
 
+import json
+
 import pytest
 
 from vigie.daemon.core import presets, sectors, zones
@@ -66,3 +68,23 @@ def test_rename_delete_and_not_found(entity):
     with pytest.raises(NotFound) as missing:
         module.get_by_id(second.id)
     assert str(missing.value).endswith(f"n° {second.id} introuvable.")
+
+
+def test_cli_list_show_delete_of_zones_and_sector_groups(vigie_cli):
+    vigie_cli("zone", "add", "Bocage", "--commune", "61001", "--description", "autour de Flers")
+    vigie_cli("sector", "add", "Bijouteries", "--code", "47.77Z")
+    rc, out, _ = vigie_cli("zone", "list")
+    assert rc == 0 and out.splitlines()[-1] == "1 zone(s)." and "autour de Flers" in out
+    rc, out, _ = vigie_cli("zone", "show", "bocage")
+    assert rc == 0 and out.splitlines()[0] == "Bocage — 1 commune(s) : autour de Flers"
+    assert out.splitlines()[1].split() == ["61001", "Alençon"]
+    rc, out, _ = vigie_cli("sector", "list", "--json")
+    assert [g["name"] for g in json.loads(out)] == ["Bijouteries"]
+    rc, out, _ = vigie_cli("sector", "show", "BIJOUTERIES")
+    assert rc == 0 and out.splitlines()[0].startswith("Bijouteries — 1 sous-classe(s) NAF")
+    rc, out, _ = vigie_cli("zone", "delete", "BOCAGE")
+    assert rc == 0 and out.strip() == "Zone « Bocage » supprimée."
+    rc, out, _ = vigie_cli("sector", "delete", "bijouteries")
+    assert rc == 0 and out.strip() == "Groupe « Bijouteries » supprimé."
+    rc, _, err = vigie_cli("zone", "delete", "Bocage")
+    assert rc == 1 and "Zone inconnue : « Bocage »." in err
