@@ -16,31 +16,41 @@ def action(sub, name: str, help: str, func, *, named: bool = True, json: bool = 
     return p
 
 
-def print_all(args, rows: list[dict], line, total: str) -> int:
-    """`list`: the rows as JSON, or one ``line(row)`` each and then ``total`` (with {n})."""
-    if args.json:
-        print_json(rows)
+def list_command(module, payload, line, total: str):
+    """`list`: every set as JSON (``payload(row)``), or one ``line(payload)`` each, then ``total`` ({n})."""
+    def run(args) -> int:
+        open_db(args)
+        rows = [payload(row) for row in module.list_all()]
+        if args.json:
+            print_json(rows)
+            return 0
+        for row in rows:
+            print(line(row))
+        print(total.format(n=len(rows)))
         return 0
-    for row in rows:
-        print(line(row))
-    print(total.format(n=len(rows)))
-    return 0
+    return run
 
 
-def print_one(args, row: dict, lines) -> int:
-    """`show`: the row as JSON, or the ``lines(row)`` that describe it."""
-    if args.json:
-        print_json(row)
+def show_command(module, payload, lines):
+    """`show NOM`: the set as JSON, or the ``lines(payload)`` that describe it."""
+    def run(args) -> int:
+        open_db(args)
+        row = payload(module.get(args.name))
+        if args.json:
+            print_json(row)
+            return 0
+        for text in lines(row):
+            print(text)
         return 0
-    for text in lines(row):
-        print(text)
-    return 0
+    return run
 
 
-def run_delete(args, module, done: str) -> int:
-    """`delete`: ``done`` (with {name}) is what is printed once the set is gone."""
-    open_db(args)
-    row = module.get(args.name)
-    module.delete(row.name, actor())
-    print(done.format(name=row.name))
-    return 0
+def delete_command(module, done: str):
+    """`delete NOM`: ``done`` (with {name}) is printed once the set is gone."""
+    def run(args) -> int:
+        open_db(args)
+        row = module.get(args.name)
+        module.delete(row.name, actor())
+        print(done.format(name=row.name))
+        return 0
+    return run

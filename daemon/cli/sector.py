@@ -1,7 +1,7 @@
 """`vigie sector`: named groups of NAF codes, and searching the NAF nomenclature."""
 
 from vigie.daemon.cli._common import open_db, print_json
-from vigie.daemon.cli._namedset import action, print_all, print_one, run_delete
+from vigie.daemon.cli._namedset import action, delete_command, list_command, show_command
 from vigie.daemon.cli._targeting import actor
 from vigie.daemon.core import sectors
 from vigie.daemon.core.reference import naf
@@ -11,14 +11,14 @@ def register(sub):
     p = sub.add_parser("sector", help="gérer les groupes de secteurs (codes NAF)")
     s = p.add_subparsers(dest="sector_command", metavar="ACTION")
     s.required = True
-    action(s, "list", "lister les groupes de secteurs", run_list, named=False, json=True)
-    action(s, "show", "afficher les codes d'un groupe", run_show, json=True)
+    action(s, "list", "lister les groupes de secteurs", list_command(sectors, _payload, _line, "{n} groupe(s)."),
+           named=False, json=True)
+    action(s, "show", "afficher les codes d'un groupe", show_command(sectors, _payload, _lines), json=True)
     a = action(s, "add", "créer un groupe de secteurs, ou remplacer ses codes s'il existe", run_add)
     a.add_argument("--code", action="append", required=True, metavar="SÉLECTEUR",
                    help="code NAF à tout niveau (A, 47, 47.7, 47.77, 47.77Z) ; répétable")
     a.add_argument("--description", default=None)
-    action(s, "delete", "supprimer un groupe de secteurs",
-           lambda args: run_delete(args, sectors, "Groupe « {name} » supprimé."))
+    action(s, "delete", "supprimer un groupe de secteurs", delete_command(sectors, "Groupe « {name} » supprimé."))
     f = action(s, "search", "chercher un code NAF par mot-clé", run_search, named=False, json=True)
     f.add_argument("text", metavar="TEXTE")
 
@@ -48,16 +48,6 @@ def _lines(g: dict) -> list[str]:
         f"  {c['code']:<7} {c['label']}" for c in g["codes"]]
 
 
-def run_list(args) -> int:
-    open_db(args)
-    return print_all(args, [_payload(g) for g in sectors.list_all()], _line, "{n} groupe(s).")
-
-
-def run_show(args) -> int:
-    open_db(args)
-    return print_one(args, _payload(sectors.get(args.name)), _lines)
-
-
 def run_add(args) -> int:
     open_db(args)
     if sectors.find(args.name) is None:
@@ -67,7 +57,6 @@ def run_add(args) -> int:
         group = sectors.update(args.name, codes=args.code, description=args.description, actor=actor())
         print(f"Groupe « {group.name} » modifié : {' '.join(sectors.codes_of(group))}.")
     return 0
-
 
 
 def run_search(args) -> int:

@@ -1,7 +1,7 @@
 """`vigie zone`: named sets of communes for targeting."""
 
 from vigie.daemon.cli._common import open_db
-from vigie.daemon.cli._namedset import action, print_all, print_one, run_delete
+from vigie.daemon.cli._namedset import action, delete_command, list_command, show_command
 from vigie.daemon.cli._targeting import actor
 from vigie.daemon.core import zones
 from vigie.daemon.core.models import Commune
@@ -13,14 +13,15 @@ def register(sub):
     p = sub.add_parser("zone", help="gérer les zones (ensembles de communes)")
     s = p.add_subparsers(dest="zone_command", metavar="ACTION")
     s.required = True
-    action(s, "list", "lister les zones", run_list, named=False, json=True)
-    action(s, "show", "afficher les communes d'une zone", run_show, json=True)
+    action(s, "list", "lister les zones", list_command(zones, _payload, _line, "{n} zone(s)."),
+           named=False, json=True)
+    action(s, "show", "afficher les communes d'une zone", show_command(zones, _payload, _lines), json=True)
     a = action(s, "add", "créer une zone, ou y ajouter des communes si elle existe", run_add)
     a.add_argument("--commune", action="append", required=True, metavar="INSEE", help=COMMUNE_HELP)
     a.add_argument("--description", default=None)
     r = action(s, "remove-commune", "retirer des communes d'une zone", run_remove)
     r.add_argument("--commune", action="append", required=True, metavar="INSEE", help=COMMUNE_HELP)
-    action(s, "delete", "supprimer une zone", lambda args: run_delete(args, zones, "Zone « {name} » supprimée."))
+    action(s, "delete", "supprimer une zone", delete_command(zones, "Zone « {name} » supprimée."))
 
 
 def _payload(zone) -> dict:
@@ -39,16 +40,6 @@ def _lines(z: dict) -> list[str]:
     communes = sorted(z["communes"], key=lambda c: c["name"])
     return [f"{z['name']} — {len(z['communes'])} commune(s){about}"] + [
         f"  {c['insee']}  {c['name']}" for c in communes]
-
-
-def run_list(args) -> int:
-    open_db(args)
-    return print_all(args, [_payload(z) for z in zones.list_all()], _line, "{n} zone(s).")
-
-
-def run_show(args) -> int:
-    open_db(args)
-    return print_one(args, _payload(zones.get(args.name)), _lines)
 
 
 def run_add(args) -> int:
