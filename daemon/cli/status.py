@@ -1,11 +1,8 @@
 """`vigie status`: the modems, the daemon's heartbeat and the queue, as the daemon last wrote them."""
 
-import time
-
 from vigie.daemon.cli._common import fmt_time, iso_time, open_db, print_json
 from vigie.daemon.core import outbox
-from vigie.daemon.core.models import Heartbeat
-from vigie.daemon.core.status import ALIVE_SECONDS, modem_rows, transport_rows
+from vigie.daemon.core.status import daemon_liveness, modem_rows, transport_rows
 
 
 def register(sub):
@@ -15,12 +12,9 @@ def register(sub):
 
 
 def daemon_state() -> dict:
-    beat = Heartbeat.get_or_none(Heartbeat.component == "daemon")
-    age = time.time() - beat.updated_at if beat else None
-    return {"alive": age is not None and age <= ALIVE_SECONDS,
-            "last_heartbeat": iso_time(beat.updated_at) if beat else None,
-            "age_seconds": round(age, 1) if age is not None else None,
-            "pid": beat.pid if beat else None}
+    live = daemon_liveness()
+    return {"alive": live.alive, "last_heartbeat": iso_time(live.updated_at),
+            "age_seconds": round(live.age, 1) if live.age is not None else None, "pid": live.pid}
 
 
 def run(args) -> int:

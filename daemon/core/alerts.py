@@ -8,9 +8,20 @@ from vigie.daemon.core import audit, outbox, presets
 from vigie.daemon.core import targeting as targeting_mod
 from vigie.daemon.core.errors import InvalidInput, NotFound
 from vigie.daemon.core.models import Alert, Member, Message, database
-from vigie.daemon.core.outbox import State
+from vigie.daemon.core.outbox import AlertState, State
 from vigie.daemon.core.reference import smstext
 from vigie.daemon.core.targeting import Targeting
+
+# An alert is abandoned at most this long after it is sent: past that, its news is stale.
+MAX_EXPIRY_HOURS = 72
+
+
+def expiry_after(hours, now: float | None = None) -> float:
+    """The expiry of an alert valid for ``hours`` hours (a number, above 0 and at most 72)."""
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 < hours <= MAX_EXPIRY_HOURS:
+        raise InvalidInput(f"La durée de validité doit être comprise entre 0 et {MAX_EXPIRY_HOURS} heures.",
+                           "expires_hours")
+    return (time.time() if now is None else now) + hours * 3600
 
 
 def create(text: str, targeting: Targeting, *, settings, author: str, source: str, priority: int = 0,
@@ -23,9 +34,12 @@ def create(text: str, targeting: Targeting, *, settings, author: str, source: st
         expires_at = now + settings.alerts.default_expiry_hours * 3600
     elif expires_at <= now:
         raise InvalidInput("L'échéance de l'alerte est déjà passée.", "expires_at")
+    elif expires_at > now + MAX_EXPIRY_HOURS * 3600:
+        raise InvalidInput(f"L'échéance de l'alerte ne peut pas dépasser {MAX_EXPIRY_HOURS} heures.",
+                           "expires_at")
     alert = Alert(text=text, encoding=info.encoding, parts=info.parts, targeting=targeting.to_json(),
                   author=author or "", source=source, priority=priority, preset=preset or "",
-                  state="sending", expires_at=expires_at, created_at=now)
+                  state=AlertState.SENDING.value, expires_at=expires_at, created_at=now)
     if dry_run:
         alert.recipient_count = len(targeting_mod.resolve(targeting))
         return alert
@@ -87,7 +101,8 @@ def _describe(alert: Alert) -> str:
 def summary(alert_id: int) -> dict:
     alert = get(alert_id)
     return {
-        "id": alert.id, "text": alert.text, "state": alert.state, "created_at": alert.created_at,
+        "id": alert.id, "text": alert.text, "state": alert.state,
+        "state_label": AlertState(alert.state).label, "created_at": alert.created_at,
         "completed_at": alert.completed_at, "source": alert.source, "author": alert.author,
         "recipient_count": alert.recipient_count, "parts": alert.parts, "encoding": alert.encoding,
         "priority": alert.priority, "preset": alert.preset, "expires_at": alert.expires_at,
@@ -107,10 +122,10 @@ def list_alerts(offset: int = 0, limit: int | None = 50) -> list[dict]:
                                    .where(Message.alert.in_(list(counts)))
                                    .group_by(Message.alert, Message.state).tuples()):
             counts[alert_id][state] = n
-    return [{"id": a.id, "text": a.text, "state": a.state, "created_at": a.created_at,
-             "completed_at": a.completed_at, "source": a.source, "author": a.author,
-             "recipient_count": a.recipient_count, "parts": a.parts, "encoding": a.encoding,
-             "priority": a.priority, "preset": a.preset, "counts": counts[a.id],
+    return [{"id": a.id, "text": a.text, "state": a.state, "state_label": AlertState(a.state).label,
+             "created_at": a.created_at, "completed_at": a.completed_at, "source": a.source,
+             "author": a.author, "recipient_count": a.recipient_count, "parts": a.parts,
+             "encoding": a.encoding, "priority": a.priority, "preset": a.preset, "counts": counts[a.id],
              "targeting": _describe(a)} for a in alerts]
 
 

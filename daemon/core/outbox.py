@@ -1,48 +1,39 @@
-"""The outbox as data: message states written once, their transitions in one table, claims by CAS.
+"""The outbox as data: message and alert states written once, their transitions in one table
+each, claims by CAS.
 
-Every change of a message's state goes through ``transition()``: a compare-and-set in SQL that
-does nothing when the row is no longer in an expected state, so two modem workers (or the daemon
-and the console) can never both move the same message. Retries are a ``next_attempt_at`` column,
-never a sleep; counters are incremented in SQL.
+Every change of a message's or an alert's state goes through its ``Lifecycle`` (lifecycle.py):
+``transition()`` for one message, ``MESSAGES.move()`` and ``ALERTS.move()`` for many rows at once.
+Each is a compare-and-set in SQL, checked against the table, that does nothing to a row no longer
+in an expected state, so two modem workers (or the daemon and the console) can never both move
+the same message. Retries are a ``next_attempt_at`` column, never a sleep; counters are
+incremented in SQL.
 """
 
-import enum
 import logging
 import random
 import time
 
 import peewee as pw
 
+from vigie.daemon.core.lifecycle import IllegalTransition, LabelledState, Lifecycle  # noqa: F401 (raised here)
 from vigie.daemon.core.models import Alert, Attempt, Message, Part, database
 
 log = logging.getLogger(__name__)
 
 
-class State(str, enum.Enum):
-    QUEUED = "queued"
-    SENDING = "sending"
-    SENT = "sent"
-    DELIVERED = "delivered"
-    RETRY_WAIT = "retry_wait"
-    FAILED = "failed"
-    EXPIRED = "expired"
-    CANCELLED = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return LABELS[self]
+class State(LabelledState):
+    """A message's state, and how it reads in French."""
+    QUEUED = "queued", "en attente"
+    SENDING = "sending", "en cours d'envoi"
+    SENT = "sent", "envoyé"
+    DELIVERED = "delivered", "délivré"
+    RETRY_WAIT = "retry_wait", "nouvel essai prévu"
+    FAILED = "failed", "échec"
+    EXPIRED = "expired", "expiré"
+    CANCELLED = "cancelled", "annulé"
 
 
-LABELS = {
-    State.QUEUED: "en attente",
-    State.SENDING: "en cours d'envoi",
-    State.SENT: "envoyé",
-    State.DELIVERED: "délivré",
-    State.RETRY_WAIT: "nouvel essai prévu",
-    State.FAILED: "échec",
-    State.EXPIRED: "expiré",
-    State.CANCELLED: "annulé",
-}
+LABELS = {s: s.label for s in State}
 
 TRANSITIONS = {
     State.QUEUED: {State.SENDING, State.EXPIRED, State.CANCELLED},
@@ -58,28 +49,36 @@ TRANSITIONS = {
 # Nothing more will happen to these without a person deciding so.
 FINAL = frozenset({State.DELIVERED, State.FAILED, State.EXPIRED, State.CANCELLED})
 WAITING = (State.QUEUED, State.RETRY_WAIT)
+ACTIVE = (State.QUEUED, State.RETRY_WAIT, State.SENDING)     # an alert with one of these is not done
+
+MESSAGES = Lifecycle(Message.state, TRANSITIONS, final=FINAL, finished="finished_at")
+
+
+class AlertState(LabelledState):
+    """An alert's state: sending while any of its messages waits or is on its way."""
+    SENDING = "sending", "en cours"
+    DONE = "done", "terminée"
+    CANCELLED = "cancelled", "annulée"
+
+
+ALERT_TRANSITIONS = {
+    AlertState.SENDING: {AlertState.DONE, AlertState.CANCELLED},
+    AlertState.DONE: {AlertState.SENDING},         # its failed messages sent again
+    AlertState.CANCELLED: {AlertState.SENDING},    # likewise, after a cancellation
+}
+
+ALERTS = Lifecycle(Alert.state, ALERT_TRANSITIONS, final={AlertState.DONE, AlertState.CANCELLED},
+                   finished="completed_at")
 
 PRIORITY_NORMAL = 0
 PRIORITY_PANIC = 100
 
 
-class IllegalTransition(RuntimeError):
-    pass
-
-
 def transition(message_id: int, to: State, expected: State | tuple, **fields) -> bool:
     """Move one message to ``to`` if it is still in ``expected``; True when this call moved it."""
-    expected = (expected,) if isinstance(expected, State) else tuple(expected)
-    for state in expected:
-        if to not in TRANSITIONS[state]:
-            raise IllegalTransition(f"{state.value} → {to.value}")
-    fields["state"] = to.value
-    if to in FINAL:
-        fields.setdefault("finished_at", time.time())
-    moved = (Message.update(**fields)
-             .where((Message.id == message_id) & (Message.state.in_([s.value for s in expected])))
-             .execute())
+    moved = MESSAGES.move(to, expected, Message.id == message_id, **fields)
     if moved:
+        expected = (expected,) if isinstance(expected, State) else tuple(expected)
         log.debug("message %d : %s → %s", message_id, "/".join(s.value for s in expected), to.value)
     return bool(moved)
 
@@ -125,11 +124,8 @@ def enqueue_many(rows: list[dict]) -> int:
 def expire_due(now: float | None = None) -> int:
     """Unsent messages past their alert's expiry expire rather than go out stale."""
     now = now or time.time()
-    n = (Message.update(state=State.EXPIRED.value, finished_at=now,
-                        error="Expiré avant l'envoi : l'alerte n'était plus d'actualité.")
-         .where(Message.state.in_([s.value for s in WAITING]) & Message.expires_at.is_null(False)
-                & (Message.expires_at <= now))
-         .execute())
+    n = MESSAGES.move(State.EXPIRED, WAITING, Message.expires_at.is_null(False) & (Message.expires_at <= now),
+                      finished_at=now, error="Expiré avant l'envoi : l'alerte n'était plus d'actualité.")
     if n:
         log.info("%d message(s) expiré(s)", n)
     return n
@@ -152,12 +148,10 @@ def claim(modem: str, now: float | None = None) -> Message | None:
             return None
         for message_id in candidates:
             with database.atomic():         # the claim and its attempt row: one commit, one fsync
-                moved = (Message.update(state=State.SENDING.value, modem=modem, claimed_at=now,
-                                        attempts=Message.attempts + 1)
-                         .where((Message.id == message_id)
-                                & Message.state.in_([s.value for s in WAITING])
-                                & (Message.expires_at.is_null() | (Message.expires_at > now)))
-                         .execute())
+                moved = MESSAGES.move(State.SENDING, WAITING,
+                                      (Message.id == message_id)
+                                      & (Message.expires_at.is_null() | (Message.expires_at > now)),
+                                      modem=modem, claimed_at=now, attempts=Message.attempts + 1)
                 if moved:
                     message = Message.get_by_id(message_id)
                     Attempt.create(message=message_id, number=message.attempts, modem=modem, started_at=now)
@@ -291,35 +285,29 @@ def counts(alert_id: int | None = None) -> dict:
 def cancel_alert(alert_id: int) -> int:
     """Cancel what an alert has not sent yet; what is on air stays as it is."""
     with database.atomic():
-        n = (Message.update(state=State.CANCELLED.value, finished_at=time.time(),
-                            error="Annulé par un opérateur avant l'envoi.")
-             .where((Message.alert == alert_id) & Message.state.in_([s.value for s in WAITING]))
-             .execute())
-        Alert.update(state="cancelled", completed_at=time.time()).where(
-            (Alert.id == alert_id) & (Alert.state == "sending")).execute()
+        n = MESSAGES.move(State.CANCELLED, WAITING, Message.alert == alert_id,
+                          error="Annulé par un opérateur avant l'envoi.")
+        ALERTS.move(AlertState.CANCELLED, AlertState.SENDING, Alert.id == alert_id)
     return n
 
 
 def requeue_failed(alert_id: int) -> int:
     """Send again to an alert's failed recipients (operator's decision)."""
     with database.atomic():
-        n = (Message.update(state=State.QUEUED.value, next_attempt_at=0.0, attempts=0,
-                            finished_at=None, error=None, error_code=None)
-             .where((Message.alert == alert_id) & (Message.state == State.FAILED.value)).execute())
+        n = MESSAGES.move(State.QUEUED, State.FAILED, Message.alert == alert_id, next_attempt_at=0.0,
+                          attempts=0, finished_at=None, error=None, error_code=None)
         if n:
-            Alert.update(state="sending", completed_at=None).where(Alert.id == alert_id).execute()
+            ALERTS.move(AlertState.SENDING, (AlertState.DONE, AlertState.CANCELLED), Alert.id == alert_id,
+                        completed_at=None)
     return n
 
 
 def complete_finished_alerts() -> int:
     """Mark alerts done when none of their messages waits or is being sent."""
     busy = (Message.select(Message.alert)
-            .where(Message.alert.is_null(False)
-                   & Message.state.in_([State.QUEUED.value, State.RETRY_WAIT.value, State.SENDING.value])))
-    return (Alert.update(state="done", completed_at=time.time())
-            .where((Alert.state == "sending") & Alert.id.not_in(busy)).execute())
+            .where(Message.alert.is_null(False) & Message.state.in_([s.value for s in ACTIVE])))
+    return ALERTS.move(AlertState.DONE, AlertState.SENDING, Alert.id.not_in(busy))
 
 
 def queue_depth() -> int:
-    return Message.select().where(
-        Message.state.in_([State.QUEUED.value, State.RETRY_WAIT.value, State.SENDING.value])).count()
+    return Message.select().where(Message.state.in_([s.value for s in ACTIVE])).count()

@@ -3,7 +3,6 @@
 Sending goes through alerts.create(); the web only inserts alerts and reads states.
 """
 
-import time
 
 import bottle
 from bottle import request
@@ -33,7 +32,6 @@ from .dashboard import progress
 
 PAGE_SIZE = 50
 RECIPIENTS_PAGE = 200
-MAX_EXPIRY_HOURS = 72
 
 
 def _settings():
@@ -66,10 +64,7 @@ def _expires_at(hours_text: str) -> float | None:
     except ValueError:
         raise InvalidInput(f"Durée de validité invalide : « {hours_text} » (un nombre d'heures).",
                            "expires_hours") from None
-    if not 0 < hours <= MAX_EXPIRY_HOURS:
-        raise InvalidInput(f"La durée de validité doit être comprise entre 0 et {MAX_EXPIRY_HOURS} heures.",
-                           "expires_hours")
-    return time.time() + hours * 3600
+    return alerts.expiry_after(hours)
 
 
 @auth.requires("alerts")

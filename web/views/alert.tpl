@@ -1,7 +1,7 @@
 % rebase("base.tpl", title=title)
 % s = summary
 % p = progress
-<h1>Alerte n° {{s['id']}} <span id="alert-state" class="badge alert-{{s['state']}}">{{ {'sending': 'en cours', 'done': 'terminée', 'cancelled': 'annulée'}.get(s['state'], s['state']) }}</span></h1>
+<h1>Alerte n° {{s['id']}} <span id="alert-state" class="badge alert-{{s['state']}}">{{s['state_label']}}</span></h1>
 <div id="alert-live" data-url="/alertes/{{s['id']}}/etat.json?etat={{state_filter}}&amp;debut={{offset}}">
 <section class="card">
 <blockquote class="sms">{{s['text']}}</blockquote>
