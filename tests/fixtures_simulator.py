@@ -10,6 +10,7 @@
 """
 
 import queue
+import re
 import threading
 
 import pytest
@@ -122,3 +123,18 @@ def serial_port():
             s.close()
         except Exception:
             pass
+
+
+_FINAL = re.compile(rb"\r\n(OK|ERROR|\+CM[ES] ERROR: [^\r]*)\r\n$")
+
+
+def at(port, command, final=_FINAL):
+    """Write one command line (str, CR added) on a raw pyserial port and return the answer up to and including
+    its final result (OK, ERROR, +CME/+CMS ERROR), as bytes. Raises AssertionError on the port's timeout."""
+    port.write(command.encode() + b"\r")
+    answer = b""
+    while not final.search(answer):
+        chunk = port.read_until(b"\r\n")
+        assert chunk, f"no final result to {command!r} after {answer!r}"
+        answer += chunk
+    return answer

@@ -168,3 +168,23 @@ def test_purge_removes_only_old_finished_history(domain_settings):
     assert AuditLog.get(AuditLog.action == "retention.purge").count == 4
     with pytest.raises(InvalidInput):
         retention.purge(0, settings=domain_settings, actor="t")
+
+
+@pytest.mark.parametrize("hours", [0, -1, 72.01, 500, float("nan"), float("inf"), "12", True, None])
+def test_expiry_is_capped_at_72_hours_in_french(hours):
+    with pytest.raises(InvalidInput) as refused:
+        alerts.expiry_after(hours)
+    assert refused.value.field == "expires_hours" and "72 heures" in refused.value.message
+
+
+def test_expiry_up_to_72_hours_is_accepted_and_create_refuses_beyond(domain_settings):
+    add_members(1)
+    assert alerts.expiry_after(72, now=1000.0) == 1000.0 + 72 * 3600
+    alert = alerts.create(TEXT, Targeting(all=True), settings=domain_settings, author="t", source="cli",
+                          expires_at=alerts.expiry_after(72))
+    assert alert.recipient_count == 2
+    with pytest.raises(InvalidInput) as refused:
+        alerts.create(TEXT, Targeting(all=True), settings=domain_settings, author="t", source="cli",
+                      expires_at=time.time() + 500 * 3600)
+    assert refused.value.field == "expires_at" and "72 heures" in refused.value.message
+    assert Alert.select().count() == 1

@@ -1,6 +1,7 @@
 """The panic button on gpiozero's mock pins: long and short presses, bounce, cooldown, LED, buzzer,
 the power key, and `vigie button press` through the control socket."""
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from vigie.daemon.core.models import Alert, AuditLog, Member, Message
 
 from .fixtures_box import PANIC_TEXT, box_settings
 
-WAIT = 10.0
+WAIT = 60.0                              # generous: a loaded machine, never a bare sleep
 
 
 def eventually(predicate, timeout=WAIT, interval=0.01):
@@ -420,7 +421,8 @@ def test_power_key_revives_a_hung_module_for_the_modem_supervisor(tmp_path, sims
     its power. The module hangs; the supervisor gives up soft recovery and calls power_cycle()."""
     from gpiozero.pins.mock import MockPin
 
-    from vigie.daemon.transport.worker import ModemWorker
+    from vigie.daemon.transport.gsm.transport import GsmTransport
+    from vigie.daemon.transport.worker import TransportWorker
 
     from .fixtures_daemon import daemon_settings, wait_until
 
@@ -454,7 +456,8 @@ def test_power_key_revives_a_hung_module_for_the_modem_supervisor(tmp_path, sims
     message = outbox.enqueue("+33612349999", "après redémarrage", priority=outbox.PRIORITY_PANIC)
     sim.hang(3600)                                  # the module stops answering, for good
     wake, stop = threading.Event(), threading.Event()
-    worker = ModemWorker(settings.modems[0], settings, wake, stop, power_cycle=key.power_cycle)
+    transport = GsmTransport(settings.modems[0], settings, power_cycle=key.power_cycle)
+    worker = TransportWorker(transport, settings, wake, stop)
     worker.start()
     try:
         assert wait_until(lambda: Message.get_by_id(message.id).state in ("sent", "delivered"), 150)
@@ -470,7 +473,8 @@ def test_power_key_revives_a_hung_module_for_the_modem_supervisor(tmp_path, sims
 
 
 def test_a_pin_used_twice_fails_at_start_and_frees_the_other_pins(tmp_path, database, mock_factory):
-    settings = box_settings(tmp_path, pin=17, led_pin=17)
+    settings = box_settings(tmp_path, pin=17, led_pin=22)      # the file refuses a pin twice: force it
+    settings = dataclasses.replace(settings, button=dataclasses.replace(settings.button, led_pin=17))
     controller = PanicController(settings, mock_factory)
     with pytest.raises(Exception):
         controller.start()

@@ -170,6 +170,8 @@ def test_alert_send_show_cancel_resend(vigie_cli):
     (["--text", "x", "--radius-km", "5"], "around"),
     (["--text", "x", "--sector", "inconnu"], "sectors"),
     (["--text", "", "--all"], None),
+    (["--text", "x", "--all", "--expires-hours", "500"], "expires_hours"),
+    (["--text", "x", "--all", "--expires-hours", "0"], "expires_hours"),
 ])
 def test_alert_send_refusals(vigie_cli, args, field):
     add(vigie_cli, S1, "Commerce")

@@ -50,7 +50,7 @@ def test_send_single_multipart_and_ucs2_then_delivered(tmp_path, sims, model):
         parts = list(Part.select().where(Part.message == message_id))
         assert len(parts) == m.parts and all(p.status == "delivered" for p in parts)
         on_air = {(e["to"], e["mr"]) for e in sim.air()}
-        assert all((m.phone, p.mr) in on_air for p in parts)
+        assert all((m.phone, int(p.reference)) in on_air for p in parts)
     status = ModemStatus.get_by_id("sim0")
     assert status.sent_count == 3 and status.last_contact
 

@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from tests import wheelhouse
 from vigie.daemon.core import config as config_mod
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
@@ -165,6 +166,10 @@ for d in /etc /opt /var/lib /usr/local $EXTRA_OVERLAY; do
     mount -t overlay overlay -o "lowerdir=$d,upperdir=$OV/u$n,workdir=$OV/w$n" "$d"
 done
 if [ -n "$EXTRA_OVERLAY" ]; then chmod o+x $EXTRA_OVERLAY; fi
+# A fresh machine, whatever this one holds: hide any earlier box (removed in the overlays only).
+rm -rf /etc/vigientreprise /var/lib/vigientreprise /opt/vigientreprise /usr/local/bin/vigie
+if getent passwd vigie >/dev/null; then userdel vigie; fi
+if getent group vigie >/dev/null; then groupdel vigie; fi
 bash "$INSTALL" > "$OV/first.log" 2>&1
 sha256sum /etc/vigientreprise/vigie.toml /etc/systemd/system/vigientreprise*.service > "$OV/sums1"
 bash "$INSTALL" > "$OV/second.log" 2>&1
@@ -191,9 +196,16 @@ def test_live_install_upgrade_and_uninstall_in_a_private_mount_namespace(tmp_pat
     ov.mkdir()
     python = os.path.realpath(sys.executable)
     extra = "/root" if python.startswith("/root/") else ""      # pyenv under /root: let vigie reach it
+    # Offline and hermetic: the box's venv gets the dependencies (and setuptools to build the project)
+    # from wheels made of this test environment, from them alone (--no-index), whatever the base
+    # interpreter has installed and whatever pip's configuration on this machine says.
+    wheels = tmp_path / "wheels"
+    built = wheelhouse.build(str(wheels))
+    assert any(os.path.basename(w).startswith("peewee-") for w in built)
     env = dict(os.environ, OV=str(ov), INSTALL=INSTALL, UNINSTALL=UNINSTALL, EXTRA_OVERLAY=extra,
-               VIGIE_PYTHON=sys.executable, VIGIE_PIP_OPTS="--no-deps")
-    for key in ("DESTDIR", "VIGIE_STAGE"):
+               VIGIE_PYTHON=sys.executable, VIGIE_WHEELS=str(wheels), PIP_CONFIG_FILE=os.devnull)
+    for key in ("DESTDIR", "VIGIE_STAGE", "VIGIE_PIP_OPTS", "PIP_FIND_LINKS", "PIP_INDEX_URL",
+                "PIP_EXTRA_INDEX_URL", "PIP_CONSTRAINT", "PIP_NO_INDEX"):
         env.pop(key, None)
     done = subprocess.run(["unshare", "-m", "--propagation", "private", "bash", "-c", LIVE_SCRIPT],
                           capture_output=True, text=True, env=env, timeout=600)
@@ -204,6 +216,8 @@ def test_live_install_upgrade_and_uninstall_in_a_private_mount_namespace(tmp_pat
 
     assert "création de l'utilisateur système « vigie »" in logs["first.log"]
     assert "vigie init" in logs["first.log"] and "Base de données prête" in logs["first.log"]
+    assert f"paquets Python hors ligne depuis {wheels}" in logs["first.log"]
+    assert "indisponible" not in logs["presets"] and "absent" not in logs["presets"]
     assert "configuration existante conservée" in logs["second.log"]
     assert logs["sums1"] == logs["sums2"]
     owners = dict(line.split(" ", 1) for line in logs["owners"].splitlines())
@@ -254,3 +268,25 @@ def test_udev_rules_are_well_formed_and_name_the_modem():
 def test_rule_parser_rejects_a_broken_rule():
     with pytest.raises(AssertionError):
         parse_rule('SUBSYSTEM=="tty", KERNEL=="ttyAMA0" SYMLINK+="gsm-modem"')
+
+
+def test_a_missing_dependency_is_one_french_line_and_exit_3(tmp_path):
+    """The project's code under an interpreter that has none of its dependencies (no site-packages
+    at all): one French line naming the package and what to run, exit 3, no traceback."""
+    tree = tmp_path / "src" / "vigie"
+    tree.mkdir(parents=True)
+    os.symlink(os.path.join(ROOT, "daemon"), tree / "daemon")
+    os.symlink(os.path.join(ROOT, "web"), tree / "web")
+    base = getattr(sys, "_base_executable", None) or sys.executable
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from vigie.daemon.cli import main; "
+            "sys.exit(main(['--config', sys.argv[2], 'status']))")
+    done = subprocess.run([base, "-I", "-S", "-c", code, str(tmp_path / "src"), str(tmp_path / "vigie.toml")],
+                          capture_output=True, text=True, timeout=60, cwd=str(tmp_path))
+    assert done.returncode == 3, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    package = re.search(r"le paquet Python « ([^»]+) » est absent", lines[0]).group(1)
+    with open(os.path.join(ROOT, "pyproject.toml"), encoding="utf-8") as f:
+        assert f'"{package}' in f.read()                  # a declared dependency, by its pip name
+    assert "make venv" in lines[0] and "sudo make install" in lines[0]
+    assert "indisponible" not in done.stderr and "Traceback" not in done.stderr and done.stdout == ""

@@ -8,6 +8,9 @@ import pytest
 from vigie.daemon.core import outbox
 from vigie.daemon.core.models import Attempt, Message, Part, StatusReport
 from vigie.daemon.core.outbox import State
+from vigie.daemon.transport import reports
+from vigie.daemon.transport.gsm.modem import Report
+from vigie.daemon.transport.gsm.transport import delivery_report
 
 
 def test_transition_table_refuses_illegal_moves(database):
@@ -95,20 +98,25 @@ def test_expiry_and_cancellation(database):
     assert outbox.claim("m0").id == fresh.id
 
 
+def report(transport, mr, phone, tp_st):
+    """A GSM status report (TP-MR, TP-ST) as the GSM transport hands it over, matched."""
+    return reports.match(transport, delivery_report(Report(mr=mr, number=phone, status=tp_st)))
+
+
 def _sent_message(phone="+33612345678", parts=1, mrs=(7,), modem="m0", sent_at=None):
     m = outbox.enqueue(phone, "x", parts=parts)
     claimed = outbox.claim(modem)
     for i, mr in enumerate(mrs, 1):
-        outbox.record_part(claimed, i, parts, modem, mr, sent_at=sent_at)
+        outbox.record_part(claimed, i, parts, modem, str(mr), sent_at=sent_at)
     outbox.mark_sent(claimed)
     return m
 
 
 def test_report_delivers_a_message_when_every_part_is_delivered(database):
     m = _sent_message(parts=2, mrs=(10, 11))
-    outbox.match_report("m0", 10, "+33612345678", 0)
+    report("m0", 10, "+33612345678", 0)
     assert Message.get_by_id(m.id).state == "sent"
-    outbox.match_report("m0", 11, "33612345678", 0)            # number without '+', as some SMSC send it
+    report("m0", 11, "33612345678", 0)            # number without '+', as some SMSC send it
     row = Message.get_by_id(m.id)
     assert row.state == "delivered" and row.delivered_at
 
@@ -116,15 +124,15 @@ def test_report_delivers_a_message_when_every_part_is_delivered(database):
 def test_report_matching_across_the_wrap_picks_the_recent_part(database):
     old = _sent_message(mrs=(5,), sent_at=time.time() - 3600)
     new = _sent_message(mrs=(5,))
-    outbox.match_report("m0", 5, "+33612345678", 0)
+    report("m0", 5, "+33612345678", 0)
     assert Message.get_by_id(new.id).state == "delivered"
     assert Message.get_by_id(old.id).state == "sent"
 
 
 def test_report_for_another_modem_or_unknown_reference_is_kept_unmatched(database):
     m = _sent_message(mrs=(9,))
-    r1 = outbox.match_report("m1", 9, "+33612345678", 0)
-    r2 = outbox.match_report("m0", 200, "+33612345678", 0)
+    r1 = report("m1", 9, "+33612345678", 0)
+    r2 = report("m0", 200, "+33612345678", 0)
     assert r1.part is None and r2.part is None
     assert StatusReport.select().count() == 2
     assert Message.get_by_id(m.id).state == "sent"
@@ -132,10 +140,10 @@ def test_report_for_another_modem_or_unknown_reference_is_kept_unmatched(databas
 
 def test_temporary_then_permanent_report(database):
     m = _sent_message(mrs=(3,))
-    outbox.match_report("m0", 3, "+33612345678", 0x30)
+    report("m0", 3, "+33612345678", 0x30)
     assert Message.get_by_id(m.id).state == "sent"
     assert Part.get(Part.message == m.id).status == "pending"
-    outbox.match_report("m0", 3, "+33612345678", 0x43)
+    report("m0", 3, "+33612345678", 0x43)
     row = Message.get_by_id(m.id)
     assert row.state == "failed" and "Non remis" in row.error
 

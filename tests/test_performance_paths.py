@@ -61,7 +61,7 @@ def test_panic_message_goes_right_after_the_sms_on_air_not_after_the_one_claimed
     with running_daemon(settings):
         # The third bulk SMS is with the module (half a second); the fourth is claimed ahead.
         assert sim.wait_event(lambda e: e["type"] == "pdu" and e["to"] == bulk[2], timeout=30)
-        assert wait_until(lambda: Message.get(Message.phone == bulk[3]).state == "sending", 10)
+        assert wait_until(lambda: Message.get(Message.phone == bulk[3]).state == "sending", 60)
         panic = outbox.enqueue("+33699999999", "panique", priority=outbox.PRIORITY_PANIC)
         assert sim.wait_event(lambda e: e["type"] == "on_air" and e["to"] == panic.phone, timeout=30)
     destinations = [e["to"] for e in sim.air()]

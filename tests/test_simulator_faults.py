@@ -49,7 +49,7 @@ def test_hung_module_answers_nothing_then_recovers(sim800, connect):
     sim800.hang(60)
     with pytest.raises(TimeoutException):
         modem.write("AT+CSQ", timeout=0.5)
-    assert sim800.wait_event(lambda e: e["type"] == "ignored", 5)
+    assert sim800.wait_event(lambda e: e["type"] == "ignored", 60)
     sim800.hang(0)
     assert modem.write("AT") == ["OK"]
 
@@ -62,7 +62,7 @@ def test_late_cmgs_the_sms_is_on_air_and_the_answer_lands_in_the_next_command(si
     modem.write(f"AT+CMGS={pdu.tpduLength}", timeout=5, expectedResponseTermSeq="> ")
     with pytest.raises(TimeoutException):
         modem.write(str(pdu), timeout=0.5, writeTerm="\x1a")
-    assert sim800.wait_air(1, 5)                      # the module had sent it
+    assert sim800.wait_air(1, 60)                      # the module had sent it
     assert sim800.air()[0]["text"] == "en retard"
     # the module is still busy: the next command gets the previous command's late answer
     assert modem.write("AT+CSQ", timeout=10) == ["+CMGS: 0", "OK"]
@@ -78,7 +78,7 @@ def test_late_answer_on_the_wire_comes_after_the_air_log(sim800, serial_port):
     assert p.read_until(b"> ") == b"\r\n> "
     p.write(str(pdu).encode() + b"\x1a")
     assert p.read_until(b"OK\r\n") == b"\r\n+CMGS: 0\r\n\r\nOK\r\n"
-    answer = sim800.wait_event(lambda e: e["type"] == "answer" and e["lines"] == ["+CMGS: 0"], 5)
+    answer = sim800.wait_event(lambda e: e["type"] == "answer" and e["lines"] == ["+CMGS: 0"], 60)
     assert sim800.air()[0]["time"] < answer["time"]
 
 
@@ -104,7 +104,7 @@ def test_unplug_then_a_new_port_behind_the_same_link(make_sim, connect, model):
 
 def test_unplug_for_n_seconds_reappears_by_itself(sim7600, connect):
     sim7600.unplug(0.2)
-    assert sim7600.wait_event("replugged", 10)
+    assert sim7600.wait_event("replugged", 60)
     connect(sim7600).modem.sendSms("+33612345678", "revenu")
     assert sim7600.wait_air(1)
 

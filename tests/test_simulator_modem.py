@@ -140,14 +140,14 @@ def test_latency_of_one_modem_does_not_block_another(make_sim, connect):
         done.set()
 
     threading.Thread(target=slow_send, daemon=True).start()
-    assert slow.wait_event(lambda e: e["type"] == "pdu", 10)
+    assert slow.wait_event(lambda e: e["type"] == "pdu", 60)
     for i in range(10):
         fast_client.modem.sendSms("+33612345679", f"rapide {i}")
     assert len(fast.air()) == 10
     assert not done.is_set() and slow.air() == []   # the slow one is still "transmitting"
     slow.unplug(None)          # ends the module's wait: the client sees its port die, the SMS never went out
     assert slow_client.fatal.get(timeout=10)
-    assert slow.wait_event("unplugged", 10) and slow.air() == []
+    assert slow.wait_event("unplugged", 60) and slow.air() == []
 
 
 def raw(port, data, until=b"OK\r\n"):

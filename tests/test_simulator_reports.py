@@ -117,7 +117,7 @@ def test_incoming_sms_reach_the_callback(make_sim, connect, model):
     assert sms.text == "Reçu : « merci » ça marche, l'œuvre"
     mem = "ME"
     assert f'+CMTI: "{mem}",{sim.profile.first_index}' in [e["line"] for e in sim.events if e["type"] == "urc"]
-    assert sim.wait_event(lambda e: e["type"] == "deleted" and e["index"] == sim.profile.first_index, 10)
+    assert sim.wait_event(lambda e: e["type"] == "deleted" and e["index"] == sim.profile.first_index, 60)
 
 
 def test_incoming_multipart_arrives_in_parts_with_their_header(sim800, connect):

@@ -5,6 +5,8 @@ import urllib.parse
 
 from vigie.daemon.core import outbox, presets, sectors, zones
 from vigie.daemon.core.models import Alert, AuditLog, Message, Preset
+from vigie.daemon.transport import reports
+from vigie.daemon.transport.base import DeliveryReport
 
 from .fixtures_web import ALENCON, ARGENTAN, FLERS, add_member, siret_for
 
@@ -177,9 +179,9 @@ def test_alert_page_tracks_each_recipient(database, operator):
     alert = send(operator, sector_group="bijouteries")
     # The daemon's side, through the real outbox: one delivered, one failed, one waiting.
     first = outbox.claim("hat")
-    outbox.record_part(first, 1, 1, "hat", 17)
+    outbox.record_part(first, 1, 1, "hat", "17")
     outbox.mark_sent(first)
-    outbox.match_report("hat", 17, first.phone, 0)
+    reports.match("hat", DeliveryReport(reference="17", phone=first.phone, status="delivered", raw_status=0))
     second = outbox.claim("hat")
     outbox.mark_failed(second, "Numéro non attribué (CMS 1).", 1)
 

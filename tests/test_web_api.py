@@ -56,6 +56,8 @@ def test_create_and_read_an_alert(database, api):
     ({"text": TEXT, "targeting": {"zones": ["inconnue"]}}, "zones"),
     ({"text": TEXT, "targeting": {"sectors": 5}}, "targeting"),
     ({"text": TEXT, "targeting": {"all": True}, "expires_hours": "demain"}, "expires_hours"),
+    ({"text": TEXT, "targeting": {"all": True}, "expires_hours": 500}, "expires_hours"),
+    ({"text": TEXT, "targeting": {"all": True}, "expires_hours": True}, "expires_hours"),
     ({"text": "", "targeting": {"all": True}}, "text"),
 ])
 def test_bad_requests_get_french_400_and_create_nothing(database, api, body, field):

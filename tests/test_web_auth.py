@@ -148,7 +148,7 @@ def test_session_cookie_flags_and_only_a_hash_stored(app):
         assert ("Secure" in cookie) is secure
         token = client.cookies["vigie_session"]
         assert not Session.select().where(Session.token_hash == token).exists()
-        assert Session.select().where(Session.token_hash == auth._hash(token)).exists()
+        assert Session.select().where(Session.token_hash == users.hash_token(token)).exists()
 
 
 def test_session_fixation_a_preset_cookie_is_not_adopted(app):

@@ -6,7 +6,6 @@ the request (no fixation). Every state change is a POST carrying the session's C
 """
 
 import functools
-import hashlib
 import hmac
 import secrets
 import time
@@ -42,10 +41,6 @@ def home_for(role: str) -> str:
     return "/" if allowed(role, "dashboard") else "/adherents"
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def is_https() -> bool:
     return request.urlparts.scheme == "https"
 
@@ -68,9 +63,9 @@ def open_session(user: User) -> Session:
     """Start a fresh session for ``user`` and set its cookie; any session of this browser ends."""
     old = request.get_cookie(SESSION_COOKIE)
     if old:
-        Session.delete().where(Session.token_hash == _hash(old)).execute()
+        Session.delete().where(Session.token_hash == users.hash_token(old)).execute()
     token = secrets.token_urlsafe(32)
-    session = Session.create(token_hash=_hash(token), user=user.id, csrf=secrets.token_urlsafe(32),
+    session = Session.create(token_hash=users.hash_token(token), user=user.id, csrf=secrets.token_urlsafe(32),
                              address=client_address()[:64])
     _set_cookie(SESSION_COOKIE, token)
     session.user = user
@@ -83,7 +78,7 @@ def open_session(user: User) -> Session:
 def close_session() -> None:
     token = request.get_cookie(SESSION_COOKIE)
     if token:
-        Session.delete().where(Session.token_hash == _hash(token)).execute()
+        Session.delete().where(Session.token_hash == users.hash_token(token)).execute()
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
@@ -104,7 +99,7 @@ def current_session(touch: bool = True) -> Session | None:
     token = request.get_cookie(SESSION_COOKIE)
     if token and len(token) < 200:
         row = (Session.select(Session, User).join(User)
-               .where(Session.token_hash == _hash(token)).first())
+               .where(Session.token_hash == users.hash_token(token)).first())
         now = time.time()
         if row is not None and (row.last_seen + idle_seconds() < now or row.user.disabled):
             row.delete_instance()

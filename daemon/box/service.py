@@ -1,8 +1,9 @@
 """`vigie run`: the daemon's main loop.
 
 It opens the store (then tells systemd READY=1: a dead modem must not fail the unit), recovers
-what was in flight at the last stop, starts one worker per modem, the panic button and the control
-socket, and then does the periodic housekeeping. Signal handlers only set an event.
+what was in flight at the last stop, starts one worker per configured transport (built through the
+transport registry), the panic button and the control socket, and then does the periodic
+housekeeping. Signal handlers only set an event.
 """
 
 import json
@@ -17,8 +18,10 @@ from vigie.daemon.box import sdnotify
 from vigie.daemon.core import alerts, outbox
 from vigie.daemon.core import db as db_mod
 from vigie.daemon.core.control import ControlServer, dispatcher
-from vigie.daemon.core.models import Heartbeat, ModemStatus
-from vigie.daemon.transport.worker import STATE_LABELS, ModemWorker
+from vigie.daemon.core.models import Heartbeat
+from vigie.daemon.core.status import STATE_LABELS
+from vigie.daemon.transport import build, configured
+from vigie.daemon.transport.worker import TransportWorker
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +32,7 @@ class Daemon:
         self.stop = threading.Event()
         self.wake = threading.Event()
         self.incoming = threading.Event()
-        self.workers: list[ModemWorker] = []
+        self.workers: list[TransportWorker] = []
         self.panic = None
         self.control = None
         self.gpio_factory = gpio_factory
@@ -45,9 +48,9 @@ class Daemon:
         db_mod.open_database(self.settings.database.path)
         outbox.recover_in_flight()
         sdnotify.notify("READY=1")
-        for ms in self.settings.modems:
-            worker = ModemWorker(ms, self.settings, self.wake, self.stop,
-                                 on_incoming=self.incoming.set, power_cycle=self._power_cycler(ms))
+        for table, entry in configured(self.settings):
+            transport = build(table, entry, self.settings, power_cycle=self._power_cycler(entry))
+            worker = TransportWorker(transport, self.settings, self.wake, self.stop, on_incoming=self.incoming.set)
             self.workers.append(worker)
             worker.start()
         self._start_button()
@@ -61,13 +64,14 @@ class Daemon:
             log.error("socket de commande %s indisponible : %s", self.settings.daemon.control_socket, e)
             self.control = None
         self.incoming.set()
-        log.info("démon démarré : %d modem(s)", len(self.workers))
+        log.info("démon démarré : %d transport(s)", len(self.workers))
 
-    def _power_cycler(self, ms):
-        if ms.power_pin is None:
+    def _power_cycler(self, entry):
+        """A PWRKEY power cycle for an entry that has a GPIO wired to its module's power key."""
+        if getattr(entry, "power_pin", None) is None:
             return None
         from vigie.daemon.box import gpio
-        key = gpio.ModemPowerKey(ms.power_pin, model=ms.model, simulate=self.settings.button.simulate)
+        key = gpio.ModemPowerKey(entry.power_pin, model=entry.model, simulate=self.settings.button.simulate)
         return key.power_cycle
 
     def _start_button(self) -> None:
@@ -172,10 +176,3 @@ class Daemon:
         seconds = request.get("seconds")
         return self.panic.simulate_press(float(seconds) if seconds else None)
 
-
-def modem_rows() -> list[dict]:
-    return [dict(name=m.name, state=m.state, state_label=STATE_LABELS.get(m.state, m.state),
-                 signal=m.signal, operator=m.operator, registered=m.registered, model=m.model,
-                 imei=m.imei, last_contact=m.last_contact, last_error=m.last_error,
-                 sent_count=m.sent_count, updated_at=m.updated_at)
-            for m in ModemStatus.select().order_by(ModemStatus.name)]

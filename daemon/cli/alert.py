@@ -1,7 +1,5 @@
 """`vigie alert` (send, show, list, cancel, resend-failed) and `vigie purge` (alert history retention)."""
 
-import time
-
 from vigie.daemon.cli._common import fmt_time, iso_time, open_db, print_json
 from vigie.daemon.cli._targeting import actor, add_targeting_arguments, targeting_from_args
 from vigie.daemon.core import alerts, retention, schedule, targeting
@@ -19,7 +17,8 @@ def register(sub):
     a.add_argument("--text", required=True, metavar="TEXTE", help="texte du SMS")
     add_targeting_arguments(a)
     a.add_argument("--expires-hours", type=float, metavar="H",
-                   help="abandonner les envois non faits après H heures (défaut : configuration)")
+                   help=f"abandonner les envois non faits après H heures, {alerts.MAX_EXPIRY_HOURS} au plus "
+                        "(défaut : configuration)")
     a.add_argument("--priority", type=int, default=0, metavar="N", help="priorité (100 = urgence)")
     a.add_argument("--transliterate", action="store_true",
                    help="remplacer les caractères hors alphabet GSM (ç, œ, guillemets...) pour rester en 7 bits")
@@ -74,13 +73,9 @@ def run_send(args) -> int:
     settings = open_db(args)
     text = smstext.transliterate(args.text) if args.transliterate else args.text
     t = targeting_from_args(args)
-    expires_at = time.time() + args.expires_hours * 3600 if args.expires_hours is not None else None
-    if args.expires_hours is not None and args.expires_hours <= 0:
-        from vigie.daemon.core.errors import InvalidInput
-        raise InvalidInput("La durée de validité doit être positive.", "expires_hours")
     at = schedule.parse_when(args.at) if args.at else None
     alert = alerts.create(text, t, settings=settings, author=actor(), source="cli", priority=args.priority,
-                          expires_at=expires_at, dry_run=args.dry_run, at=at, urgent=not args.non_urgent,
+                          valid_hours=args.expires_hours, dry_run=args.dry_run, at=at, urgent=not args.non_urgent,
                           ack=args.ack, exercise=args.exercise)
     total = alert.recipient_count * alert.parts
     seconds = targeting.estimate_seconds(total, settings)
@@ -140,7 +135,7 @@ def run_show(args) -> int:
                                  for r in rows]
         print_json(summary)
         return 0
-    print(f"Alerte n° {summary['id']} — {_state_label(summary['state'])} — {fmt_time(summary['created_at'])} "
+    print(f"Alerte n° {summary['id']} — {summary['state_label']} — {fmt_time(summary['created_at'])} "
           f"par {summary['author'] or '—'} ({summary['source']})")
     if summary["exercise"]:
         print("EXERCICE")
@@ -162,11 +157,6 @@ def run_show(args) -> int:
     return 0
 
 
-def _state_label(state: str) -> str:
-    return {"sending": "en cours", "done": "terminée", "cancelled": "annulée", "scheduled": "programmée",
-            "expired": "expirée"}.get(state, state)
-
-
 def run_list(args) -> int:
     open_db(args)
     items = alerts.list_alerts(limit=args.limit)
@@ -176,7 +166,7 @@ def run_list(args) -> int:
         return 0
     for a in items:
         c = a["counts"]
-        print(f"n° {a['id']:<5} {fmt_time(a['created_at'])}  {_state_label(a['state']):<9} "
+        print(f"n° {a['id']:<5} {fmt_time(a['created_at'])}  {a['state_label']:<9} "
               f"{a['recipient_count']:>4} dest.  délivrés {c['delivered']}, envoyés {c['sent']}, "
               f"échecs {c['failed']}  {a['text'][:50]}")
     if not items:

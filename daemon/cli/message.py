@@ -15,6 +15,11 @@ def register(sub):
     show.set_defaults(func=run_show)
 
 
+def _mr(reference: str):
+    """The ``mr`` of the JSON contract: a GSM TP-MR as a number (None for another provider's reference)."""
+    return int(reference) if reference.isdigit() else None
+
+
 def message_dict(message_id: int) -> dict:
     m = Message.get_or_none(Message.id == message_id)
     if m is None:
@@ -24,19 +29,20 @@ def message_dict(message_id: int) -> dict:
         "id": m.id, "alert_id": m.alert_id, "phone": m.phone, "text": m.text,
         "state": m.state, "state_label": outbox.State(m.state).label, "priority": m.priority,
         "attempts": m.attempts, "max_attempts": m.max_attempts, "parts": m.parts,
-        "possible_duplicate": m.possible_duplicate, "modem": m.modem,
+        "possible_duplicate": m.possible_duplicate, "modem": m.modem, "transport": m.modem,
         "error": m.error, "error_code": m.error_code,
         "created_at": iso_time(m.created_at), "sent_at": iso_time(m.sent_at),
         "delivered_at": iso_time(m.delivered_at), "finished_at": iso_time(m.finished_at),
         "expires_at": iso_time(m.expires_at), "next_attempt_at": iso_time(m.next_attempt_at or None),
-        "attempt_log": [{"number": a.number, "modem": a.modem, "outcome": a.outcome,
+        "attempt_log": [{"number": a.number, "modem": a.modem, "transport": a.modem, "outcome": a.outcome,
                          "error": a.error, "error_code": a.error_code,
                          "started_at": iso_time(a.started_at), "ended_at": iso_time(a.ended_at)}
                         for a in Attempt.select().where(Attempt.message == m.id).order_by(Attempt.number)],
         "sms_parts": [{"attempt": p.attempt, "number": p.number, "count": p.count, "modem": p.modem,
-                       "mr": p.mr, "status": p.status, "report_status": p.report_status,
+                       "transport": p.modem, "mr": _mr(p.reference), "reference": p.reference, "status": p.status, "report_status": p.report_status,
                        "sent_at": iso_time(p.sent_at), "report_at": iso_time(p.report_at)} for p in parts],
-        "reports": [{"modem": r.modem, "mr": r.mr, "status": r.status, "received_at": iso_time(r.received_at)}
+        "reports": [{"modem": r.modem, "transport": r.modem, "mr": _mr(r.reference), "reference": r.reference,
+                     "status": r.status, "received_at": iso_time(r.received_at)}
                     for r in StatusReport.select().where(StatusReport.part.in_([p.id for p in parts]))
                     .order_by(StatusReport.received_at)],
     }
@@ -57,5 +63,5 @@ def run_show(args) -> int:
     for a in d["attempt_log"]:
         print(f"  essai {a['number']} sur {a['modem']} : {a['outcome']}" + (f" — {a['error']}" if a["error"] else ""))
     for p in d["sms_parts"]:
-        print(f"  partie {p['number']}/{p['count']} (essai {p['attempt']}) référence {p['mr']} sur {p['modem']} : {p['status']}")
+        print(f"  partie {p['number']}/{p['count']} (essai {p['attempt']}) référence {p['reference']} sur {p['modem']} : {p['status']}")
     return 0

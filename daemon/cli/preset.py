@@ -3,6 +3,7 @@
 import json
 
 from vigie.daemon.cli._common import fmt_time, iso_time, open_db, print_json
+from vigie.daemon.cli._namedset import action
 from vigie.daemon.cli._targeting import actor, add_targeting_arguments, targeting_from_args
 from vigie.daemon.core import presets
 from vigie.daemon.core import targeting as targeting_mod
@@ -12,28 +13,15 @@ def register(sub):
     p = sub.add_parser("preset", help="modèles d'alerte (dont celui du bouton d'alerte)")
     psub = p.add_subparsers(dest="action", metavar="ACTION")
 
-    add = psub.add_parser("add", help="créer un modèle d'alerte")
-    add.add_argument("name", metavar="NOM")
+    add = action(psub, "add", "créer un modèle d'alerte", run_add, json=True)
     add.add_argument("--text", required=True, metavar="TEXTE", help="texte du SMS")
     add.add_argument("--priority", type=int, default=0, metavar="N", help="priorité (100 = urgence)")
     add.add_argument("--exercise", action="store_true", help="modèle d'exercice (« EXERCICE – » en tête de chaque SMS)")
     add.add_argument("--ack", action="store_true", help="demander aux destinataires de répondre OK")
     add_targeting_arguments(add)
-    add.add_argument("--json", action="store_true", help="sortie JSON")
-    add.set_defaults(func=run_add)
-
-    ls = psub.add_parser("list", help="lister les modèles d'alerte")
-    ls.add_argument("--json", action="store_true", help="sortie JSON")
-    ls.set_defaults(func=run_list)
-
-    show = psub.add_parser("show", help="afficher un modèle et ses destinataires actuels")
-    show.add_argument("name", metavar="NOM")
-    show.add_argument("--json", action="store_true", help="sortie JSON")
-    show.set_defaults(func=run_show)
-
-    delete = psub.add_parser("delete", help="supprimer un modèle d'alerte")
-    delete.add_argument("name", metavar="NOM")
-    delete.set_defaults(func=run_delete)
+    action(psub, "list", "lister les modèles d'alerte", run_list, named=False, json=True)
+    action(psub, "show", "afficher un modèle et ses destinataires actuels", run_show, json=True)
+    action(psub, "delete", "supprimer un modèle d'alerte", run_delete)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
 

@@ -1,6 +1,7 @@
 """`vigie sector`: named groups of NAF codes, and searching the NAF nomenclature."""
 
 from vigie.daemon.cli._common import open_db, print_json
+from vigie.daemon.cli._namedset import action, delete_command, list_command, show_command
 from vigie.daemon.cli._targeting import actor
 from vigie.daemon.core import sectors
 from vigie.daemon.core.reference import naf
@@ -10,26 +11,16 @@ def register(sub):
     p = sub.add_parser("sector", help="gérer les groupes de secteurs (codes NAF)")
     s = p.add_subparsers(dest="sector_command", metavar="ACTION")
     s.required = True
-    ls = s.add_parser("list", help="lister les groupes de secteurs")
-    ls.add_argument("--json", action="store_true", help="sortie JSON")
-    ls.set_defaults(func=run_list)
-    sh = s.add_parser("show", help="afficher les codes d'un groupe")
-    sh.add_argument("name", metavar="NOM")
-    sh.add_argument("--json", action="store_true", help="sortie JSON")
-    sh.set_defaults(func=run_show)
-    a = s.add_parser("add", help="créer un groupe de secteurs, ou remplacer ses codes s'il existe")
-    a.add_argument("name", metavar="NOM")
+    action(s, "list", "lister les groupes de secteurs", list_command(sectors, _payload, _line, "{n} groupe(s)."),
+           named=False, json=True)
+    action(s, "show", "afficher les codes d'un groupe", show_command(sectors, _payload, _lines), json=True)
+    a = action(s, "add", "créer un groupe de secteurs, ou remplacer ses codes s'il existe", run_add)
     a.add_argument("--code", action="append", required=True, metavar="SÉLECTEUR",
                    help="code NAF à tout niveau (A, 47, 47.7, 47.77, 47.77Z) ; répétable")
     a.add_argument("--description", default=None)
-    a.set_defaults(func=run_add)
-    d = s.add_parser("delete", help="supprimer un groupe de secteurs")
-    d.add_argument("name", metavar="NOM")
-    d.set_defaults(func=run_delete)
-    f = s.add_parser("search", help="chercher un code NAF par mot-clé")
+    action(s, "delete", "supprimer un groupe de secteurs", delete_command(sectors, "Groupe « {name} » supprimé."))
+    f = action(s, "search", "chercher un code NAF par mot-clé", run_search, named=False, json=True)
     f.add_argument("text", metavar="TEXTE")
-    f.add_argument("--json", action="store_true", help="sortie JSON")
-    f.set_defaults(func=run_search)
 
 
 def _payload(group) -> dict:
@@ -46,28 +37,15 @@ def _label(code: str) -> str:
         return ""
 
 
-def run_list(args) -> int:
-    open_db(args)
-    items = [_payload(g) for g in sectors.list_all()]
-    if args.json:
-        print_json(items)
-        return 0
-    for g in items:
-        print(f"{g['name']:<28}  {' '.join(c['code'] for c in g['codes']):<30}  {g['description']}")
-    print(f"{len(items)} groupe(s).")
-    return 0
+def _line(g: dict) -> str:
+    codes = " ".join(c["code"] for c in g["codes"])
+    return f"{g['name']:<28}  {codes:<30}  {g['description']}"
 
 
-def run_show(args) -> int:
-    open_db(args)
-    g = _payload(sectors.get(args.name))
-    if args.json:
-        print_json(g)
-        return 0
-    print(f"{g['name']} — {g['subclasses']} sous-classe(s) NAF" + (f" : {g['description']}" if g["description"] else ""))
-    for c in g["codes"]:
-        print(f"  {c['code']:<7} {c['label']}")
-    return 0
+def _lines(g: dict) -> list[str]:
+    about = f" : {g['description']}" if g["description"] else ""
+    return [f"{g['name']} — {g['subclasses']} sous-classe(s) NAF{about}"] + [
+        f"  {c['code']:<7} {c['label']}" for c in g["codes"]]
 
 
 def run_add(args) -> int:
@@ -78,13 +56,6 @@ def run_add(args) -> int:
     else:
         group = sectors.update(args.name, codes=args.code, description=args.description, actor=actor())
         print(f"Groupe « {group.name} » modifié : {' '.join(sectors.codes_of(group))}.")
-    return 0
-
-
-def run_delete(args) -> int:
-    open_db(args)
-    sectors.delete(args.name, actor())
-    print(f"Groupe « {args.name} » supprimé.")
     return 0
 
 

@@ -1,13 +1,8 @@
 """`vigie status`: the modems, the daemon's heartbeat and the queue, as the daemon last wrote them."""
 
-import time
-
-from vigie.daemon.box.service import modem_rows
 from vigie.daemon.cli._common import fmt_time, iso_time, open_db, print_json
 from vigie.daemon.core import outbox
-from vigie.daemon.core.models import Heartbeat
-
-STALE_SECONDS = 60
+from vigie.daemon.core.status import daemon_liveness, modem_rows, transport_rows
 
 
 def register(sub):
@@ -17,12 +12,9 @@ def register(sub):
 
 
 def daemon_state() -> dict:
-    beat = Heartbeat.get_or_none(Heartbeat.component == "daemon")
-    age = time.time() - beat.updated_at if beat else None
-    return {"alive": age is not None and age < STALE_SECONDS,
-            "last_heartbeat": iso_time(beat.updated_at) if beat else None,
-            "age_seconds": round(age, 1) if age is not None else None,
-            "pid": beat.pid if beat else None}
+    live = daemon_liveness()
+    return {"alive": live.alive, "last_heartbeat": iso_time(live.updated_at),
+            "age_seconds": round(live.age, 1) if live.age is not None else None, "pid": live.pid}
 
 
 def run(args) -> int:
@@ -34,6 +26,7 @@ def run(args) -> int:
         print_json({"daemon": daemon,
                     "modems": [dict(m, last_contact=iso_time(m["last_contact"]),
                                     updated_at=iso_time(m["updated_at"])) for m in modems],
+                    "transports": [dict(t, updated_at=iso_time(t["updated_at"])) for t in transport_rows()],
                     "queue": queue})
         return 0
     if daemon["alive"]:

@@ -1,34 +1,27 @@
 """`vigie zone`: named sets of communes for targeting."""
 
-from vigie.daemon.cli._common import open_db, print_json
+from vigie.daemon.cli._common import open_db
+from vigie.daemon.cli._namedset import action, delete_command, list_command, show_command
 from vigie.daemon.cli._targeting import actor
 from vigie.daemon.core import zones
 from vigie.daemon.core.models import Commune
+
+COMMUNE_HELP = "code INSEE ; répétable"
 
 
 def register(sub):
     p = sub.add_parser("zone", help="gérer les zones (ensembles de communes)")
     s = p.add_subparsers(dest="zone_command", metavar="ACTION")
     s.required = True
-    ls = s.add_parser("list", help="lister les zones")
-    ls.add_argument("--json", action="store_true", help="sortie JSON")
-    ls.set_defaults(func=run_list)
-    sh = s.add_parser("show", help="afficher les communes d'une zone")
-    sh.add_argument("name", metavar="NOM")
-    sh.add_argument("--json", action="store_true", help="sortie JSON")
-    sh.set_defaults(func=run_show)
-    a = s.add_parser("add", help="créer une zone, ou y ajouter des communes si elle existe")
-    a.add_argument("name", metavar="NOM")
-    a.add_argument("--commune", action="append", required=True, metavar="INSEE", help="code INSEE ; répétable")
+    action(s, "list", "lister les zones", list_command(zones, _payload, _line, "{n} zone(s)."),
+           named=False, json=True)
+    action(s, "show", "afficher les communes d'une zone", show_command(zones, _payload, _lines), json=True)
+    a = action(s, "add", "créer une zone, ou y ajouter des communes si elle existe", run_add)
+    a.add_argument("--commune", action="append", required=True, metavar="INSEE", help=COMMUNE_HELP)
     a.add_argument("--description", default=None)
-    a.set_defaults(func=run_add)
-    r = s.add_parser("remove-commune", help="retirer des communes d'une zone")
-    r.add_argument("name", metavar="NOM")
-    r.add_argument("--commune", action="append", required=True, metavar="INSEE", help="code INSEE ; répétable")
-    r.set_defaults(func=run_remove)
-    d = s.add_parser("delete", help="supprimer une zone")
-    d.add_argument("name", metavar="NOM")
-    d.set_defaults(func=run_delete)
+    r = action(s, "remove-commune", "retirer des communes d'une zone", run_remove)
+    r.add_argument("--commune", action="append", required=True, metavar="INSEE", help=COMMUNE_HELP)
+    action(s, "delete", "supprimer une zone", delete_command(zones, "Zone « {name} » supprimée."))
 
 
 def _payload(zone) -> dict:
@@ -38,28 +31,15 @@ def _payload(zone) -> dict:
             "communes": [{"insee": c, "name": names.get(c, "")} for c in codes]}
 
 
-def run_list(args) -> int:
-    open_db(args)
-    items = [_payload(z) for z in zones.list_all()]
-    if args.json:
-        print_json(items)
-        return 0
-    for z in items:
-        print(f"{z['name']:<40}  {len(z['communes']):>4} commune(s)  {z['description']}")
-    print(f"{len(items)} zone(s).")
-    return 0
+def _line(z: dict) -> str:
+    return f"{z['name']:<40}  {len(z['communes']):>4} commune(s)  {z['description']}"
 
 
-def run_show(args) -> int:
-    open_db(args)
-    z = _payload(zones.get(args.name))
-    if args.json:
-        print_json(z)
-        return 0
-    print(f"{z['name']} — {len(z['communes'])} commune(s)" + (f" : {z['description']}" if z["description"] else ""))
-    for c in sorted(z["communes"], key=lambda c: c["name"]):
-        print(f"  {c['insee']}  {c['name']}")
-    return 0
+def _lines(z: dict) -> list[str]:
+    about = f" : {z['description']}" if z["description"] else ""
+    communes = sorted(z["communes"], key=lambda c: c["name"])
+    return [f"{z['name']} — {len(z['communes'])} commune(s){about}"] + [
+        f"  {c['insee']}  {c['name']}" for c in communes]
 
 
 def run_add(args) -> int:
@@ -79,9 +59,3 @@ def run_remove(args) -> int:
     print(f"Zone « {zone.name} » : {len(zones.communes_of(zone))} commune(s).")
     return 0
 
-
-def run_delete(args) -> int:
-    open_db(args)
-    zones.delete(args.name, actor())
-    print(f"Zone « {args.name} » supprimée.")
-    return 0

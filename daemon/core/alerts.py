@@ -8,9 +8,21 @@ from vigie.daemon.core import acks, audit, fields, outbox, presets, schedule
 from vigie.daemon.core import targeting as targeting_mod
 from vigie.daemon.core.errors import InvalidInput, NotFound
 from vigie.daemon.core.models import Alert, Member, Message, database
-from vigie.daemon.core.outbox import State
+from vigie.daemon.core.outbox import AlertState, State
 from vigie.daemon.core.reference import smstext
 from vigie.daemon.core.targeting import Targeting
+
+# An alert is abandoned at most this long after it is sent: past that, its news is stale.
+MAX_EXPIRY_HOURS = 72
+
+
+def expiry_after(hours, now: float | None = None) -> float:
+    """The expiry of an alert valid for ``hours`` hours (a number, above 0 and at most 72)."""
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 < hours <= MAX_EXPIRY_HOURS:
+        raise InvalidInput(f"La durée de validité doit être comprise entre 0 et {MAX_EXPIRY_HOURS} heures.",
+                           "expires_hours")
+    return (time.time() if now is None else now) + hours * 3600
+
 
 EXERCISE_PREFIX = "EXERCICE – "
 
@@ -61,7 +73,8 @@ def _enqueue(alert: Alert, recipients, settings) -> None:
 
 def create(text: str, targeting: Targeting, *, settings, author: str, source: str, priority: int = 0,
            expires_at: float | None = None, preset: str = "", dry_run: bool = False,
-           at: float | None = None, urgent: bool = True, ack: bool = False, exercise: bool = False) -> Alert:
+           at: float | None = None, urgent: bool = True, ack: bool = False, exercise: bool = False,
+           valid_hours: float | None = None) -> Alert:
     """Validate, resolve and queue an alert; with ``dry_run`` nothing is written.
 
     ``at`` schedules the start (Europe/Paris for people, epoch here); a non-urgent alert also waits
@@ -77,14 +90,19 @@ def create(text: str, targeting: Targeting, *, settings, author: str, source: st
         raise InvalidInput("L'heure de départ demandée est déjà passée.", "at")
     start = schedule.start_time(settings, at=at, urgent=urgent or priority >= outbox.PRIORITY_PANIC, now=now)
     scheduled = start > now + 1.0
+    if valid_hours is not None:
+        expires_at = expiry_after(valid_hours, now=start)      # valid for that long from its start
     if expires_at is None:
         expires_at = start + settings.alerts.default_expiry_hours * 3600
     elif expires_at <= start:
         raise InvalidInput("L'échéance de l'alerte tombe avant son départ." if scheduled
                            else "L'échéance de l'alerte est déjà passée.", "expires_at")
+    elif expires_at > start + MAX_EXPIRY_HOURS * 3600:
+        raise InvalidInput(f"L'échéance de l'alerte ne peut pas dépasser {MAX_EXPIRY_HOURS} heures.",
+                           "expires_at")
     alert = Alert(text=full, encoding="gsm7", parts=1, targeting=targeting.to_json(),
                   author=author or "", source=source, priority=priority, preset=preset or "",
-                  state="scheduled" if scheduled else "sending", expires_at=expires_at, created_at=now,
+                  state=(AlertState.SCHEDULED if scheduled else AlertState.SENDING).value, expires_at=expires_at, created_at=now,
                   start_at=start if scheduled else None, urgent=bool(urgent), ack=bool(ack),
                   exercise=bool(exercise))
     if dry_run:
@@ -117,18 +135,18 @@ def start_due(settings, now: float | None = None) -> int:
     the state moves from « scheduled » by compare-and-set in the transaction that queues it."""
     now = now if now is not None else time.time()
     started = 0
-    due = list(Alert.select(Alert.id).where((Alert.state == "scheduled") & (Alert.start_at <= now)).tuples())
+    due = list(Alert.select(Alert.id).where((Alert.state == AlertState.SCHEDULED.value)
+                                            & (Alert.start_at <= now)).tuples())
     for (alert_id,) in due:
         with database.atomic("IMMEDIATE"):
             alert = Alert.get_by_id(alert_id)
             if alert.expires_at is not None and alert.expires_at <= now:
-                if (Alert.update(state="expired", completed_at=now)
-                        .where((Alert.id == alert_id) & (Alert.state == "scheduled")).execute()):
+                if outbox.ALERTS.move(AlertState.EXPIRED, AlertState.SCHEDULED, Alert.id == alert_id,
+                                      completed_at=now):
                     audit.record("démon", "alert.expired", f"alerte {alert_id}",
                                  {"reason": "échéance passée avant le départ"}, count=0)
                 continue
-            if not (Alert.update(state="sending")
-                    .where((Alert.id == alert_id) & (Alert.state == "scheduled")).execute()):
+            if not outbox.ALERTS.move(AlertState.SENDING, AlertState.SCHEDULED, Alert.id == alert_id):
                 continue
             recipients = targeting_mod.resolve(Targeting.from_json(alert.targeting))
             Alert.update(recipient_count=len(recipients)).where(Alert.id == alert_id).execute()
@@ -146,7 +164,7 @@ def reschedule(alert_id: int, actor: str, *, settings, text: str | None = None, 
     """Edit a scheduled alert before it starts: its text, its start time, its urgency."""
     with database.atomic("IMMEDIATE"):
         alert = get(alert_id)
-        if alert.state != "scheduled":
+        if alert.state != AlertState.SCHEDULED.value:
             raise InvalidInput(f"L'alerte n° {alert_id} a déjà commencé : elle ne peut plus être modifiée.",
                                "state")
         now = time.time()
@@ -194,8 +212,7 @@ def get(alert_id: int) -> Alert:
 def cancel(alert_id: int, actor: str) -> int:
     """Cancel what has not gone out yet (a scheduled alert entirely); returns how many messages were cancelled."""
     get(alert_id)
-    Alert.update(state="cancelled", completed_at=time.time()).where(
-        (Alert.id == alert_id) & (Alert.state == "scheduled")).execute()
+    outbox.ALERTS.move(AlertState.CANCELLED, AlertState.SCHEDULED, Alert.id == alert_id)
     n = outbox.cancel_alert(alert_id)
     audit.record(actor, "alert.cancel", f"alerte {alert_id}", count=n)
     return n
@@ -219,7 +236,8 @@ def _describe(alert: Alert) -> str:
 def summary(alert_id: int) -> dict:
     alert = get(alert_id)
     return {
-        "id": alert.id, "text": alert.text, "state": alert.state, "created_at": alert.created_at,
+        "id": alert.id, "text": alert.text, "state": alert.state,
+        "state_label": AlertState(alert.state).label, "created_at": alert.created_at,
         "completed_at": alert.completed_at, "source": alert.source, "author": alert.author,
         "recipient_count": alert.recipient_count, "parts": alert.parts, "encoding": alert.encoding,
         "priority": alert.priority, "preset": alert.preset, "expires_at": alert.expires_at,
@@ -241,10 +259,10 @@ def list_alerts(offset: int = 0, limit: int | None = 50) -> list[dict]:
                                    .where(Message.alert.in_(list(counts)))
                                    .group_by(Message.alert, Message.state).tuples()):
             counts[alert_id][state] = n
-    return [{"id": a.id, "text": a.text, "state": a.state, "created_at": a.created_at,
-             "completed_at": a.completed_at, "source": a.source, "author": a.author,
-             "recipient_count": a.recipient_count, "parts": a.parts, "encoding": a.encoding,
-             "priority": a.priority, "preset": a.preset, "counts": counts[a.id],
+    return [{"id": a.id, "text": a.text, "state": a.state, "state_label": AlertState(a.state).label,
+             "created_at": a.created_at, "completed_at": a.completed_at, "source": a.source,
+             "author": a.author, "recipient_count": a.recipient_count, "parts": a.parts,
+             "encoding": a.encoding, "priority": a.priority, "preset": a.preset, "counts": counts[a.id],
              "targeting": _describe(a), "start_at": a.start_at, "urgent": bool(a.urgent), "ack": bool(a.ack),
              "exercise": bool(a.exercise)} for a in alerts]
 

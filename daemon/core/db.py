@@ -33,7 +33,31 @@ def _migration_2(db: pw.Database) -> None:
     db.execute_sql('CREATE INDEX IF NOT EXISTS "member_name" ON "member" ("name")')
 
 
-def _migration_alert_life(db: pw.Database) -> None:
+def _columns(db: pw.Database, table: str) -> set[str]:
+    return {row[1] for row in db.execute_sql(f'PRAGMA table_info("{table}")')}
+
+
+def _migration_3(db: pw.Database) -> None:
+    """The transport seam: a part's and a report's provider reference is text (``mr``, the GSM TP-MR,
+    becomes ``reference``), and the modem status table becomes the transport status table, with each
+    transport's kind and priority. A table already in the new shape (created by migration 1 from the
+    current models) is left alone."""
+    for table in ("part", "status_report"):
+        if "mr" not in _columns(db, table):
+            continue
+        if table == "part":
+            db.execute_sql('DROP INDEX IF EXISTS "part_modem_mr_sent_at"')
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "reference" TEXT NOT NULL DEFAULT \'\'')
+        db.execute_sql(f'UPDATE "{table}" SET "reference" = CAST("mr" AS TEXT)')
+        db.execute_sql(f'ALTER TABLE "{table}" DROP COLUMN "mr"')
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "part_modem_reference_sent_at" ON "part" ("modem", "reference", "sent_at")')
+    if "modem_status" in db.get_tables():
+        db.execute_sql('ALTER TABLE "modem_status" RENAME TO "transport_status"')
+        db.execute_sql('ALTER TABLE "transport_status" ADD COLUMN "kind" VARCHAR(255) NOT NULL DEFAULT \'gsm\'')
+        db.execute_sql('ALTER TABLE "transport_status" ADD COLUMN "priority" INTEGER NOT NULL DEFAULT 0')
+
+
+def _migration_4(db: pw.Database) -> None:
     """Alerts with a life: scheduled start, quiet hours, acknowledgements, exercises, test group."""
     for table, column, sql_type in [
         ("alert", "start_at", "REAL"), ("alert", "urgent", "INTEGER NOT NULL DEFAULT 1"),
@@ -41,14 +65,13 @@ def _migration_alert_life(db: pw.Database) -> None:
         ("message", "acknowledged_at", "REAL"), ("member", "test_group", "INTEGER NOT NULL DEFAULT 0"),
         ("preset", "exercise", "INTEGER NOT NULL DEFAULT 0"), ("preset", "ack", "INTEGER NOT NULL DEFAULT 0"),
     ]:
-        columns = {row[1] for row in db.execute_sql(f'PRAGMA table_info("{table}")').fetchall()}
-        if column not in columns:          # a fresh database got it from create_tables already
+        if column not in _columns(db, table):          # a fresh database got it from create_tables already
             db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {sql_type}')
     db.execute_sql('CREATE INDEX IF NOT EXISTS "message_phone_ack" ON "message" ("phone", "acknowledged_at")')
 
 
 # Each entry upgrades the schema from version i to i + 1; append, never edit a released one.
-MIGRATIONS = [_migration_1, _migration_2, _migration_alert_life]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -25,31 +25,38 @@ class NotFound(VigieError):
     """A named or numbered object does not exist."""
 
 
-# --- modem outcomes, translated once in the modem adapter --------------------
+# --- sending outcomes, translated once by each transport ----------------------
 
-class ModemError(VigieError):
-    """Anything that went wrong talking to a modem."""
-
-
-class RetryLater(ModemError):
-    """The network refused for now (temporary +CMS ERROR); the message may be retried."""
-
-    def __init__(self, message: str, code: int | None = None):
-        super().__init__(message)
-        self.code = code
+class TransportError(VigieError):
+    """Anything that went wrong talking to a transport (a GSM modem, an operator route)."""
 
 
-class PermanentFailure(ModemError):
-    """The network will never accept this message (permanent +CMS ERROR)."""
+class RetryLater(TransportError):
+    """The network refused for now (a temporary error); the message may be retried."""
 
     def __init__(self, message: str, code: int | None = None):
         super().__init__(message)
         self.code = code
 
 
-class OutcomeUnknown(ModemError):
-    """The PDU went out but no answer came back: the SMS may or may not be on air."""
+class PermanentFailure(TransportError):
+    """The network will never accept this message (a permanent error)."""
+
+    def __init__(self, message: str, code: int | None = None):
+        super().__init__(message)
+        self.code = code
 
 
-class ModemGone(ModemError):
-    """The modem does not answer or its port vanished: reconnect before anything else."""
+class OutcomeUnknown(TransportError):
+    """The segment went out but no answer came back: the SMS may or may not be on air."""
+
+
+class TransportGone(TransportError):
+    """The transport does not answer or its link vanished: reconnect before anything else.
+    ``maybe_sent`` (default False) says the segment under way may have gone out."""
+
+    maybe_sent = False
+
+
+# The GSM adapter's names for the same meanings.
+ModemError, ModemGone = TransportError, TransportGone

@@ -1,6 +1,7 @@
 """Incoming SMS: STOP and START honoured automatically, everything else kept for the operators.
 
-The daemon stores each complete SMS with ``kind == ""``; ``handle_pending()`` classifies it. A row is
+A transport's worker stores each complete SMS (``store_incoming`` reassembles concatenated ones)
+with ``kind == ""``; ``handle_pending()`` classifies it. A row is
 claimed by compare-and-set on ``kind``, so two callers never answer the same SMS twice.
 """
 
@@ -11,7 +12,7 @@ import unicodedata
 
 from vigie.daemon.core import acks, audit, outbox
 from vigie.daemon.core.errors import InvalidInput
-from vigie.daemon.core.models import Contact, InboundSms, Member, OptOut, database
+from vigie.daemon.core.models import Contact, InboundPart, InboundSms, Member, OptOut, database
 from vigie.daemon.core.reference import validate
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,26 @@ START_REPLY = ("Vigientreprise : vous recevrez de nouveau les alertes de la gend
 KINDS = ("stop", "start", "ack", "incident", "unknown")
 KIND_LABELS = {"stop": "désinscription", "start": "réinscription", "ack": "accusé de lecture",
                "incident": "signalement", "unknown": "numéro inconnu", "": "à traiter"}
+
+
+def store_incoming(transport: str, phone: str, text: str, sms_time: float | None = None,
+                   concat: tuple | None = None) -> InboundSms | None:
+    """Store an incoming SMS received by ``transport``; a concatenated one (``concat`` is its
+    (reference, part count, part number)) is stored once all its parts are in."""
+    with database.atomic():
+        if concat is None or concat[1] <= 1:
+            return InboundSms.create(modem=transport, phone=phone, text=text, sms_time=sms_time)
+        ref, count, number = concat
+        (InboundPart.insert(modem=transport, phone=phone, ref=ref, number=number, count=count, text=text)
+         .on_conflict_ignore().execute())
+        parts = list(InboundPart.select().where((InboundPart.phone == phone) & (InboundPart.ref == ref)
+                                                & (InboundPart.count == count))
+                     .order_by(InboundPart.number))
+        if len({p.number for p in parts}) < count:
+            return None
+        whole = "".join(p.text for p in parts)
+        InboundPart.delete().where(InboundPart.id.in_([p.id for p in parts])).execute()
+        return InboundSms.create(modem=transport, phone=phone, text=whole, sms_time=sms_time)
 
 
 def words(text: str) -> list[str]:

@@ -4,7 +4,7 @@ import time
 
 import peewee as pw
 
-from vigie.daemon.core import audit, sectors, zones
+from vigie.daemon.core import audit, outbox, sectors, zones
 from vigie.daemon.core.errors import InvalidInput, NotFound
 from vigie.daemon.core.models import AuditLog, Commune, Contact, InboundSms, Member, Message, OptOut, database
 from vigie.daemon.core.reference import validate
@@ -265,9 +265,8 @@ def erase(member_id, actor: str) -> Member:
         return member
     with database.atomic("IMMEDIATE"):
         # what has not gone out yet is cancelled: nobody should receive it after the erasure
-        (Message.update(state="cancelled", finished_at=time.time(),
-                        error="Annulé : données de l'adhérent effacées.")
-         .where((Message.member == member.id) & Message.state.in_(["queued", "retry_wait"])).execute())
+        outbox.MESSAGES.move(outbox.State.CANCELLED, outbox.WAITING, Message.member == member.id,
+                             error="Annulé : données de l'adhérent effacées.")
         phones = phones_of(member)
         shared = {row[0] for row in Contact.select(Contact.phone)
                   .where(Contact.phone.in_(phones) & (Contact.member != member.id)).tuples()}

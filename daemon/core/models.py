@@ -150,7 +150,7 @@ class Message(BaseModel):
     max_attempts = pw.IntegerField(default=5)
     next_attempt_at = pw.FloatField(default=0.0)
     expires_at = pw.FloatField(null=True)
-    modem = pw.CharField(null=True)
+    modem = pw.CharField(null=True)                                 # the transport's name (GSM modem or route)
     possible_duplicate = pw.BooleanField(default=False)
     error = pw.TextField(null=True)                                 # French reason
     error_code = pw.IntegerField(null=True)
@@ -170,11 +170,11 @@ class Message(BaseModel):
 
 
 class Attempt(BaseModel):
-    """One try at sending a message on one modem, with its outcome."""
+    """One try at sending a message on one transport, with its outcome."""
 
     message = pw.ForeignKeyField(Message, backref="attempt_rows", on_delete="CASCADE")
     number = pw.IntegerField()
-    modem = pw.CharField()
+    modem = pw.CharField()                       # the transport's name
     started_at = pw.FloatField(default=now)
     ended_at = pw.FloatField(null=True)
     outcome = pw.CharField(default="pending")   # pending|sent|temporary|permanent|unknown|modem_gone
@@ -183,31 +183,31 @@ class Attempt(BaseModel):
 
 
 class Part(BaseModel):
-    """One SMS part put on air by a modem, with its own TP-MR and delivery status."""
+    """One SMS part put on its way by a transport, with the provider's reference and delivery status."""
 
     message = pw.ForeignKeyField(Message, backref="part_rows", on_delete="CASCADE")
     attempt = pw.IntegerField()
     number = pw.IntegerField()                   # 1-based part number
     count = pw.IntegerField()
-    modem = pw.CharField()
-    mr = pw.IntegerField()                       # TP-MR 0..255
+    modem = pw.CharField()                       # the transport's name
+    reference = pw.TextField()                   # the provider's reference (GSM: the TP-MR, "0".."255")
     phone = pw.CharField()
     sent_at = pw.FloatField(default=now)
     status = pw.CharField(default="sent")        # sent|delivered|pending|failed
-    report_status = pw.IntegerField(null=True)   # TP-ST
+    report_status = pw.IntegerField(null=True)   # the provider's raw status (GSM: TP-ST)
     report_at = pw.FloatField(null=True)
 
     class Meta:
-        indexes = ((("modem", "mr", "sent_at"), False),)
+        indexes = ((("modem", "reference", "sent_at"), False),)
 
 
 class StatusReport(BaseModel):
-    """Every SMS-STATUS-REPORT received, matched to a part or kept unmatched."""
+    """Every delivery report received, matched to a part or kept unmatched."""
 
-    modem = pw.CharField()
-    mr = pw.IntegerField()
+    modem = pw.CharField()                       # the transport's name
+    reference = pw.TextField()
     phone = pw.CharField(default="")
-    status = pw.IntegerField()
+    status = pw.IntegerField()                   # the provider's raw status (GSM: TP-ST)
     received_at = pw.FloatField(default=now)
     time_sent = pw.FloatField(null=True)
     time_finalized = pw.FloatField(null=True)
@@ -246,10 +246,13 @@ class InboundSms(BaseModel):
 
 # --- box health ------------------------------------------------------------------
 
-class ModemStatus(BaseModel):
-    """What the daemon last knew of each modem, for the console and `vigie status`."""
+class TransportStatus(BaseModel):
+    """What the daemon last knew of each transport (GSM modem, operator route), for the console and
+    `vigie status`."""
 
     name = pw.CharField(primary_key=True)
+    kind = pw.CharField(default="gsm")            # gsm | kannel | fake
+    priority = pw.IntegerField(default=0)
     state = pw.CharField(default="disconnected")
     signal = pw.IntegerField(null=True)           # CSQ rssi 0..31, 99 unknown
     operator = pw.CharField(default="")
@@ -260,6 +263,9 @@ class ModemStatus(BaseModel):
     last_error = pw.TextField(default="")
     sent_count = pw.IntegerField(default=0)
     updated_at = pw.FloatField(default=now)
+
+
+ModemStatus = TransportStatus       # its name before the transport seam
 
 
 class Heartbeat(BaseModel):
@@ -340,6 +346,6 @@ ALL_MODELS = [
     Member, Contact, OptOut,
     Alert, Message, Attempt, Part, StatusReport,
     InboundPart, InboundSms,
-    ModemStatus, Heartbeat,
+    TransportStatus, Heartbeat,
     User, Session, ApiToken, LoginFailure, Preset, AuditLog,
 ]

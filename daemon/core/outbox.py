@@ -1,49 +1,39 @@
-"""The outbox as data: message states written once, their transitions in one table, claims by CAS.
+"""The outbox as data: message and alert states written once, their transitions in one table
+each, claims by CAS.
 
-Every change of a message's state goes through ``transition()``: a compare-and-set in SQL that
-does nothing when the row is no longer in an expected state, so two modem workers (or the daemon
-and the console) can never both move the same message. Retries are a ``next_attempt_at`` column,
-never a sleep; counters are incremented in SQL.
+Every change of a message's or an alert's state goes through its ``Lifecycle`` (lifecycle.py):
+``transition()`` for one message, ``MESSAGES.move()`` and ``ALERTS.move()`` for many rows at once.
+Each is a compare-and-set in SQL, checked against the table, that does nothing to a row no longer
+in an expected state, so two modem workers (or the daemon and the console) can never both move
+the same message. Retries are a ``next_attempt_at`` column, never a sleep; counters are
+incremented in SQL.
 """
 
-import enum
 import logging
 import random
-import re
 import time
 
 import peewee as pw
 
-from vigie.daemon.core.models import Alert, Attempt, Message, Part, StatusReport, database
+from vigie.daemon.core.lifecycle import IllegalTransition, LabelledState, Lifecycle  # noqa: F401 (raised here)
+from vigie.daemon.core.models import Alert, Attempt, Message, Part, database
 
 log = logging.getLogger(__name__)
 
 
-class State(str, enum.Enum):
-    QUEUED = "queued"
-    SENDING = "sending"
-    SENT = "sent"
-    DELIVERED = "delivered"
-    RETRY_WAIT = "retry_wait"
-    FAILED = "failed"
-    EXPIRED = "expired"
-    CANCELLED = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return LABELS[self]
+class State(LabelledState):
+    """A message's state, and how it reads in French."""
+    QUEUED = "queued", "en attente"
+    SENDING = "sending", "en cours d'envoi"
+    SENT = "sent", "envoyé"
+    DELIVERED = "delivered", "délivré"
+    RETRY_WAIT = "retry_wait", "nouvel essai prévu"
+    FAILED = "failed", "échec"
+    EXPIRED = "expired", "expiré"
+    CANCELLED = "cancelled", "annulé"
 
 
-LABELS = {
-    State.QUEUED: "en attente",
-    State.SENDING: "en cours d'envoi",
-    State.SENT: "envoyé",
-    State.DELIVERED: "délivré",
-    State.RETRY_WAIT: "nouvel essai prévu",
-    State.FAILED: "échec",
-    State.EXPIRED: "expiré",
-    State.CANCELLED: "annulé",
-}
+LABELS = {s: s.label for s in State}
 
 TRANSITIONS = {
     State.QUEUED: {State.SENDING, State.EXPIRED, State.CANCELLED},
@@ -59,28 +49,41 @@ TRANSITIONS = {
 # Nothing more will happen to these without a person deciding so.
 FINAL = frozenset({State.DELIVERED, State.FAILED, State.EXPIRED, State.CANCELLED})
 WAITING = (State.QUEUED, State.RETRY_WAIT)
+ACTIVE = (State.QUEUED, State.RETRY_WAIT, State.SENDING)     # an alert with one of these is not done
+
+MESSAGES = Lifecycle(Message.state, TRANSITIONS, final=FINAL, finished="finished_at")
+
+
+class AlertState(LabelledState):
+    """An alert's state: sending while any of its messages waits or is on its way."""
+    SCHEDULED = "scheduled", "programmée"
+    SENDING = "sending", "en cours"
+    DONE = "done", "terminée"
+    CANCELLED = "cancelled", "annulée"
+    EXPIRED = "expired", "expirée"
+
+
+ALERT_TRANSITIONS = {
+    AlertState.SCHEDULED: {AlertState.SENDING, AlertState.CANCELLED, AlertState.EXPIRED},
+    AlertState.SENDING: {AlertState.DONE, AlertState.CANCELLED},
+    AlertState.DONE: {AlertState.SENDING},         # its failed messages sent again
+    AlertState.CANCELLED: {AlertState.SENDING},    # likewise, after a cancellation
+    AlertState.EXPIRED: set(),                     # its time passed before it could start
+}
+
+ALERTS = Lifecycle(Alert.state, ALERT_TRANSITIONS,
+                   final={AlertState.DONE, AlertState.CANCELLED, AlertState.EXPIRED},
+                   finished="completed_at")
 
 PRIORITY_NORMAL = 0
 PRIORITY_PANIC = 100
 
 
-class IllegalTransition(RuntimeError):
-    pass
-
-
 def transition(message_id: int, to: State, expected: State | tuple, **fields) -> bool:
     """Move one message to ``to`` if it is still in ``expected``; True when this call moved it."""
-    expected = (expected,) if isinstance(expected, State) else tuple(expected)
-    for state in expected:
-        if to not in TRANSITIONS[state]:
-            raise IllegalTransition(f"{state.value} → {to.value}")
-    fields["state"] = to.value
-    if to in FINAL:
-        fields.setdefault("finished_at", time.time())
-    moved = (Message.update(**fields)
-             .where((Message.id == message_id) & (Message.state.in_([s.value for s in expected])))
-             .execute())
+    moved = MESSAGES.move(to, expected, Message.id == message_id, **fields)
     if moved:
+        expected = (expected,) if isinstance(expected, State) else tuple(expected)
         log.debug("message %d : %s → %s", message_id, "/".join(s.value for s in expected), to.value)
     return bool(moved)
 
@@ -126,11 +129,8 @@ def enqueue_many(rows: list[dict]) -> int:
 def expire_due(now: float | None = None) -> int:
     """Unsent messages past their alert's expiry expire rather than go out stale."""
     now = now or time.time()
-    n = (Message.update(state=State.EXPIRED.value, finished_at=now,
-                        error="Expiré avant l'envoi : l'alerte n'était plus d'actualité.")
-         .where(Message.state.in_([s.value for s in WAITING]) & Message.expires_at.is_null(False)
-                & (Message.expires_at <= now))
-         .execute())
+    n = MESSAGES.move(State.EXPIRED, WAITING, Message.expires_at.is_null(False) & (Message.expires_at <= now),
+                      finished_at=now, error="Expiré avant l'envoi : l'alerte n'était plus d'actualité.")
     if n:
         log.info("%d message(s) expiré(s)", n)
     return n
@@ -153,12 +153,10 @@ def claim(modem: str, now: float | None = None) -> Message | None:
             return None
         for message_id in candidates:
             with database.atomic():         # the claim and its attempt row: one commit, one fsync
-                moved = (Message.update(state=State.SENDING.value, modem=modem, claimed_at=now,
-                                        attempts=Message.attempts + 1)
-                         .where((Message.id == message_id)
-                                & Message.state.in_([s.value for s in WAITING])
-                                & (Message.expires_at.is_null() | (Message.expires_at > now)))
-                         .execute())
+                moved = MESSAGES.move(State.SENDING, WAITING,
+                                      (Message.id == message_id)
+                                      & (Message.expires_at.is_null() | (Message.expires_at > now)),
+                                      modem=modem, claimed_at=now, attempts=Message.attempts + 1)
                 if moved:
                     message = Message.get_by_id(message_id)
                     Attempt.create(message=message_id, number=message.attempts, modem=modem, started_at=now)
@@ -189,16 +187,18 @@ def unclaim(message: Message) -> bool:
                           modem=None, claimed_at=None)
 
 
-def record_part(message: Message, part_number: int, part_count: int, modem: str, mr: int,
+def record_part(message: Message, part_number: int, part_count: int, transport: str, reference: str,
                 sent_at: float | None = None) -> None:
-    """A part is on air with its TP-MR: kept so its status report can be matched."""
+    """A part is on air with its provider reference: kept so its delivery report can be matched."""
     Part.create(message=message.id, attempt=message.attempts, number=part_number, count=part_count,
-                modem=modem, mr=mr, phone=message.phone, sent_at=sent_at or time.time())
+                modem=transport, reference=reference, phone=message.phone, sent_at=sent_at or time.time())
 
 
 def _close_attempt(message: Message, outcome: str, code=None, error=None) -> None:
+    """Close the attempt under way; one given back (``release``) keeps its number but is closed already."""
     (Attempt.update(ended_at=time.time(), outcome=outcome, error_code=code, error=error)
-     .where((Attempt.message == message.id) & (Attempt.number == message.attempts)).execute())
+     .where((Attempt.message == message.id) & (Attempt.number == message.attempts)
+            & (Attempt.outcome == "pending")).execute())
 
 
 def mark_sent(message: Message) -> bool:
@@ -206,7 +206,7 @@ def mark_sent(message: Message) -> bool:
         _close_attempt(message, "sent")
         moved = transition(message.id, State.SENT, State.SENDING, sent_at=time.time(), error=None,
                            error_code=None)
-        _maybe_delivered(message.id)
+        maybe_delivered(message.id)
     return moved
 
 
@@ -261,52 +261,9 @@ def recover_in_flight() -> int:
     return len(ids)
 
 
-# --- delivery reports ------------------------------------------------------------------
+# --- delivery ----------------------------------------------------------------------------
 
-def _digits(phone: str) -> str:
-    return re.sub(r"\D", "", phone or "")[-9:]
-
-
-def match_report(modem: str, mr: int, phone: str, status: int, *, received_at: float | None = None,
-                 window_hours: float = 72.0, time_sent: float | None = None,
-                 time_finalized: float | None = None) -> StatusReport:
-    """Store a status report and apply it to the part it belongs to, if any.
-
-    A part is found by (modem, TP-MR, destination) among those sent within the window, the most
-    recent first: TP-MR wraps at 256, so an older part with the same reference is a different SMS.
-    """
-    received_at = received_at or time.time()
-    with database.atomic():
-        candidates = (Part.select()
-                      .where((Part.modem == modem) & (Part.mr == mr)
-                             & (Part.sent_at >= received_at - window_hours * 3600)
-                             & (Part.sent_at <= received_at + 60))
-                      .order_by(Part.sent_at.desc()))
-        part = next((p for p in candidates if not phone or _digits(p.phone) == _digits(phone)), None)
-        report = StatusReport.create(modem=modem, mr=mr, phone=phone or "", status=status,
-                                     received_at=received_at, time_sent=time_sent,
-                                     time_finalized=time_finalized, part=part)
-        if part is None:
-            log.warning("accusé de réception sans message correspondant : modem %s, référence %d, %s",
-                        modem, mr, phone)
-            return report
-        if status < 0x20:
-            part_status = "delivered"
-        elif status < 0x40:
-            part_status = "pending"
-        else:
-            part_status = "failed"
-        Part.update(status=part_status, report_status=status, report_at=received_at).where(
-            Part.id == part.id).execute()
-        if part_status == "delivered":
-            _maybe_delivered(part.message_id)
-        elif part_status == "failed":
-            transition(part.message_id, State.FAILED, State.SENT,
-                       error=f"Non remis par le réseau (statut {status:#04x} : {report_status_text(status)}).")
-    return report
-
-
-def _maybe_delivered(message_id: int) -> bool:
+def maybe_delivered(message_id: int) -> bool:
     """Delivered once every part number has a delivered part, in any attempt."""
     message = Message.get_by_id(message_id)
     delivered = (Part.select(pw.fn.COUNT(pw.fn.DISTINCT(Part.number)))
@@ -315,22 +272,6 @@ def _maybe_delivered(message_id: int) -> bool:
         return transition(message_id, State.DELIVERED, State.SENT, delivered_at=time.time(),
                           error=None)
     return False
-
-
-def report_status_text(status: int) -> str:
-    if status < 0x20:
-        return "remis au destinataire"
-    if status < 0x40:
-        return "le réseau réessaie"
-    return {
-        0x40: "erreur distante", 0x41: "service incompatible", 0x42: "connexion refusée",
-        0x43: "destinataire inconnu", 0x44: "message refusé", 0x45: "erreur de service",
-        0x46: "délai de validité dépassé", 0x47: "message supprimé par l'émetteur",
-        0x48: "message supprimé par l'opérateur", 0x49: "message inexistant",
-        0x60: "destinataire injoignable (congestion)", 0x61: "destinataire occupé",
-        0x62: "pas de réponse du destinataire", 0x63: "service rejeté",
-        0x64: "qualité de service indisponible", 0x65: "erreur du destinataire",
-    }.get(status, "échec définitif")
 
 
 # --- counts and cancellation ----------------------------------------------------------------
@@ -349,35 +290,29 @@ def counts(alert_id: int | None = None) -> dict:
 def cancel_alert(alert_id: int) -> int:
     """Cancel what an alert has not sent yet; what is on air stays as it is."""
     with database.atomic():
-        n = (Message.update(state=State.CANCELLED.value, finished_at=time.time(),
-                            error="Annulé par un opérateur avant l'envoi.")
-             .where((Message.alert == alert_id) & Message.state.in_([s.value for s in WAITING]))
-             .execute())
-        Alert.update(state="cancelled", completed_at=time.time()).where(
-            (Alert.id == alert_id) & (Alert.state == "sending")).execute()
+        n = MESSAGES.move(State.CANCELLED, WAITING, Message.alert == alert_id,
+                          error="Annulé par un opérateur avant l'envoi.")
+        ALERTS.move(AlertState.CANCELLED, AlertState.SENDING, Alert.id == alert_id)
     return n
 
 
 def requeue_failed(alert_id: int) -> int:
     """Send again to an alert's failed recipients (operator's decision)."""
     with database.atomic():
-        n = (Message.update(state=State.QUEUED.value, next_attempt_at=0.0, attempts=0,
-                            finished_at=None, error=None, error_code=None)
-             .where((Message.alert == alert_id) & (Message.state == State.FAILED.value)).execute())
+        n = MESSAGES.move(State.QUEUED, State.FAILED, Message.alert == alert_id, next_attempt_at=0.0,
+                          attempts=0, finished_at=None, error=None, error_code=None)
         if n:
-            Alert.update(state="sending", completed_at=None).where(Alert.id == alert_id).execute()
+            ALERTS.move(AlertState.SENDING, (AlertState.DONE, AlertState.CANCELLED), Alert.id == alert_id,
+                        completed_at=None)
     return n
 
 
 def complete_finished_alerts() -> int:
     """Mark alerts done when none of their messages waits or is being sent."""
     busy = (Message.select(Message.alert)
-            .where(Message.alert.is_null(False)
-                   & Message.state.in_([State.QUEUED.value, State.RETRY_WAIT.value, State.SENDING.value])))
-    return (Alert.update(state="done", completed_at=time.time())
-            .where((Alert.state == "sending") & Alert.id.not_in(busy)).execute())
+            .where(Message.alert.is_null(False) & Message.state.in_([s.value for s in ACTIVE])))
+    return ALERTS.move(AlertState.DONE, AlertState.SENDING, Alert.id.not_in(busy))
 
 
 def queue_depth() -> int:
-    return Message.select().where(
-        Message.state.in_([State.QUEUED.value, State.RETRY_WAIT.value, State.SENDING.value])).count()
+    return Message.select().where(Message.state.in_([s.value for s in ACTIVE])).count()

@@ -8,7 +8,7 @@ import time
 
 from vigie.daemon.core import audit
 from vigie.daemon.core.models import Alert, InboundPart, InboundSms, Message, StatusReport, database
-from vigie.daemon.core.outbox import FINAL
+from vigie.daemon.core.outbox import FINAL, AlertState
 
 
 def purge(days: int | None = None, *, settings, actor: str, now: float | None = None) -> dict:
@@ -24,7 +24,8 @@ def purge(days: int | None = None, *, settings, actor: str, now: float | None = 
                     .where(Message.state.in_(final) & (Message.created_at < cutoff)).execute())
         busy = Message.select(Message.alert).where(Message.alert.is_null(False))
         alerts = (Alert.delete()
-                  .where((Alert.created_at < cutoff) & (Alert.state != "sending") & Alert.id.not_in(busy))
+                  .where((Alert.created_at < cutoff) & (Alert.state != AlertState.SENDING.value)
+                         & Alert.id.not_in(busy))
                   .execute())
         reports = StatusReport.delete().where(StatusReport.received_at < cutoff).execute()
         inbound = (InboundSms.delete()

@@ -46,6 +46,7 @@ def role_label(role: str) -> str:
 
 
 def hash_token(token: str) -> str:
+    """What the store keeps of a secret token (API token, session cookie): its SHA-256, in hex."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 

@@ -1,50 +1,18 @@
 """Named zones: sets of communes ("arrondissement d'Argentan", "secteur de Flers")."""
 
-import builtins
-
-from vigie.daemon.core import audit
-from vigie.daemon.core.errors import InvalidInput, NotFound
+from vigie.daemon.core.errors import InvalidInput
 from vigie.daemon.core.models import Commune, Zone, ZoneCommune, database
+from vigie.daemon.core.namedsets import NamedSet, Noun, clean_items
 from vigie.daemon.core.reference import validate
 
-
-def _clean_name(name: str) -> str:
-    name = " ".join((name or "").split())
-    if not name:
-        raise InvalidInput("Le nom de la zone est obligatoire.", "name")
-    if len(name) > 80:
-        raise InvalidInput("Le nom de la zone ne doit pas dépasser 80 caractères.", "name")
-    return name
+ZONES = NamedSet(Zone, kind="zone", noun=Noun("Zone", "la zone", "de la zone", "Zone inconnue"))
+find, get, get_by_id, list_all, delete = (ZONES.find, ZONES.get, ZONES.get_by_id, ZONES.list_all,
+                                         ZONES.delete)
 
 
 def clean_communes(codes) -> list[str]:
     """Current INSEE codes (former communes mapped), duplicates dropped, order kept."""
-    if isinstance(codes, str):
-        codes = codes.replace(",", " ").split()
-    result = []
-    for code in codes or []:
-        try:
-            insee = validate.insee_code(str(code).strip())
-        except InvalidInput as e:
-            raise InvalidInput(e.message, "communes") from None
-        if insee not in result:
-            result.append(insee)
-    return result
-
-
-def find(name: str) -> Zone | None:
-    key = " ".join((name or "").split()).lower()
-    for zone in Zone.select():
-        if zone.name.lower() == key:
-            return zone
-    return None
-
-
-def get(name: str) -> Zone:
-    zone = find(name)
-    if zone is None:
-        raise NotFound(f"Zone inconnue : « {name} ».")
-    return zone
+    return clean_items(codes, validate.insee_code, "communes")
 
 
 def communes_of(zone: Zone | str) -> list[str]:
@@ -60,30 +28,23 @@ def commune_names(zone: Zone | str) -> list[str]:
     return [c.name for c in Commune.select().where(Commune.insee.in_(codes)).order_by(Commune.name)]
 
 
-def list_all() -> list[Zone]:
-    return builtins.list(Zone.select().order_by(Zone.name))
-
-
-
-
 def _set_communes(zone: Zone, codes: list[str]) -> None:
     ZoneCommune.delete().where(ZoneCommune.zone == zone.id).execute()
     if codes:
         ZoneCommune.insert_many([{"zone": zone.id, "commune": c} for c in codes]).execute()
 
 
-def create(name: str, communes, description: str = "", *, actor: str) -> Zone:
-    name = _clean_name(name)
-    codes = clean_communes(communes)
+def _non_empty(codes: list[str]) -> list[str]:
     if not codes:
         raise InvalidInput("Une zone doit contenir au moins une commune.", "communes")
-    if find(name) is not None:
-        raise InvalidInput(f"La zone « {name} » existe déjà.", "name")
-    with database.atomic("IMMEDIATE"):
-        zone = Zone.create(name=name, description=description or "")
-        _set_communes(zone, codes)
-        audit.record(actor, "zone.add", name, {"communes": codes}, count=len(codes))
-    return zone
+    return codes
+
+
+def create(name: str, communes, description: str = "", *, actor: str) -> Zone:
+    name = ZONES.clean_name(name)
+    codes = _non_empty(clean_communes(communes))
+    return ZONES.create(name, actor=actor, detail={"communes": codes}, count=len(codes),
+                        then=lambda zone: _set_communes(zone, codes), description=description or "")
 
 
 def update(name: str, *, actor: str, communes=None, add=None, remove=None,
@@ -100,29 +61,12 @@ def update(name: str, *, actor: str, communes=None, add=None, remove=None,
     missing = [c for c in removed if c not in codes]
     if missing:
         raise InvalidInput(f"La commune {missing[0]} ne fait pas partie de la zone « {zone.name} ».", "communes")
-    codes = [c for c in codes if c not in removed]
-    if not codes:
-        raise InvalidInput("Une zone doit contenir au moins une commune.", "communes")
+    codes = _non_empty([c for c in codes if c not in removed])
     with database.atomic("IMMEDIATE"):
-        if new_name is not None:
-            new_name = _clean_name(new_name)
-            other = find(new_name)
-            if other is not None and other.id != zone.id:
-                raise InvalidInput(f"La zone « {new_name} » existe déjà.", "name")
-            zone.name = new_name
+        ZONES.rename(zone, new_name)
         if description is not None:
             zone.description = description
         zone.save()
         _set_communes(zone, codes)
-        audit.record(actor, "zone.update", zone.name, {"communes": codes}, count=len(codes))
+        ZONES.record_update(actor, zone, {"communes": codes}, count=len(codes))
     return zone
-
-
-def delete(name: str, actor: str) -> None:
-    zone = get(name)
-    with database.atomic("IMMEDIATE"):
-        zone.delete_instance()
-        audit.record(actor, "zone.delete", zone.name)
-
-
-list = list_all     # the contract's name: zones.list()

@@ -7,8 +7,9 @@ the worker records the previous message while the transport is busy, then asks t
 provider's reference. No callback climbs back up through a library.
 
 Events a transport puts on its ``events`` queue are plain dataclasses; the worker turns them into
-store writes. Errors are the four meanings of ``vigie.daemon.core.errors``: retry later, failed for
-good, outcome unknown (the segment may have gone out), transport gone (reconnect).
+store writes, in order, after each ``service()``. Errors are the four meanings of
+``vigie.daemon.core.errors``: retry later, failed for good, outcome unknown (the segment may have
+gone out), transport gone (reconnect). Every method is called from the transport's one worker thread.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class DeliveryReport:
     ids: dict | None = None             # the box's own ids, when the provider echoes them
     time_sent: float | None = None
     time_finalized: float | None = None
+    detail: str = ""                    # French reason of a failure (« statut 0x43 : destinataire inconnu »)
 
 
 @dataclass
@@ -60,20 +62,15 @@ class Incoming:
 
 @dataclass
 class LinkLost:
+    """The link is gone (port lost, module rebooted): the worker reconnects before anything else."""
     reason: str
     rebooted: bool = False
 
 
-@dataclass
-class Stored:
-    """A notice that the module stored something (GSM only): read it between two sends."""
-    memory: str
-    index: int
-
-
 class Pending(Protocol):
     def result(self, timeout: float | None = None) -> str:
-        """The provider's reference of the segment, or one of the four errors."""
+        """The provider's reference of the segment, or one of the four errors (a TransportGone
+        raised here counts as "maybe sent": the segment was on its way)."""
 
 
 @dataclass
@@ -101,5 +98,11 @@ class Transport(Protocol):
     def health(self) -> Health: ...
     def segments(self, phone: str, text: str, ref: int, validity_hours: float | None) -> list[Segment]: ...
     def submit(self, segment: Segment, ids: dict) -> Pending: ...
-    def service(self) -> None: ...
+
+    def service(self, idle: bool = False) -> None:
+        """Upkeep between two sends (reading what the provider stored...), events put on ``events``.
+        ``idle``: the worker has nothing more to send (a burst just ended)."""
+
+    def recover(self, failures: int) -> None:
+        """The link failed ``failures`` times in a row: a hard reset if the transport has one."""
 

@@ -1,19 +1,22 @@
-"""One worker per modem: it owns every library call for its modem, sends what the outbox gives it,
-records reports and incoming SMS, and supervises the link.
+"""One worker per transport: it owns every call to its transport, sends what the outbox gives it,
+records reports and incoming SMS, and supervises the link. It knows no protocol: a GSM modem, an
+operator route or the in-process fake are all a ``Transport`` (see base.py).
 
 The link's state changes in one place, ``_set_state``, which logs ``from → to`` and publishes it in
-the ModemStatus row the console shows:
+the transport's status row the console shows:
 
     disconnected → connecting → ready ⇄ degraded (no network: sends nothing, others take the work)
                        ↑                   │
-                       └──── disconnected ←┘ (port gone, no answer, module rebooted, reader dead)
+                       └──── disconnected ←┘ (link gone, no answer, module rebooted, reader dead)
 
-Pipelining: a module takes seconds per SMS and the software must not add to it. Once a PDU is
-written (the module busy for seconds), the worker's store thread records the previous message's
-parts, outcome and reports, and claims the next message (durable before its PDU goes out); between
-two SMS the worker only talks to the module. The store thread runs its writes in order, so a part
-is recorded before its status report is matched. A message claimed ahead is given back untouched
-when a more urgent one (the panic button's) arrived meanwhile, or when the link goes down.
+Pipelining: a transport takes time per SMS (seconds for a GSM module) and the software must not
+add to it. ``submit()`` returns once a segment is on its way (the PDU written, the module busy);
+while it goes, the worker's store thread records the previous message's parts, outcome and
+reports, and claims the next message (durable before its first segment goes out); only then does
+the worker ask the pending handle for the provider's reference. The store thread runs its writes
+in order, so a part is recorded before its delivery report is matched. A message claimed ahead is
+given back untouched when a more urgent one (the panic button's) arrived meanwhile, or when the
+link goes down.
 """
 
 import concurrent.futures
@@ -22,45 +25,39 @@ import queue
 import threading
 import time
 
-from vigie.daemon.core import outbox
-from vigie.daemon.core.errors import ModemGone, OutcomeUnknown, PermanentFailure, RetryLater
-from vigie.daemon.core.models import InboundPart, InboundSms, Message, ModemStatus, database
-from vigie.daemon.transport.gsm.modem import Health, Incoming, Lost, Modem, Rebooted, Report, Stored, encode_parts
+from vigie.daemon.core import inbox, outbox
+from vigie.daemon.core.errors import OutcomeUnknown, PermanentFailure, RetryLater, TransportGone
+from vigie.daemon.core.models import Message, TransportStatus, database
+from vigie.daemon.core.status import CONNECTING, DEGRADED, DISCONNECTED, KIND_LABELS, READY
+from vigie.daemon.transport import reports
+from vigie.daemon.transport.base import DeliveryReport, Incoming, LinkLost, Transport
 
 log = logging.getLogger(__name__)
 
-REPORT_SWEEP_EVERY = 20        # messages sent between two listings of the module's report store
 
-DISCONNECTED, CONNECTING, READY, DEGRADED = "disconnected", "connecting", "ready", "degraded"
-STATE_LABELS = {DISCONNECTED: "déconnecté", CONNECTING: "connexion", READY: "prêt",
-                DEGRADED: "sans réseau"}
+class TransportWorker(threading.Thread):
+    """Send loop and supervisor of one transport."""
 
-
-class ModemWorker(threading.Thread):
-    """Send loop and supervisor of one modem."""
-
-    def __init__(self, modem_settings, settings, wake: threading.Event, stop: threading.Event,
-                 on_incoming=None, power_cycle=None):
-        super().__init__(name=f"modem-{modem_settings.name}", daemon=True)
-        self.ms = modem_settings
+    def __init__(self, transport: Transport, settings, wake: threading.Event, stop: threading.Event,
+                 on_incoming=None):
+        super().__init__(name=f"transport-{transport.name}", daemon=True)
+        self.transport = transport
         self.settings = settings
-        self.name_ = modem_settings.name
-        self.modem = Modem(modem_settings, send_timeout=settings.daemon.send_timeout_seconds)
+        self.name_ = transport.name
+        self.label = f"{KIND_LABELS.get(transport.kind, transport.kind)} {transport.name}"
         self.wake = wake
         self.stop_event = stop
         self.on_incoming = on_incoming or (lambda: None)
-        self.power_cycle = power_cycle
         self.state = None
         self.last_beat = time.monotonic()
         self.failures = 0
         self._next_health = 0.0
-        self._next_sweep = 0.0
         self._last_error = ""
-        self._sent_since_sweep = 0
-        # One thread writes the store for this modem, in submission order (see the module docstring).
+        self._burst = 0                                          # messages sent since last idle
+        # One thread writes the store for this transport, in submission order (see the docstring).
         self._store = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix=f"store-{self.name_}")
         self._writes: list[concurrent.futures.Future] = []
-        self._deferred: list[tuple] = []                         # writes held until the PDU is out
+        self._deferred: list[tuple] = []                         # writes held until a segment is out
         self._next: concurrent.futures.Future | None = None     # the message claimed ahead
 
     # -- state --
@@ -68,15 +65,15 @@ class ModemWorker(threading.Thread):
         if error:
             self._last_error = error
         if state != self.state:
-            log.info("modem %s : %s → %s%s", self.name_, self.state or "—", state,
-                     f" ({error})" if error else "")
+            log.info("%s : %s → %s%s", self.label, self.state or "—", state, f" ({error})" if error else "")
             self.state = state
-        row = dict(state=state, updated_at=time.time(), last_error=self._last_error, **fields)
+        row = dict(state=state, kind=self.transport.kind, priority=self.transport.priority,
+                   updated_at=time.time(), last_error=self._last_error, **fields)
         try:
-            (ModemStatus.insert(name=self.name_, **row)
-             .on_conflict(conflict_target=[ModemStatus.name], update=row).execute())
+            (TransportStatus.insert(name=self.name_, **row)
+             .on_conflict(conflict_target=[TransportStatus.name], update=row).execute())
         except Exception:
-            log.exception("état du modem %s non enregistré", self.name_)
+            log.exception("état de %s non enregistré", self.label)
 
     # -- main loop --
     def run(self) -> None:
@@ -88,51 +85,39 @@ class ModemWorker(threading.Thread):
                 if self.state in (DISCONNECTED, CONNECTING, None):
                     self._connect()
                     backoff = 1.0
-                self._drain_events()
+                self._service()
                 self._check_health()
                 if self.state != READY:
                     self._give_back()
                     self.stop_event.wait(min(2.0, self.settings.daemon.health_interval_seconds))
                     continue
                 if self._send_one():
-                    if not self._sent_since_sweep:
-                        self.wake.set()     # a burst begins: the other idle modems start now, not at their poll
-                    self._sent_since_sweep += 1
-                    if self.modem.stores_reports and self._sent_since_sweep % REPORT_SWEEP_EVERY == 0:
-                        # During a burst reports pile up in the module's "SR" store faster than it
-                        # announces them, and a full store drops new ones: empty it in one listing.
-                        for found in self.modem.sweep(("SR",)):
-                            self._handle(found)
+                    if not self._burst:
+                        self.wake.set()     # a burst begins: the other idle workers start now, not at their poll
+                    self._burst += 1
                 else:
                     self._submit_deferred()
-                    if self._sent_since_sweep:
-                        # A burst just ended: collect what the module stored without telling us.
-                        self._sent_since_sweep = 0
-                        self._sweep()
+                    if self._burst:
+                        self._burst = 0
+                        self._service(idle=True)
                     self.wake.wait(self.settings.daemon.poll_interval_seconds)
                     self.wake.clear()
-            except ModemGone as e:
-                self.modem.close()
+            except TransportGone as e:
+                self.transport.close()
                 self._give_back()
                 self.failures += 1
                 self._set_state(DISCONNECTED, str(e))
-                if self.power_cycle and self.failures % 3 == 0:
-                    log.warning("modem %s : aucune réponse après %d essais, redémarrage électrique",
-                                self.name_, self.failures)
-                    try:
-                        self.power_cycle()
-                    except Exception:
-                        log.exception("redémarrage électrique du modem %s impossible", self.name_)
+                self.transport.recover(self.failures)
                 self.stop_event.wait(backoff)
                 backoff = min(backoff * 2, self.settings.daemon.reconnect_max_seconds)
             except Exception:
-                log.exception("modem %s : erreur inattendue", self.name_)
-                self.modem.close()
+                log.exception("%s : erreur inattendue", self.label)
+                self.transport.close()
                 self._give_back()
                 self._set_state(DISCONNECTED, "erreur interne, reconnexion")
                 self.stop_event.wait(backoff)
                 backoff = min(backoff * 2, self.settings.daemon.reconnect_max_seconds)
-        self.modem.close()
+        self.transport.close()
         self._give_back()
         self._store.shutdown(wait=True)
         self._set_state(DISCONNECTED, "démon arrêté")
@@ -146,7 +131,7 @@ class ModemWorker(threading.Thread):
         return future
 
     def _defer(self, func, *args, **kwargs) -> None:
-        """A store write for when the module is busy (the next PDU written), or the worker idle."""
+        """A store write for when the transport is busy (the next segment on its way), or the worker idle."""
         self._deferred.append((func, args, kwargs))
 
     def _submit_deferred(self) -> None:
@@ -154,11 +139,14 @@ class ModemWorker(threading.Thread):
         for func, args, kwargs in deferred:
             self._write(func, *args, **kwargs)
 
-    def _on_wire(self) -> None:
-        """The PDU is out, the module busy: the store catches up and claims the next message."""
-        self._submit_deferred()
-        if self._next is None:
-            self._next = self._write(outbox.claim, self.name_)
+    def _on_its_way(self) -> None:
+        """A segment is on its way, the transport busy: the store catches up and claims the next message."""
+        try:
+            self._submit_deferred()
+            if self._next is None:
+                self._next = self._write(outbox.claim, self.name_)
+        except Exception:
+            log.exception("travail pendant l'envoi en échec")
 
     def _check_writes(self) -> None:
         """Forget the writes done; a failed one is raised here, in the worker, as if it had run here."""
@@ -190,91 +178,63 @@ class ModemWorker(threading.Thread):
             message = future.result() if future is not None else None
             if message is not None:
                 outbox.unclaim(message)
-                self.wake.set()     # another modem may take it now
+                self.wake.set()     # another worker may take it now
         except Exception:
-            log.exception("modem %s : message réservé d'avance non rendu", self.name_)
+            log.exception("%s : message réservé d'avance non rendu", self.label)
         try:
             self._flush()
         except Exception:
-            log.exception("modem %s : écriture en échec", self.name_)
+            log.exception("%s : écriture en échec", self.label)
 
     def _connect(self) -> None:
         self._set_state(CONNECTING)
-        info = self.modem.open()
-        # Reboot notices seen while connecting belong to the start-up just finished.
-        kept = []
-        while True:
-            try:
-                event = self.modem.events.get_nowait()
-            except queue.Empty:
-                break
-            if not isinstance(event, (Rebooted, Lost)):
-                kept.append(event)
-        for event in kept:
-            self.modem.events.put(event)
+        info = self.transport.open()
         self.failures = 0
         self._next_health = 0.0
-        self._next_sweep = 0.0
         self._set_state(CONNECTING, model=info.get("model", ""), imei=info.get("imei", ""),
                         last_contact=time.time())
         self._check_health()
 
     def _check_health(self, force: bool = False) -> None:
         now = time.monotonic()
-        if not self.modem.is_alive():
-            raise ModemGone("fil de lecture du modem arrêté ou port fermé")
+        if not self.transport.is_alive():
+            raise TransportGone("liaison interrompue (fil de lecture arrêté ou port fermé)")
         if not force and now < self._next_health:
             return
-        health: Health = self.modem.health()
-        state = READY if health.registered else DEGRADED
+        health = self.transport.health()
+        state = READY if health.up else DEGRADED
         interval = self.settings.daemon.health_interval_seconds if state == READY else 2.0
         self._next_health = now + interval
-        self._set_state(state, "" if health.registered else "pas d'enregistrement sur le réseau",
-                        signal=health.signal, operator=health.operator, registered=health.registered,
+        self._set_state(state, "" if health.up else (health.detail or "hors service"),
+                        signal=health.signal, operator=health.operator, registered=health.up,
                         last_contact=time.time())
-        if state == READY and self._last_error and health.registered:
+        if state == READY and self._last_error:
             self._last_error = ""
-        if now >= self._next_sweep:
-            self._sweep()
 
-    def _sweep(self) -> None:
-        self._next_sweep = time.monotonic() + 120
-        for event in self.modem.sweep():
-            self._handle(event)
+    # -- events from the transport --
+    def _service(self, idle: bool = False) -> None:
+        """The transport's upkeep, then its events turned into store writes, in order."""
+        try:
+            self.transport.service(idle)
+        finally:
+            self._drain_events()
 
-    # -- events from the module --
     def _drain_events(self) -> None:
         while True:
             try:
-                event = self.modem.events.get_nowait()
+                event = self.transport.events.get_nowait()
             except queue.Empty:
                 return
-            self._handle(event)
-
-    def _handle(self, event) -> None:
-        if isinstance(event, Report):
-            self._defer(outbox.match_report, self.name_, event.mr, event.number, event.status,
-                        received_at=time.time(), window_hours=self.settings.daemon.report_window_hours,
-                        time_sent=event.time_sent, time_finalized=event.time_finalized)
-        elif isinstance(event, Stored):
-            if event.memory.upper() == "SR":
-                # Reports pile up faster than the module announces them during a burst, and a full
-                # "SR" store drops new ones: one listing empties it instead of one read per notice.
-                for found in self.modem.sweep(("SR",)):
-                    self._handle(found)
-            else:
-                found = self.modem.read_stored(event.memory, event.index)
-                if found is not None:
-                    self._handle(found)
-        elif isinstance(event, Incoming):
-            self._defer(self._store_incoming, event)
-        elif isinstance(event, Rebooted):
-            raise ModemGone(f"le module a redémarré ({event.line}) : réglages perdus")
-        elif isinstance(event, Lost):
-            raise ModemGone(event.reason)
+            if isinstance(event, DeliveryReport):
+                self._defer(reports.match, self.name_, event, received_at=time.time(),
+                            window_hours=self.settings.daemon.report_window_hours)
+            elif isinstance(event, Incoming):
+                self._defer(self._store_incoming, event)
+            elif isinstance(event, LinkLost):
+                raise TransportGone(event.reason)
 
     def _store_incoming(self, event: Incoming) -> None:
-        store_incoming(self.name_, event)
+        inbox.store_incoming(self.name_, event.phone, event.text, event.time, event.concat)
         self.on_incoming()
 
     # -- sending --
@@ -287,17 +247,25 @@ class ModemWorker(threading.Thread):
             validity = None
             if message.expires_at:
                 validity = max(1.0, (message.expires_at - time.time()) / 3600)
-            parts = encode_parts(message.phone, message.text, concat_ref=message.id, validity_hours=validity)
+            segments = self.transport.segments(message.phone, message.text, message.id, validity)
         except Exception as e:
             outbox.mark_failed(message, f"Texte ou numéro impossible à encoder : {e}")
             return True
         sent, failure = [], None
         try:
-            for part in parts:
-                sent.append((part, self.modem.send_part(part, on_wire=self._on_wire), time.time()))
-        except (RetryLater, PermanentFailure, OutcomeUnknown, ModemGone) as e:
+            for segment in segments:
+                pending = self.transport.submit(segment, {"message": message.id, "part": segment.number,
+                                                          "attempt": message.attempts})
+                self._on_its_way()
+                try:
+                    reference = pending.result()
+                except TransportGone as e:
+                    e.maybe_sent = True     # lost once on its way: the segment may be on air
+                    raise
+                sent.append((segment, reference, time.time()))
+        except (RetryLater, PermanentFailure, OutcomeUnknown, TransportGone) as e:
             failure = e
-        self._defer(self._record, message, len(parts), sent, done=failure is None)
+        self._defer(self._record, message, len(segments), sent, done=failure is None)
         if failure is not None:
             self._flush()           # parts on air are recorded before the outcome
             self._fail(message, failure, sent_any=bool(sent))
@@ -309,12 +277,13 @@ class ModemWorker(threading.Thread):
             if message.parts != count:
                 Message.update(parts=count).where(Message.id == message.id).execute()
                 message.parts = count
-            for part, mr, sent_at in sent:
-                outbox.record_part(message, part.number, part.count, self.name_, mr, sent_at=sent_at)
+            for segment, reference, sent_at in sent:
+                outbox.record_part(message, segment.number, segment.count, self.name_, reference,
+                                   sent_at=sent_at)
             if done:
                 outbox.mark_sent(message)
-                (ModemStatus.update(sent_count=ModemStatus.sent_count + 1, last_contact=time.time())
-                 .where(ModemStatus.name == self.name_).execute())
+                (TransportStatus.update(sent_count=TransportStatus.sent_count + 1, last_contact=time.time())
+                 .where(TransportStatus.name == self.name_).execute())
 
     def _fail(self, message: Message, e: Exception, sent_any: bool) -> None:
         base, cap = self.settings.daemon.retry_base_seconds, self.settings.daemon.retry_max_seconds
@@ -326,29 +295,10 @@ class ModemWorker(threading.Thread):
             outbox.mark_retry(message, f"Issue inconnue : {e}", outcome="unknown",
                               possible_duplicate=True, base=min(base, 5.0), cap=cap)
         else:
-            if sent_any or getattr(e, "maybe_sent", False):
-                outbox.mark_retry(message, f"Modem perdu pendant l'envoi : {e}", outcome="modem_gone",
+            if sent_any or e.maybe_sent:
+                outbox.mark_retry(message, f"Liaison perdue pendant l'envoi : {e}", outcome="modem_gone",
                                   possible_duplicate=True, base=min(base, 5.0), cap=cap)
             else:
-                outbox.release(message, f"Modem perdu avant l'envoi : {e}")
-                self.wake.set()     # another modem may take it now
+                outbox.release(message, f"Liaison perdue avant l'envoi : {e}")
+                self.wake.set()     # another worker may take it now
             raise e
-
-
-def store_incoming(modem: str, event: Incoming) -> InboundSms | None:
-    """Store an incoming SMS; a concatenated one is stored once all its parts are in."""
-    phone = event.number
-    with database.atomic():
-        if event.concat is None or event.concat[1] <= 1:
-            return InboundSms.create(modem=modem, phone=phone, text=event.text, sms_time=event.time)
-        ref, count, number = event.concat
-        (InboundPart.insert(modem=modem, phone=phone, ref=ref, number=number, count=count, text=event.text)
-         .on_conflict_ignore().execute())
-        parts = list(InboundPart.select().where((InboundPart.phone == phone) & (InboundPart.ref == ref)
-                                                & (InboundPart.count == count))
-                     .order_by(InboundPart.number))
-        if len({p.number for p in parts}) < count:
-            return None
-        text = "".join(p.text for p in parts)
-        InboundPart.delete().where(InboundPart.id.in_([p.id for p in parts])).execute()
-        return InboundSms.create(modem=modem, phone=phone, text=text, sms_time=event.time)

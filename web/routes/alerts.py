@@ -3,6 +3,7 @@
 Sending goes through alerts.create(); the web only inserts alerts and reads states.
 """
 
+
 import time
 
 import bottle
@@ -33,7 +34,6 @@ from .dashboard import progress
 
 PAGE_SIZE = 50
 RECIPIENTS_PAGE = 200
-MAX_EXPIRY_HOURS = 72
 
 
 def _settings():
@@ -63,7 +63,8 @@ def _composer(text: str = "", t: Targeting | None = None, *, error: str = "", er
                 options=options or forms.alert_options({}), quiet=_quiet_label())
 
 
-def _expires_at(hours_text: str) -> float | None:
+def _valid_hours(hours_text: str) -> float | None:
+    """The validity asked in the form, in hours from the alert's start (checked: 0 < h <= 72)."""
     hours_text = (hours_text or "").strip().replace(",", ".")
     if not hours_text:
         return None
@@ -72,10 +73,8 @@ def _expires_at(hours_text: str) -> float | None:
     except ValueError:
         raise InvalidInput(f"Durée de validité invalide : « {hours_text} » (un nombre d'heures).",
                            "expires_hours") from None
-    if not 0 < hours <= MAX_EXPIRY_HOURS:
-        raise InvalidInput(f"La durée de validité doit être comprise entre 0 et {MAX_EXPIRY_HOURS} heures.",
-                           "expires_hours")
-    return time.time() + hours * 3600
+    alerts.expiry_after(hours)
+    return hours
 
 
 @auth.requires("alerts")
@@ -114,9 +113,9 @@ def compose_submit():
                              expires_hours=expires_hours, options=options)
         if action == "save_preset":
             return _save_preset(text, t, preset_name, expires_hours, options)
-        expires_at = _expires_at(expires_hours)
+        valid_hours = _valid_hours(expires_hours)
         draft = alerts.create(text, t, settings=_settings(), author=_actor(), source="console",
-                              expires_at=expires_at, preset=preset_name, dry_run=True,
+                              valid_hours=valid_hours, preset=preset_name, dry_run=True,
                               **forms.alert_arguments(options))
         preview = targeting.preview(t, text, _settings())
         if preview.count == 0:
@@ -170,19 +169,19 @@ def send():
     except (InvalidInput, ValueError, TypeError):
         bottle.abort(400, "Ciblage illisible : recomposez l'alerte.")
     try:
-        expires_at = _expires_at(expires_hours)
+        valid_hours = _valid_hours(expires_hours)
         arguments = forms.alert_arguments(options)
         preview = targeting.preview(t, text, _settings())
         confirmed = int_arg(form("confirmed_count"), -1)
         if preview.count != confirmed:
             draft = alerts.create(text, t, settings=_settings(), author=_actor(), source="console",
-                                  expires_at=expires_at, preset=preset_name, dry_run=True, **arguments)
+                                  valid_hours=valid_hours, preset=preset_name, dry_run=True, **arguments)
             bottle.response.status = 409
             return _confirm(text, t, preview, draft, preset_name, expires_hours, options,
                             error=f"Le nombre de destinataires a changé depuis l'aperçu ({confirmed} → "
                                   f"{preview.count}) : vérifiez et confirmez de nouveau.")
         alert = alerts.create(text, t, settings=_settings(), author=_actor(), source="console",
-                              expires_at=expires_at, preset=preset_name, **arguments)
+                              valid_hours=valid_hours, preset=preset_name, **arguments)
     except InvalidInput as e:
         return _invalid(e, text, t, preset_name=preset_name, expires_hours=expires_hours, options=options)
     if alert.start_at:

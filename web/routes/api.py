@@ -4,7 +4,6 @@ Errors are French JSON objects ``{"erreur": ..., "champ": ...}`` with a meaningf
 """
 
 import json
-import time
 
 import bottle
 from bottle import request
@@ -16,8 +15,6 @@ from vigie.daemon.core.targeting import Targeting
 from .. import auth
 from ..render import json_answer
 from .dashboard import status
-
-MAX_EXPIRY_HOURS = 72
 
 
 def _body() -> dict:
@@ -45,14 +42,9 @@ def create_alert():
     targeting = data.get("targeting")
     if not isinstance(targeting, dict):
         return _invalid(InvalidInput("Le champ « targeting » (objet JSON) est obligatoire.", "targeting"))
-    expires_at = None
     hours = data.get("expires_hours")
-    if hours is not None:
-        if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not 0 < hours <= MAX_EXPIRY_HOURS:
-            return _invalid(InvalidInput(
-                f"« expires_hours » doit être un nombre d'heures entre 0 et {MAX_EXPIRY_HOURS}.", "expires_hours"))
-        expires_at = time.time() + hours * 3600
     try:
+        expires_at = alerts.expiry_after(hours) if hours is not None else None
         t = Targeting.from_json(json.dumps(targeting))
         alert = alerts.create(text, t, settings=request.app.config["vigie.settings"], author=user.username,
                               source="api", expires_at=expires_at)

@@ -5,14 +5,11 @@ import time
 import bottle
 
 from vigie.daemon.core import alerts, inbox, outbox
-from vigie.daemon.core.models import Alert, Heartbeat, ModemStatus
+from vigie.daemon.core import status as status_mod
+from vigie.daemon.core.models import Alert
 
 from .. import auth
 from ..render import fmt_duration, fmt_time, json_answer, page
-
-HEARTBEAT_STALE_SECONDS = 60
-MODEM_STATES = {"disconnected": "déconnecté", "connecting": "connexion en cours", "ready": "prêt",
-                "degraded": "sans réseau"}
 
 
 def signal_label(csq) -> str:
@@ -29,25 +26,19 @@ def signal_label(csq) -> str:
 
 
 def daemon_status(now: float | None = None) -> dict:
-    now = now or time.time()
-    beat = Heartbeat.get_or_none(Heartbeat.component == "daemon")
-    if beat is None:
+    live = status_mod.daemon_liveness(now)
+    if live.age is None:
         return dict(ok=False, age=None, updated_at=None,
                     message="Le démon ne répond plus : il n'a jamais donné signe de vie.")
-    age = max(0.0, now - beat.updated_at)
-    ok = age <= HEARTBEAT_STALE_SECONDS
-    return dict(ok=ok, age=round(age, 1), updated_at=beat.updated_at,
-                message="" if ok else f"Le démon ne répond plus depuis {fmt_duration(age)} "
-                                      f"(dernier signe de vie le {fmt_time(beat.updated_at)}).")
+    return dict(ok=live.alive, age=round(live.age, 1), updated_at=live.updated_at,
+                message="" if live.alive else f"Le démon ne répond plus depuis {fmt_duration(live.age)} "
+                                              f"(dernier signe de vie le {fmt_time(live.updated_at)}).")
 
 
 def modems() -> list[dict]:
-    return [dict(name=m.name, state=m.state, state_label=MODEM_STATES.get(m.state, m.state),
-                 signal=m.signal, signal_label=signal_label(m.signal), operator=m.operator,
-                 registered=m.registered, last_contact=m.last_contact,
-                 last_contact_label=fmt_time(m.last_contact), last_error=m.last_error,
-                 sent_count=m.sent_count, updated_at=m.updated_at)
-            for m in ModemStatus.select().order_by(ModemStatus.name)]
+    """The core's modem rows, with what the page shows in words."""
+    return [dict(row, signal_label=signal_label(row["signal"]),
+                 last_contact_label=fmt_time(row["last_contact"])) for row in status_mod.modem_rows()]
 
 
 def progress(summary: dict) -> dict:
@@ -68,7 +59,7 @@ def active_alerts(limit: int = 10) -> list[dict]:
 
 def status() -> dict:
     """Everything the dashboard and /api/v1/status show, as JSON-ready data."""
-    return dict(daemon=daemon_status(), modems=modems(), queue=outbox.counts(),
+    return dict(daemon=daemon_status(), modems=modems(), transports=status_mod.transport_rows(), queue=outbox.counts(),
                 queue_depth=outbox.queue_depth(), alerts=active_alerts(), now=time.time())
 
 

@@ -4,27 +4,18 @@ import bottle
 from bottle import request
 
 from vigie.daemon.core import presets, sectors, zones
-from vigie.daemon.core.errors import InvalidInput, NotFound
+from vigie.daemon.core.errors import InvalidInput
 from vigie.daemon.core.models import Preset
 from vigie.daemon.core.targeting import Targeting
 
 from .. import auth, forms
 from ..render import flash, form, int_arg, page, see_other
+from . import _namedset as namedset
+from ._namedset import actor
 
 
 def _settings():
     return request.app.config["vigie.settings"]
-
-
-def _actor() -> str:
-    return auth.current_user().username
-
-
-def _preset(preset_id: int) -> Preset:
-    preset = Preset.get_or_none(Preset.id == preset_id)
-    if preset is None:
-        raise NotFound(f"Modèle n° {preset_id} introuvable.")
-    return preset
 
 
 def _describe(preset: Preset) -> str:
@@ -57,7 +48,7 @@ def new_page():
 
 @auth.requires("settings")
 def edit_page(preset_id: int):
-    p = _preset(preset_id)
+    p = presets.get_by_id(preset_id)
     return _form_page(p, p.name, p.text, presets.targeting_of(p), p.priority)
 
 
@@ -71,7 +62,7 @@ def create():
     t = None
     try:
         t = forms.form_targeting()
-        p = presets.create(name, text, t, priority, actor=_actor(), max_parts=_settings().alerts.max_parts)
+        p = presets.create(name, text, t, priority, actor=actor(), max_parts=_settings().alerts.max_parts)
     except InvalidInput as e:
         return _form_page(None, name, text, t, priority, e.message, {e.field or "targeting": e.message}, 400)
     flash(f"Modèle « {p.name} » enregistré.")
@@ -80,12 +71,12 @@ def create():
 
 @auth.requires("settings")
 def update(preset_id: int):
-    p = _preset(preset_id)
+    p = presets.get_by_id(preset_id)
     name, text, priority = _submitted()
     t = None
     try:
         t = forms.form_targeting()
-        p = presets.update(p.name, actor=_actor(), text=text, targeting=t, priority=priority, new_name=name,
+        p = presets.update(p.name, actor=actor(), text=text, targeting=t, priority=priority, new_name=name,
                            max_parts=_settings().alerts.max_parts)
     except InvalidInput as e:
         return _form_page(p, name, text, t, priority, e.message, {e.field or "targeting": e.message}, 400)
@@ -95,13 +86,10 @@ def update(preset_id: int):
 
 @auth.requires("settings")
 def delete(preset_id: int):
-    p = _preset(preset_id)
-    if form("confirm") != "oui":
-        return _form_page(p, p.name, p.text, presets.targeting_of(p), p.priority,
-                          "Cochez la case de confirmation pour supprimer le modèle.", status=400)
-    presets.delete(p.name, _actor())
-    flash(f"Modèle « {p.name} » supprimé.")
-    see_other("/modeles")
+    p = presets.get_by_id(preset_id)
+    return namedset.delete(p, presets, lambda message: _form_page(p, p.name, p.text, presets.targeting_of(p),
+                                                                  p.priority, message, status=400),
+                           "/modeles", what="le modèle", done="Modèle « {name} » supprimé.")
 
 
 def register(app: bottle.Bottle) -> None:

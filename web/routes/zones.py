@@ -3,30 +3,10 @@
 import bottle
 
 from vigie.daemon.core import sectors, zones
-from vigie.daemon.core.errors import InvalidInput, NotFound
-from vigie.daemon.core.models import SectorGroup, Zone
 
 from .. import auth, forms
-from ..render import flash, form, form_list, page, see_other
-
-
-def _actor() -> str:
-    return auth.current_user().username
-
-
-def _zone(zone_id: int) -> Zone:
-    zone = Zone.get_or_none(Zone.id == zone_id)
-    if zone is None:
-        raise NotFound(f"Zone n° {zone_id} introuvable.")
-    return zone
-
-
-def _group(group_id: int) -> SectorGroup:
-    group = SectorGroup.get_or_none(SectorGroup.id == group_id)
-    if group is None:
-        raise NotFound(f"Groupe de secteurs n° {group_id} introuvable.")
-    return group
-
+from ..render import form, form_list, page
+from ._namedset import actor, delete, save
 
 # --- zones ------------------------------------------------------------------------------
 
@@ -42,15 +22,16 @@ def zones_list():
     return _zones_page()
 
 
+def _zone_form() -> dict:
+    return dict(name=form("name"), description=form("description"), commune=form_list("commune"))
+
+
 @auth.requires("settings")
 def zone_create():
-    values = dict(name=form("name"), description=form("description"), commune=form_list("commune"))
-    try:
-        zone = zones.create(values["name"], values["commune"], values["description"], actor=_actor())
-    except InvalidInput as e:
-        return _zones_page(e.message, {e.field: e.message}, values, status=400)
-    flash(f"Zone « {zone.name} » créée.")
-    see_other("/zones")
+    values = _zone_form()
+    return save(lambda: zones.create(values["name"], values["commune"], values["description"], actor=actor()),
+                lambda e: _zones_page(e.message, {e.field: e.message}, values, status=400),
+                "Zone « {name} » créée.", "/zones")
 
 
 def _zone_page(zone, error="", errors=None, values=None, status=200):
@@ -62,30 +43,24 @@ def _zone_page(zone, error="", errors=None, values=None, status=200):
 
 @auth.requires("settings")
 def zone_edit(zone_id: int):
-    return _zone_page(_zone(zone_id))
+    return _zone_page(zones.get_by_id(zone_id))
 
 
 @auth.requires("settings")
 def zone_update(zone_id: int):
-    zone = _zone(zone_id)
-    values = dict(name=form("name"), description=form("description"), commune=form_list("commune"))
-    try:
-        zone = zones.update(zone.name, actor=_actor(), communes=values["commune"],
-                            description=values["description"], new_name=values["name"])
-    except InvalidInput as e:
-        return _zone_page(zone, e.message, {e.field: e.message}, values, status=400)
-    flash(f"Zone « {zone.name} » enregistrée.")
-    see_other("/zones")
+    zone = zones.get_by_id(zone_id)
+    values = _zone_form()
+    return save(lambda: zones.update(zone.name, actor=actor(), communes=values["commune"],
+                                     description=values["description"], new_name=values["name"]),
+                lambda e: _zone_page(zone, e.message, {e.field: e.message}, values, status=400),
+                "Zone « {name} » enregistrée.", "/zones")
 
 
 @auth.requires("settings")
 def zone_delete(zone_id: int):
-    zone = _zone(zone_id)
-    if form("confirm") != "oui":
-        return _zone_page(zone, "Cochez la case de confirmation pour supprimer la zone.", status=400)
-    zones.delete(zone.name, _actor())
-    flash(f"Zone « {zone.name} » supprimée.")
-    see_other("/zones")
+    zone = zones.get_by_id(zone_id)
+    return delete(zone, zones, lambda message: _zone_page(zone, message, status=400), "/zones",
+                  what="la zone", done="Zone « {name} » supprimée.")
 
 
 # --- sector groups -------------------------------------------------------------------------
@@ -101,15 +76,17 @@ def groups_list():
     return _groups_page()
 
 
+def _group_form() -> dict:
+    return dict(name=form("name"), codes=form("codes"), description=form("description"))
+
+
 @auth.requires("settings")
 def group_create():
-    values = dict(name=form("name"), codes=form("codes"), description=form("description"))
-    try:
-        group = sectors.create(values["name"], values["codes"], values["description"], actor=_actor())
-    except InvalidInput as e:
-        return _groups_page(e.message, {e.field: e.message}, values, status=400)
-    flash(f"Groupe « {group.name} » créé.")
-    see_other("/secteurs")
+    values = _group_form()
+    return save(lambda: sectors.create(values["name"], values["codes"], values["description"],
+                                       actor=actor()),
+                lambda e: _groups_page(e.message, {e.field: e.message}, values, status=400),
+                "Groupe « {name} » créé.", "/secteurs")
 
 
 def _group_page(group, error="", errors=None, values=None, status=200):
@@ -121,30 +98,24 @@ def _group_page(group, error="", errors=None, values=None, status=200):
 
 @auth.requires("settings")
 def group_edit(group_id: int):
-    return _group_page(_group(group_id))
+    return _group_page(sectors.get_by_id(group_id))
 
 
 @auth.requires("settings")
 def group_update(group_id: int):
-    group = _group(group_id)
-    values = dict(name=form("name"), codes=form("codes"), description=form("description"))
-    try:
-        group = sectors.update(group.name, actor=_actor(), codes=values["codes"],
-                               description=values["description"], new_name=values["name"])
-    except InvalidInput as e:
-        return _group_page(group, e.message, {e.field: e.message}, values, status=400)
-    flash(f"Groupe « {group.name} » enregistré.")
-    see_other("/secteurs")
+    group = sectors.get_by_id(group_id)
+    values = _group_form()
+    return save(lambda: sectors.update(group.name, actor=actor(), codes=values["codes"],
+                                       description=values["description"], new_name=values["name"]),
+                lambda e: _group_page(group, e.message, {e.field: e.message}, values, status=400),
+                "Groupe « {name} » enregistré.", "/secteurs")
 
 
 @auth.requires("settings")
 def group_delete(group_id: int):
-    group = _group(group_id)
-    if form("confirm") != "oui":
-        return _group_page(group, "Cochez la case de confirmation pour supprimer le groupe.", status=400)
-    sectors.delete(group.name, _actor())
-    flash(f"Groupe « {group.name} » supprimé.")
-    see_other("/secteurs")
+    group = sectors.get_by_id(group_id)
+    return delete(group, sectors, lambda message: _group_page(group, message, status=400), "/secteurs",
+                  what="le groupe", done="Groupe « {name} » supprimé.")
 
 
 def register(app: bottle.Bottle) -> None:

@@ -138,13 +138,11 @@
   }
 
   /* --- one alert: counts and per-recipient states ---------------------------------------------- */
-  var ALERT_STATES = { sending: "en cours", done: "terminée", cancelled: "annulée" };
-
   function initAlert(box) {
     poll(box.getAttribute("data-url"), function (d) {
       var s = d.summary, p = d.progress;
       var badge = $("#alert-state");
-      badge.textContent = ALERT_STATES[s.state] || s.state;
+      badge.textContent = s.state_label || s.state;
       badge.className = "badge alert-" + s.state;
       var bar = $("#alert-progress");
       bar.max = p.total || 1; bar.value = p.done;

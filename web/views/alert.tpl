@@ -1,7 +1,7 @@
 % rebase("base.tpl", title=title)
 % s = summary
 % p = progress
-<h1>Alerte n° {{s['id']}} <span id="alert-state" class="badge alert-{{s['state']}}">{{ {'sending': 'en cours', 'done': 'terminée', 'cancelled': 'annulée', 'scheduled': 'programmée', 'expired': 'expirée'}.get(s['state'], s['state']) }}</span>
+<h1>Alerte n° {{s['id']}} <span id="alert-state" class="badge alert-{{s['state']}}">{{s['state_label']}}</span>
 % if s.get('exercise'):
 <span class="badge exercise" id="exercise-badge">EXERCICE</span>
 % end

@@ -13,7 +13,7 @@
 <td class="excerpt"><a href="/alertes/{{a['id']}}">{{a['text'][:90]}}</a><br><small class="muted">{{a['targeting']}}</small></td>
 <td>{{a['recipient_count']}}</td>
 <td><progress max="{{p['total'] or 1}}" value="{{p['done']}}"></progress><br><small>{{p['delivered']}} délivré(s), {{p['failed']}} échec(s)</small></td>
-<td><span class="badge alert-{{a['state']}}">{{ {'sending': 'en cours', 'done': 'terminée', 'cancelled': 'annulée'}.get(a['state'], a['state']) }}</span></td>
+<td><span class="badge alert-{{a['state']}}">{{a['state_label']}}</span></td>
 <td>{{a['author']}} <small class="muted">({{source_label(a['source'])}})</small></td>
 </tr>
 % end

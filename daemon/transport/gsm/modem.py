@@ -1,8 +1,8 @@
 """The modem adapter: the only module that imports python-gsmmodem-new.
 
-It gives the worker a small interface (open, close, send one PDU part and get its TP-MR, health,
-read stored SMS) and translates the library's failures, once, into the project's four meanings:
-RetryLater, PermanentFailure, OutcomeUnknown, ModemGone.
+It gives the GSM transport a small interface (open, close, put one PDU part on its way and later
+get its TP-MR, health, read stored SMS) and translates the library's failures, once, into the
+project's four meanings: RetryLater, PermanentFailure, OutcomeUnknown, ModemGone.
 
 The library is used through a subclass that fixes what the reference notes say it gets wrong:
 hardware flow control hard-coded on, a reader thread killed by one non-UTF-8 byte, unsolicited lines
@@ -229,34 +229,6 @@ class _Comms(SerialComms):
                 self.serial.close()
             self.fatalErrorCallback(e)
 
-    def write(self, data, waitForResponse=True, timeout=5, expectedResponseTermSeq=None):
-        """SerialComms.write, plus ``after_write``: called once the bytes are on their way and before
-        waiting for the answer, so the caller works while the module does (pipelining)."""
-        data = data.encode()
-        with self._txLock:
-            if not waitForResponse:
-                self.serial.write(data)
-                return None
-            if expectedResponseTermSeq:
-                self._expectResponseTermSeq = bytearray(expectedResponseTermSeq.encode())
-            self._response = []
-            self._responseEvent = threading.Event()
-            self.serial.write(data)
-            hook, self.after_write = self.after_write, None
-            if hook is not None:
-                try:
-                    hook()
-                except Exception:
-                    log.exception("travail pendant l'envoi en échec")
-            answered = self._responseEvent.wait(timeout)
-            self._responseEvent = None
-            self._expectResponseTermSeq = False
-            if answered:
-                return self._response
-            raise TimeoutException(self._response) if self._response else TimeoutException()
-
-    after_write = None
-
     def _safe_handle(self, line, check):
         at_log.debug("<- %r", line)
         try:
@@ -363,6 +335,33 @@ class _Library(GsmModem, _Comms):
                 self._events.put(event)
         return kept
 
+    def write_pdu(self, hex_pdu: str) -> None:
+        """Write a PDU (ended by Ctrl-Z) and return at once: the module sends it while the caller
+        works; ``wait_answer`` then waits for its answer. The caller holds ``_txLock`` throughout."""
+        at_log.debug("-> %r", hex_pdu)
+        self._command = hex_pdu
+        self._response = []
+        self._responseEvent = threading.Event()
+        self.serial.write((hex_pdu + CTRL_Z).encode())
+
+    def wait_answer(self, timeout: float) -> list:
+        """The answer to ``write_pdu``, as ``write`` gives one: its lines cleaned of unsolicited ones,
+        or GsmModem.write's exceptions (TimeoutException, CmsError, CmeError, CommandError)."""
+        event = self._responseEvent
+        answered = event is not None and event.wait(timeout)
+        lines = list(self._response or [])
+        self._responseEvent = None
+        self._expectResponseTermSeq = False
+        if not answered:
+            raise TimeoutException(self._strip_unsolicited(self._command, lines)) if lines else TimeoutException()
+        if lines and "ERROR" in lines[-1]:
+            self._strip_unsolicited(self._command, lines)
+            m = self.CM_ERROR_REGEX.match(lines[-1])
+            if m:
+                raise (CmeError if m.group(1) == "CME" else CmsError)(self._command, int(m.group(2)))
+            raise CommandError(self._command)
+        return self._strip_unsolicited(self._command, lines)
+
 
 class Modem:
     """One GSM modem through python-gsmmodem-new; every method is called from one worker thread."""
@@ -415,35 +414,31 @@ class Modem:
         return bool(lib and lib.alive and lib.rxThread.is_alive() and lib.serial.is_open)
 
     # -- sending --
-    def send_part(self, part: SubmitPart, on_wire=None) -> int:
-        """Put one part on air and return its TP-MR. ``on_wire()`` is called once the PDU is written,
-        while the module sends it: the caller's own work then costs the module nothing."""
+    def begin_part(self, part: SubmitPart) -> "Sending":
+        """Put one part on its way: AT+CMGS, its prompt, then the PDU written. Returns while the module
+        sends it; ``Sending.result()`` waits for its TP-MR. The port stays reserved until then."""
         lib = self._require()
+        lib._txLock.acquire()
         pdu_written = False
         try:
-            with lib._txLock:
-                prompt = lib.write(f"AT+CMGS={part.tpdu_length}", timeout=5, expectedResponseTermSeq="> ")
-                if not prompt or not prompt[-1].startswith(">"):
-                    if not lib.alive:
-                        raise ModemGone("port perdu avant l'envoi")
-                    raise RetryLater(f"réponse inattendue du modem à AT+CMGS : {prompt!r}")
-                pdu_written = True
-                lib.after_write = on_wire
-                try:
-                    lines = lib.write(part.hex, timeout=self.send_timeout, writeTerm=CTRL_Z)
-                except CommandError:
-                    # An error line after the module gave its +CMGS reference (line noise, a stray
-                    # URC): the SMS is on air, and sending it again would be an unflagged duplicate.
-                    lines = [line for line in (getattr(lib, "_response", None) or []) if line.startswith("+CMGS:")]
-                    if not lines:
-                        raise
-                    log.warning("modem %s : erreur après « %s » : SMS compté comme parti", self.name, lines[0])
-                finally:
-                    lib.after_write = None
-            for line in lines:
-                if line.startswith("+CMGS:"):
-                    return int(line[6:].strip().split(",")[0]) % 256
-            raise OutcomeUnknown(f"pas de référence +CMGS dans la réponse {lines!r}")
+            prompt = lib.write(f"AT+CMGS={part.tpdu_length}", timeout=5, expectedResponseTermSeq="> ")
+            if not prompt or not prompt[-1].startswith(">"):
+                if not lib.alive:
+                    raise ModemGone("port perdu avant l'envoi")
+                raise RetryLater(f"réponse inattendue du modem à AT+CMGS : {prompt!r}")
+            pdu_written = True
+            lib.write_pdu(part.hex)
+        except Exception as e:
+            try:
+                self._raise_translated(e, pdu_written)
+            finally:
+                lib._txLock.release()
+        return Sending(self, lib)
+
+    def _raise_translated(self, e: Exception, pdu_written: bool):
+        """A library failure during a send, raised as one of the four meanings."""
+        try:
+            raise e
         except CmsError as e:
             self._after_error()
             permanent, reason = classify_cms(int(e.code or 0))
@@ -572,3 +567,42 @@ class Modem:
         if isinstance(e, (serial.SerialException, OSError)):
             return f"port série indisponible : {e}"
         return f"{type(e).__name__} : {e}"
+
+
+class Sending:
+    """One part on its way: ``result()`` waits for the module's answer and gives the TP-MR as text."""
+
+    def __init__(self, modem: Modem, lib: _Library):
+        self._modem, self._lib = modem, lib
+        self._outcome: str | Exception | None = None
+
+    def result(self, timeout: float | None = None) -> str:
+        if self._outcome is None:
+            try:
+                self._outcome = self._wait(timeout)
+            except Exception as e:
+                self._outcome = e
+            finally:
+                self._lib._txLock.release()
+        if isinstance(self._outcome, Exception):
+            raise self._outcome
+        return self._outcome
+
+    def _wait(self, timeout: float | None) -> str:
+        lib, modem = self._lib, self._modem
+        try:
+            try:
+                lines = lib.wait_answer(timeout or modem.send_timeout)
+            except CommandError:
+                # An error line after the module gave its +CMGS reference (line noise, a stray
+                # URC): the SMS is on air, and sending it again would be an unflagged duplicate.
+                lines = [line for line in (getattr(lib, "_response", None) or []) if line.startswith("+CMGS:")]
+                if not lines:
+                    raise
+                log.warning("modem %s : erreur après « %s » : SMS compté comme parti", modem.name, lines[0])
+            for line in lines:
+                if line.startswith("+CMGS:"):
+                    return str(int(line[6:].strip().split(",")[0]) % 256)
+            raise OutcomeUnknown(f"pas de référence +CMGS dans la réponse {lines!r}")
+        except Exception as e:
+            modem._raise_translated(e, pdu_written=True)
