@@ -75,6 +75,14 @@ def test_only_the_gsm_transport_imports_gsmmodem():
     assert bad == []
 
 
+def test_the_generic_transport_layer_knows_no_gsm():
+    """The worker, the seam and report matching drive any transport: only the registry names the GSM one
+    (and imports it lazily, in its factory)."""
+    bad = [b for b in offenders("daemon/transport", ("vigie.daemon.transport.gsm", "gsmmodem", "serial"))
+           if not b.startswith(("daemon/transport/gsm/", "daemon/transport/__init__.py"))]
+    assert bad == []
+
+
 def test_only_the_gpio_module_imports_gpiozero():
     bad = [b for d in ("daemon", "web") for b in offenders(d, ("gpiozero",))
            if not b.startswith("daemon/box/gpio.py")]
