@@ -246,6 +246,7 @@ def test_alert_from_sign_in_to_delivery(box, browser):
     expect(page.locator("[data-count=delivered]")).to_have_text("4", timeout=60000)
     labels = page.locator("#recipient-rows .badge").all_inner_texts()
     assert labels == ["délivré"] * 4
+    expect(page.locator("#alert-state")).to_have_text("terminée", timeout=30000)   # the poll's state_label
     shot(page, "08-alerte-delivree")
 
     # Dashboard: modem ready, no warning, a report from a member arrives.

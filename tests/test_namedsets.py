@@ -13,8 +13,8 @@ ENTITIES = {
     "zone": (zones, lambda name: zones.create(name, ["61001"], actor="test"), "de la zone", "Zone inconnue"),
     "sector": (sectors, lambda name: sectors.create(name, ["47.77Z"], actor="test"), "du groupe de secteurs",
                "Groupe de secteurs inconnu"),
-    "preset": (presets, lambda name: presets.create(name, "Fermez vos accès.", Targeting(all=True), actor="test"),
-               "du modèle d'alerte", "Modèle d'alerte inconnu"),
+    "preset": (presets, lambda name: presets.create(name, "Fermez vos accès.", Targeting(all=True),
+                                                    actor="test"), "du modèle d'alerte", "Modèle d'alerte inconnu"),
 }
 
 

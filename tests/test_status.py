@@ -26,7 +26,8 @@ def test_transport_state_labels_are_written_once():
 def test_cli_and_console_show_the_same_modem_rows(vigie_cli, operator):
     for n, state in enumerate(status.STATE_LABELS):
         ModemStatus.create(name=f"m{n}", state=state, signal=12, operator="Orange F", registered=True,
-                           model="SIMCOM_SIM800", imei="861234567890123", last_contact=time.time(), sent_count=n)
+                           model="SIMCOM_SIM800", imei="861234567890123", last_contact=time.time(),
+                           sent_count=n)
     rc, out, _ = vigie_cli("status", "--json")
     cli_rows = json.loads(out)["modems"]
     assert rc == 0 and all(set(row) == MODEM_FIELDS for row in cli_rows)

@@ -11,14 +11,15 @@ def register(sub):
     p = sub.add_parser("sector", help="gérer les groupes de secteurs (codes NAF)")
     s = p.add_subparsers(dest="sector_command", metavar="ACTION")
     s.required = True
-    action(s, "list", "lister les groupes de secteurs", list_command(sectors, _payload, _line, "{n} groupe(s)."),
-           named=False, json=True)
+    action(s, "list", "lister les groupes de secteurs",
+           list_command(sectors, _payload, _line, "{n} groupe(s)."), named=False, json=True)
     action(s, "show", "afficher les codes d'un groupe", show_command(sectors, _payload, _lines), json=True)
     a = action(s, "add", "créer un groupe de secteurs, ou remplacer ses codes s'il existe", run_add)
     a.add_argument("--code", action="append", required=True, metavar="SÉLECTEUR",
                    help="code NAF à tout niveau (A, 47, 47.7, 47.77, 47.77Z) ; répétable")
     a.add_argument("--description", default=None)
-    action(s, "delete", "supprimer un groupe de secteurs", delete_command(sectors, "Groupe « {name} » supprimé."))
+    action(s, "delete", "supprimer un groupe de secteurs",
+           delete_command(sectors, "Groupe « {name} » supprimé."))
     f = action(s, "search", "chercher un code NAF par mot-clé", run_search, named=False, json=True)
     f.add_argument("text", metavar="TEXTE")
 

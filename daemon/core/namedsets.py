@@ -63,7 +63,8 @@ class NamedSet:
         if not name:
             raise InvalidInput(f"Le nom {self.noun.of_the} est obligatoire.", "name")
         if len(name) > MAX_NAME:
-            raise InvalidInput(f"Le nom {self.noun.of_the} ne doit pas dépasser {MAX_NAME} caractères.", "name")
+            raise InvalidInput(f"Le nom {self.noun.of_the} ne doit pas dépasser {MAX_NAME} caractères.",
+                               "name")
         return name
 
     def free_name(self, name: str | None, row=None) -> str:

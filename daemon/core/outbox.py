@@ -15,7 +15,8 @@ import time
 
 import peewee as pw
 
-from vigie.daemon.core.lifecycle import IllegalTransition, LabelledState, Lifecycle  # noqa: F401 (raised here)
+from vigie.daemon.core.lifecycle import IllegalTransition as IllegalTransition  # raised by the moves below
+from vigie.daemon.core.lifecycle import LabelledState, Lifecycle
 from vigie.daemon.core.models import Alert, Attempt, Message, Part, database
 
 log = logging.getLogger(__name__)
@@ -129,8 +130,9 @@ def enqueue_many(rows: list[dict]) -> int:
 def expire_due(now: float | None = None) -> int:
     """Unsent messages past their alert's expiry expire rather than go out stale."""
     now = now or time.time()
-    n = MESSAGES.move(State.EXPIRED, WAITING, Message.expires_at.is_null(False) & (Message.expires_at <= now),
-                      finished_at=now, error="Expiré avant l'envoi : l'alerte n'était plus d'actualité.")
+    due = Message.expires_at.is_null(False) & (Message.expires_at <= now)
+    n = MESSAGES.move(State.EXPIRED, WAITING, due, finished_at=now,
+                      error="Expiré avant l'envoi : l'alerte n'était plus d'actualité.")
     if n:
         log.info("%d message(s) expiré(s)", n)
     return n

@@ -53,7 +53,8 @@ def progress(summary: dict) -> dict:
 
 
 def active_alerts(limit: int = 10) -> list[dict]:
-    rows = (Alert.select(Alert.id).where(Alert.state == "sending").order_by(Alert.id.desc()).limit(limit))
+    rows = (Alert.select(Alert.id).where(Alert.state == outbox.AlertState.SENDING.value)
+            .order_by(Alert.id.desc()).limit(limit))
     return [progress(alerts.summary(a.id)) for a in rows]
 
 

@@ -52,36 +52,33 @@ def edit_page(preset_id: int):
     return _form_page(p, p.name, p.text, presets.targeting_of(p), p.priority)
 
 
-def _submitted():
-    return form("name"), form("text"), int_arg(form("priority"), 0)
+def _save(preset, write):
+    """The submitted form saved by ``write(name, text, targeting, priority)``, or shown again with
+    its refusal."""
+    name, text, priority = form("name"), form("text"), int_arg(form("priority"), 0)
+    t = None
+    try:
+        t = forms.form_targeting()
+        saved = write(name, text, t, priority)
+    except InvalidInput as e:
+        errors = {e.field or "targeting": e.message}
+        return _form_page(preset, name, text, t, priority, e.message, errors, 400)
+    flash(f"Modèle « {saved.name} » enregistré.")
+    see_other("/modeles")
 
 
 @auth.requires("settings")
 def create():
-    name, text, priority = _submitted()
-    t = None
-    try:
-        t = forms.form_targeting()
-        p = presets.create(name, text, t, priority, actor=actor(), max_parts=_settings().alerts.max_parts)
-    except InvalidInput as e:
-        return _form_page(None, name, text, t, priority, e.message, {e.field or "targeting": e.message}, 400)
-    flash(f"Modèle « {p.name} » enregistré.")
-    see_other("/modeles")
+    return _save(None, lambda name, text, t, priority: presets.create(
+        name, text, t, priority, actor=actor(), max_parts=_settings().alerts.max_parts))
 
 
 @auth.requires("settings")
 def update(preset_id: int):
     p = presets.get_by_id(preset_id)
-    name, text, priority = _submitted()
-    t = None
-    try:
-        t = forms.form_targeting()
-        p = presets.update(p.name, actor=actor(), text=text, targeting=t, priority=priority, new_name=name,
-                           max_parts=_settings().alerts.max_parts)
-    except InvalidInput as e:
-        return _form_page(p, name, text, t, priority, e.message, {e.field or "targeting": e.message}, 400)
-    flash(f"Modèle « {p.name} » enregistré.")
-    see_other("/modeles")
+    return _save(p, lambda name, text, t, priority: presets.update(
+        p.name, actor=actor(), text=text, targeting=t, priority=priority, new_name=name,
+        max_parts=_settings().alerts.max_parts))
 
 
 @auth.requires("settings")
