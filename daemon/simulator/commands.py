@@ -15,7 +15,7 @@ SIM800, SIM7600 = ("sim800",), ("sim7600",)
 _CNMI_RE = re.compile(r"^\d(,\d){0,4}$")
 _CCLK_RE = re.compile(r'^"?(\d\d)/(\d\d)/(\d\d),(\d\d):(\d\d):(\d\d)([+-]\d\d)"?$')
 LAC, CELL, CELL_4G = "2A1C", "5B3F", "05B3F01"
-ICCID_PREFIX = "8933010"
+ICCID_PREFIX = "89330100"
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,9 @@ def _ok(m, mode, arg, now):
     return ["OK"]
 
 
-def fixed(exec_=None, read=None, test=None, set_=None):
-    """Answers that do not depend on the state: lists of lines per mode (None: +CME ERROR 3)."""
+def fixed(exec_=None, read=None, test=(), set_=None):
+    """Answers that do not depend on the state: lists of lines per mode (None: +CME ERROR 3; "=?" answers OK
+    unless told)."""
     answers = {"exec": exec_, "read": read, "test": test, "set": set_}
 
     def handler(m, mode, arg, now):
@@ -602,14 +603,15 @@ COMMANDS = (
     Command("+CGMR", ident(_p("revision"))), Command("+GMR", ident(_p("revision"))),
     Command("+CGSN", ident(lambda m: m.imei)), Command("+GSN", ident(lambda m: m.imei)),
     Command("+GSV", fixed(exec_=_gsv), SIM800),
-    Command("+GCAP", fixed(exec_=["+GCAP: +CGSM"], test=[])),
+    Command("+GCAP", fixed(exec_=["+GCAP: +CGSM"])),
     Command("+CIMI", ident(lambda m: m.imsi), sim=True),
-    Command("+CCID", fixed(exec_=lambda m: [_iccid(m)], test=[]), SIM800),
-    Command("+CICCID", fixed(exec_=lambda m: [f"+ICCID: {_iccid(m)}"], test=[]), SIM7600),
-    Command("+CSPN", fixed(read=['+CSPN: "Orange F",0'], test=[]), SIM800, sim=True),
+    Command("+CCID", fixed(exec_=lambda m: [_iccid(m)]), SIM800),
+    Command("+CICCID", fixed(exec_=lambda m: [f"+ICCID: {_iccid(m)}"]), SIM7600),
+    Command("+CSPN", fixed(read=['+CSPN: "Orange F",0']), SIM800, sim=True),
     Command("+CMEE", cmee), Command("+CPIN", cpin), Command("+SPIC", spic), Command("+CFUN", cfun),
     Command("+CPAS", fixed(exec_=["+CPAS: 0"], test=["+CPAS: (0-5)"])),
     Command("+CBC", fixed(exec_=["+CBC: 0,82,4012"], test=["+CBC: (0-2),(1-100),(voltage)"]), SIM800),
+    Command("+CBC", fixed(exec_=["+CBC: 4.012V"]), SIM7600),
     Command("+IPR", ipr), Command("+CSCLK", setting("+CSCLK", "csclk", ("0", "1", "2"), "(0-2)"), SIM800),
     Command("+CCLK", cclk), Command("+CLTS", network_time_setting("+CLTS"), SIM800),
     Command("+CTZU", network_time_setting("+CTZU"), SIM7600),
