@@ -308,3 +308,13 @@ def test_clock_can_be_set(session):
     assert zone == "-08" and clock.strftime("%y/%m/%d,%H:%M") == "30/06/15,08:30"
     at(p, "AT+CMEE=1")
     assert at(p, 'AT+CCLK="pas une date"') == b"\r\n+CME ERROR: 3\r\n"
+
+
+def test_network_time_can_be_off(session):
+    sim, p = session("sim7600")
+    assert sim.handle_control({"cmd": "fault", "fault": "clock", "offset": 3600}) == {"ok": True}
+    ahead = (_cclk(p)[0] - datetime.datetime.now(datetime.UTC)).total_seconds()
+    assert 3600 - 120 < ahead < 3600 + 120
+    sim.set_network_time(-86400)
+    behind = (_cclk(p)[0] - datetime.datetime.now(datetime.UTC)).total_seconds()
+    assert -86400 - 120 < behind < -86400 + 120

@@ -76,6 +76,7 @@ class SimulatedModem:
         self.urcs = UrcPacer(self.line, self.journal, self.faults.hung, guard=urc_guard)
         self.timers = None
         self._clock = None                    # (epoch, monotonic, quarters) after AT+CCLK=
+        self.network_time_offset = 0.0        # the network's clock minus the host's (NITZ, AT+CCLK?)
         self._powered_at = time.monotonic()
         self._threads = []
         self._control = None
@@ -207,7 +208,7 @@ class SimulatedModem:
             epoch, mono, quarters = self._clock
             return epoch + time.monotonic() - mono, quarters
         if self.settings["network_time"]:
-            now = time.time()
+            now = time.time() + self.network_time_offset
             return now, time.localtime(now).tm_gmtoff // 900
         return _CLOCK_EPOCH + time.monotonic() - self._powered_at, 0
 
@@ -289,6 +290,12 @@ class SimulatedModem:
     def unsolicited_during_next_command(self, line):
         """Write ``line`` inside the next command's answer (between its information lines and its final result)."""
         self.faults.unsolicited_during_next_command(line)
+
+    def set_network_time(self, offset):
+        """The network's clock is ``offset`` seconds ahead of the host's (negative: behind): what AT+CCLK?
+        answers once the module takes the network time (AT+CLTS=1 on a SIM800, always on a SIM7600)."""
+        self.network_time_offset = float(offset)
+        self.journal.event("fault", kind="clock", offset=self.network_time_offset)
 
     def pause_urcs(self):
         """Hold every unsolicited line (the network keeps its reports) until resume_urcs(): lets a test send a
