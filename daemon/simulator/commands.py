@@ -357,7 +357,7 @@ def _zone(quarters):
 
 def cclk(m, mode, arg, now):
     if mode == "read":
-        epoch, quarters = m.clock_now()
+        epoch, quarters = m.clock.now()
         stamp = time.strftime("%y/%m/%d,%H:%M:%S", time.gmtime(epoch + quarters * 900))
         return [f'+CCLK: "{stamp}{_zone(quarters)}"', "OK"]
     if mode == "test":
@@ -373,7 +373,7 @@ def cclk(m, mode, arg, now):
         time.gmtime(epoch)
     except (ValueError, OverflowError):
         return [m.error(3)]
-    m.set_clock(epoch, quarters)
+    m.clock.set(epoch, quarters)
     return ["OK"]
 
 
@@ -381,11 +381,11 @@ def network_time_setting(name):
     """AT+CLTS (SIM800) / AT+CTZU (SIM7600): take the network's time (NITZ) for the module clock."""
     def handler(m, mode, arg, now):
         if mode == "read":
-            return [f"{name}: {int(m.settings['network_time'])}", "OK"]
+            return [f"{name}: {int(m.clock.network_time)}", "OK"]
         if mode == "test":
             return [f"{name}: (0,1)", "OK"]
         if mode == "set" and arg in ("0", "1"):
-            m.settings["network_time"] = arg == "1"
+            m.clock.network_time = arg == "1"
             m.journal.event("network_time", enabled=arg == "1")
             return ["OK"]
         return [m.error(3)]

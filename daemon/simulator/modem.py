@@ -7,6 +7,7 @@ The module is composed of small parts, each in its own file:
   storage.py   message memories and slots, +CMGR/+CMGL rendering
   sending.py   AT+CMGS, the TP-MR, status reports, incoming SMS
   card.py      the SIM card (PIN, wrong tries, PUK)
+  clock.py     the real-time clock (power-up value, network time)
   faults.py    the fault switches
   journal.py   events, commands received, the air log
   control.py   the control channel (`vigie emulator inject`)
@@ -18,11 +19,11 @@ Conditions/Events. Lock order: ``lock`` (modem state) -> ``line.cond`` (the line
 
 import random
 import threading
-import time
 
 from vigie.daemon.simulator import control as control_channel
 from vigie.daemon.simulator.at import CME_TEXT, Interpreter, Session
 from vigie.daemon.simulator.card import DEFAULT_PUK, PIN_TRIES, SimCard
+from vigie.daemon.simulator.clock import Clock
 from vigie.daemon.simulator.commands import table
 from vigie.daemon.simulator.faults import DEFAULT_GARBAGE, Faults
 from vigie.daemon.simulator.journal import Journal
@@ -33,8 +34,6 @@ from vigie.daemon.simulator.storage import Storage
 from vigie.daemon.simulator.timers import Scheduler
 
 __all__ = ["SimulatedModem", "OUTCOMES", "DEFAULT_GARBAGE", "SMSC"]
-
-_CLOCK_EPOCH = 1072915200.0      # 2004-01-01 00:00 UTC: a SIM800's clock after power-up, without network time
 
 
 class SimulatedModem:
@@ -65,7 +64,8 @@ class SimulatedModem:
         self.abort = threading.Event()        # interrupts latency waits (stop/unplug/reboot)
         self.journal = Journal(name, air_log)
         self.session = Session()
-        self.settings = {"network_time": model == "sim7600", "cnmp": 2, "cgps": 0, "contexts": {1: ("IP", "")},
+        self.clock = Clock(network_time=model == "sim7600")
+        self.settings = {"cnmp": 2, "cgps": 0, "contexts": {1: ("IP", "")},
                          "ipr": 0 if model == "sim800" else 115200}     # kept across power cycles (NVRAM)
         self.card = SimCard(pin, puk=puk, pin_tries=pin_tries, busy_delay=pin_delay)
         self.faults = Faults(self)
@@ -75,9 +75,6 @@ class SimulatedModem:
         self.line = Line(name, link, self.journal, self._input)
         self.urcs = UrcPacer(self.line, self.journal, self.faults.hung, guard=urc_guard)
         self.timers = None
-        self._clock = None                    # (epoch, monotonic, quarters) after AT+CCLK=
-        self.network_time_offset = 0.0        # the network's clock minus the host's (NITZ, AT+CCLK?)
-        self._powered_at = time.monotonic()
         self._threads = []
         self._control = None
 
@@ -197,23 +194,9 @@ class SimulatedModem:
         self.session = Session()
         self.card.power_up()
         self.faults.mid_command = []
-        self._clock = None
-        self._powered_at = time.monotonic()
+        self.clock.power_up()
         self.at.reset()                 # the worker drops its partial input and any pending prompt
         self.urcs.reset()
-
-    def clock_now(self):
-        """(epoch, quarter hours of offset) of the module's clock (AT+CCLK?)."""
-        if self._clock:
-            epoch, mono, quarters = self._clock
-            return epoch + time.monotonic() - mono, quarters
-        if self.settings["network_time"]:
-            now = time.time() + self.network_time_offset
-            return now, time.localtime(now).tm_gmtoff // 900
-        return _CLOCK_EPOCH + time.monotonic() - self._powered_at, 0
-
-    def set_clock(self, epoch, quarters):
-        self._clock = (epoch, time.monotonic(), quarters)
 
     # ------------------------------------------------------------------ events and logs
 
@@ -294,8 +277,8 @@ class SimulatedModem:
     def set_network_time(self, offset):
         """The network's clock is ``offset`` seconds ahead of the host's (negative: behind): what AT+CCLK?
         answers once the module takes the network time (AT+CLTS=1 on a SIM800, always on a SIM7600)."""
-        self.network_time_offset = float(offset)
-        self.journal.event("fault", kind="clock", offset=self.network_time_offset)
+        self.clock.network_offset = float(offset)
+        self.journal.event("fault", kind="clock", offset=self.clock.network_offset)
 
     def pause_urcs(self):
         """Hold every unsolicited line (the network keeps its reports) until resume_urcs(): lets a test send a
