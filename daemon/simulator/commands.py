@@ -135,8 +135,7 @@ def at_and_v(m, mode, arg, now):
 
 # ---------------------------------------------------------------- status, SIM, network
 
-def cmee(m, mode, arg, now):
-    return setting("+CMEE", "cmee", ("0", "1", "2"), "(0-2)")(m, mode, arg, now)
+cmee = setting("+CMEE", "cmee", ("0", "1", "2"), "(0-2)")
 
 
 def cpin(m, mode, arg, now):
@@ -394,8 +393,7 @@ def network_time_setting(name):
 
 # ---------------------------------------------------------------- SMS settings
 
-def cmgf(m, mode, arg, now):
-    return setting("+CMGF", "cmgf", ("0", "1"), "(0,1)")(m, mode, arg, now)
+cmgf = setting("+CMGF", "cmgf", ("0", "1"), "(0,1)")
 
 
 def csca(m, mode, arg, now):
@@ -442,8 +440,7 @@ def cnma(m, mode, arg, now):
     return [m.error(340, "CMS")]
 
 
-def csdh(m, mode, arg, now):
-    return setting("+CSDH", "csdh", ("0", "1"), "(0,1)")(m, mode, arg, now)
+csdh = setting("+CSDH", "csdh", ("0", "1"), "(0,1)")
 
 
 def cpms(m, mode, arg, now):
@@ -498,8 +495,7 @@ def cscs(m, mode, arg, now):
     return [m.error(4)]
 
 
-def cmms(m, mode, arg, now):
-    return setting("+CMMS", "cmms", ("0", "1", "2"), "(0-2)")(m, mode, arg, now)
+cmms = setting("+CMMS", "cmms", ("0", "1", "2"), "(0-2)")
 
 
 def cpbs(m, mode, arg, now):
