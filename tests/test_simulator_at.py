@@ -111,6 +111,9 @@ SIM800_ANSWERS = {
     "AT+CHUP=?": None,
     "AT+CHUP": None,
     "AT+SPIC": "+SPIC: 3,3,10,10",
+    "AT+CPBR=?": "+CPBR: (1-250),40,14",
+    "AT+CPBR=1,10": None,
+    "AT+CCWA=1;+CCWA?": "+CCWA: 1",
 }
 SIM7600_ANSWERS = {
     "AT+CPSI?": re.compile(r"^\+CPSI: LTE,Online,208-01,0x2A1C,\d+,\d+,EUTRAN-BAND3,"),
@@ -127,6 +130,7 @@ SIM7600_ANSWERS = {
     "AT+CTZU?": "+CTZU: 1",
     "AT+CPAS": "+CPAS: 0",
     "AT+CSMS?": "+CSMS: 0,1,1,1",
+    "AT+CPBR=?": "+CPBR: (1-250),40,14",
 }
 
 

@@ -510,6 +510,17 @@ def cpbs(m, mode, arg, now):
     return [m.error(3)]
 
 
+def cpbr(m, mode, arg, now):
+    """The phone book is empty: its size for "=?", no entry in any range."""
+    size = 250 if m.session.cpbs == "SM" else 100
+    if mode == "test":
+        return [f"+CPBR: (1-{size}),40,14", "OK"]
+    first = arg.split(",")[0]
+    if mode == "set" and first.isdigit() and 1 <= int(first) <= size:
+        return ["OK"]
+    return [m.error(21 if mode == "set" else 3)]           # 21: invalid index
+
+
 def cnum(m, mode, arg, now):
     if mode == "exec":
         return ['+CNUM: "","+33700000000",145', "OK"]
@@ -624,7 +635,8 @@ COMMANDS = (
     Command("+CUSD", cusd, sim=True),
     # calls and phone book (what a start-up line of smstools3 or gammu touches)
     Command("+CLIP", _ok), Command("+CRC", _ok), Command("+CVHU", _ok), Command("+CHUP", _ok),
-    Command("+CPBS", cpbs, sim=True), Command("+CNUM", cnum, sim=True),
+    Command("+CPBS", cpbs, sim=True), Command("+CPBR", cpbr, sim=True), Command("+CNUM", cnum, sim=True),
+    Command("+CCWA", setting("+CCWA", "ccwa", ("0", "1"), "(0,1)")),
     Command("+DDET", _ok, SIM800),
     # SMS
     Command("+CSMS", csms), Command("+CMGF", cmgf), Command("+CSCS", cscs), Command("+CSMP", csmp),
