@@ -39,8 +39,6 @@ __all__ = ["SimulatedModem", "OUTCOMES", "DEFAULT_GARBAGE", "SMSC"]
 class SimulatedModem:
     """A GSM module on a pty. See daemon/simulator/README.md for the contract."""
 
-    MAX_EVENTS = Journal.MAX_EVENTS
-
     def __init__(self, name="sim0", model="sim800", link=None, latency=0.0, report_delay=0.0, air_log=None,
                  pin=None, seed=None, control=False, urc_guard=0.02, pin_delay=0.0, puk=DEFAULT_PUK,
                  pin_tries=PIN_TRIES):
