@@ -111,6 +111,9 @@ SIM800_ANSWERS = {
     "AT+CHUP=?": None,
     "AT+CHUP": None,
     "AT+SPIC": "+SPIC: 3,3,10,10",
+    "AT+CPBR=?": "+CPBR: (1-250),40,14",
+    "AT+CPBR=1,10": None,
+    "AT+CCWA=1;+CCWA?": "+CCWA: 1",
 }
 SIM7600_ANSWERS = {
     "AT+CPSI?": re.compile(r"^\+CPSI: LTE,Online,208-01,0x2A1C,\d+,\d+,EUTRAN-BAND3,"),
@@ -127,6 +130,7 @@ SIM7600_ANSWERS = {
     "AT+CTZU?": "+CTZU: 1",
     "AT+CPAS": "+CPAS: 0",
     "AT+CSMS?": "+CSMS: 0,1,1,1",
+    "AT+CPBR=?": "+CPBR: (1-250),40,14",
 }
 
 
@@ -308,3 +312,13 @@ def test_clock_can_be_set(session):
     assert zone == "-08" and clock.strftime("%y/%m/%d,%H:%M") == "30/06/15,08:30"
     at(p, "AT+CMEE=1")
     assert at(p, 'AT+CCLK="pas une date"') == b"\r\n+CME ERROR: 3\r\n"
+
+
+def test_network_time_can_be_off(session):
+    sim, p = session("sim7600")
+    assert sim.handle_control({"cmd": "fault", "fault": "clock", "offset": 3600}) == {"ok": True}
+    ahead = (_cclk(p)[0] - datetime.datetime.now(datetime.UTC)).total_seconds()
+    assert 3600 - 120 < ahead < 3600 + 120
+    sim.set_network_time(-86400)
+    behind = (_cclk(p)[0] - datetime.datetime.now(datetime.UTC)).total_seconds()
+    assert -86400 - 120 < behind < -86400 + 120

@@ -47,6 +47,7 @@ class Session:
         self.cusd = 0
         self.csclk = 0
         self.cpbs = "SM"
+        self.ccwa = 0
         self.sreg = {0: 0, 3: 13, 4: 10, 5: 8, 6: 2, 7: 60, 8: 2, 10: 15}
         self.ack_pending = False             # a +CDS waits for +CNMA (AT+CSMS=1)
 

@@ -15,7 +15,7 @@ SIM800, SIM7600 = ("sim800",), ("sim7600",)
 _CNMI_RE = re.compile(r"^\d(,\d){0,4}$")
 _CCLK_RE = re.compile(r'^"?(\d\d)/(\d\d)/(\d\d),(\d\d):(\d\d):(\d\d)([+-]\d\d)"?$')
 LAC, CELL, CELL_4G = "2A1C", "5B3F", "05B3F01"
-ICCID_PREFIX = "8933010"
+ICCID_PREFIX = "89330100"
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,9 @@ def _ok(m, mode, arg, now):
     return ["OK"]
 
 
-def fixed(exec_=None, read=None, test=None, set_=None):
-    """Answers that do not depend on the state: lists of lines per mode (None: +CME ERROR 3)."""
+def fixed(exec_=None, read=None, test=(), set_=None):
+    """Answers that do not depend on the state: lists of lines per mode (None: +CME ERROR 3; "=?" answers OK
+    unless told)."""
     answers = {"exec": exec_, "read": read, "test": test, "set": set_}
 
     def handler(m, mode, arg, now):
@@ -134,8 +135,7 @@ def at_and_v(m, mode, arg, now):
 
 # ---------------------------------------------------------------- status, SIM, network
 
-def cmee(m, mode, arg, now):
-    return setting("+CMEE", "cmee", ("0", "1", "2"), "(0-2)")(m, mode, arg, now)
+cmee = setting("+CMEE", "cmee", ("0", "1", "2"), "(0-2)")
 
 
 def cpin(m, mode, arg, now):
@@ -356,7 +356,7 @@ def _zone(quarters):
 
 def cclk(m, mode, arg, now):
     if mode == "read":
-        epoch, quarters = m.clock_now()
+        epoch, quarters = m.clock.now()
         stamp = time.strftime("%y/%m/%d,%H:%M:%S", time.gmtime(epoch + quarters * 900))
         return [f'+CCLK: "{stamp}{_zone(quarters)}"', "OK"]
     if mode == "test":
@@ -372,7 +372,7 @@ def cclk(m, mode, arg, now):
         time.gmtime(epoch)
     except (ValueError, OverflowError):
         return [m.error(3)]
-    m.set_clock(epoch, quarters)
+    m.clock.set(epoch, quarters)
     return ["OK"]
 
 
@@ -380,11 +380,11 @@ def network_time_setting(name):
     """AT+CLTS (SIM800) / AT+CTZU (SIM7600): take the network's time (NITZ) for the module clock."""
     def handler(m, mode, arg, now):
         if mode == "read":
-            return [f"{name}: {int(m.settings['network_time'])}", "OK"]
+            return [f"{name}: {int(m.clock.network_time)}", "OK"]
         if mode == "test":
             return [f"{name}: (0,1)", "OK"]
         if mode == "set" and arg in ("0", "1"):
-            m.settings["network_time"] = arg == "1"
+            m.clock.network_time = arg == "1"
             m.journal.event("network_time", enabled=arg == "1")
             return ["OK"]
         return [m.error(3)]
@@ -393,8 +393,7 @@ def network_time_setting(name):
 
 # ---------------------------------------------------------------- SMS settings
 
-def cmgf(m, mode, arg, now):
-    return setting("+CMGF", "cmgf", ("0", "1"), "(0,1)")(m, mode, arg, now)
+cmgf = setting("+CMGF", "cmgf", ("0", "1"), "(0,1)")
 
 
 def csca(m, mode, arg, now):
@@ -441,8 +440,7 @@ def cnma(m, mode, arg, now):
     return [m.error(340, "CMS")]
 
 
-def csdh(m, mode, arg, now):
-    return setting("+CSDH", "csdh", ("0", "1"), "(0,1)")(m, mode, arg, now)
+csdh = setting("+CSDH", "csdh", ("0", "1"), "(0,1)")
 
 
 def cpms(m, mode, arg, now):
@@ -497,8 +495,7 @@ def cscs(m, mode, arg, now):
     return [m.error(4)]
 
 
-def cmms(m, mode, arg, now):
-    return setting("+CMMS", "cmms", ("0", "1", "2"), "(0-2)")(m, mode, arg, now)
+cmms = setting("+CMMS", "cmms", ("0", "1", "2"), "(0-2)")
 
 
 def cpbs(m, mode, arg, now):
@@ -511,6 +508,17 @@ def cpbs(m, mode, arg, now):
         m.session.cpbs = arg.strip('"').upper()
         return ["OK"]
     return [m.error(3)]
+
+
+def cpbr(m, mode, arg, now):
+    """The phone book is empty: its size for "=?", no entry in any range."""
+    size = 250 if m.session.cpbs == "SM" else 100
+    if mode == "test":
+        return [f"+CPBR: (1-{size}),40,14", "OK"]
+    first = arg.split(",")[0]
+    if mode == "set" and first.isdigit() and 1 <= int(first) <= size:
+        return ["OK"]
+    return [m.error(21 if mode == "set" else 3)]           # 21: invalid index
 
 
 def cnum(m, mode, arg, now):
@@ -602,14 +610,15 @@ COMMANDS = (
     Command("+CGMR", ident(_p("revision"))), Command("+GMR", ident(_p("revision"))),
     Command("+CGSN", ident(lambda m: m.imei)), Command("+GSN", ident(lambda m: m.imei)),
     Command("+GSV", fixed(exec_=_gsv), SIM800),
-    Command("+GCAP", fixed(exec_=["+GCAP: +CGSM"], test=[])),
+    Command("+GCAP", fixed(exec_=["+GCAP: +CGSM"])),
     Command("+CIMI", ident(lambda m: m.imsi), sim=True),
-    Command("+CCID", fixed(exec_=lambda m: [_iccid(m)], test=[]), SIM800),
-    Command("+CICCID", fixed(exec_=lambda m: [f"+ICCID: {_iccid(m)}"], test=[]), SIM7600),
-    Command("+CSPN", fixed(read=['+CSPN: "Orange F",0'], test=[]), SIM800, sim=True),
+    Command("+CCID", fixed(exec_=lambda m: [_iccid(m)]), SIM800),
+    Command("+CICCID", fixed(exec_=lambda m: [f"+ICCID: {_iccid(m)}"]), SIM7600),
+    Command("+CSPN", fixed(read=['+CSPN: "Orange F",0']), SIM800, sim=True),
     Command("+CMEE", cmee), Command("+CPIN", cpin), Command("+SPIC", spic), Command("+CFUN", cfun),
     Command("+CPAS", fixed(exec_=["+CPAS: 0"], test=["+CPAS: (0-5)"])),
     Command("+CBC", fixed(exec_=["+CBC: 0,82,4012"], test=["+CBC: (0-2),(1-100),(voltage)"]), SIM800),
+    Command("+CBC", fixed(exec_=["+CBC: 4.012V"]), SIM7600),
     Command("+IPR", ipr), Command("+CSCLK", setting("+CSCLK", "csclk", ("0", "1", "2"), "(0-2)"), SIM800),
     Command("+CCLK", cclk), Command("+CLTS", network_time_setting("+CLTS"), SIM800),
     Command("+CTZU", network_time_setting("+CTZU"), SIM7600),
@@ -626,7 +635,8 @@ COMMANDS = (
     Command("+CUSD", cusd, sim=True),
     # calls and phone book (what a start-up line of smstools3 or gammu touches)
     Command("+CLIP", _ok), Command("+CRC", _ok), Command("+CVHU", _ok), Command("+CHUP", _ok),
-    Command("+CPBS", cpbs, sim=True), Command("+CNUM", cnum, sim=True),
+    Command("+CPBS", cpbs, sim=True), Command("+CPBR", cpbr, sim=True), Command("+CNUM", cnum, sim=True),
+    Command("+CCWA", setting("+CCWA", "ccwa", ("0", "1"), "(0,1)")),
     Command("+DDET", _ok, SIM800),
     # SMS
     Command("+CSMS", csms), Command("+CMGF", cmgf), Command("+CSCS", cscs), Command("+CSMP", csmp),

@@ -41,6 +41,8 @@ def _fault(sim, cmd):
         sim.send_garbage(bytes.fromhex(cmd["hex"]) if cmd.get("hex") else DEFAULT_GARBAGE)
     elif fault == "mid":
         sim.unsolicited_during_next_command(cmd["line"])
+    elif fault == "clock":
+        sim.set_network_time(float(cmd.get("offset") or 0.0))
     elif fault == "sim":
         tries = cmd.get("tries")
         sim.set_sim(pin=cmd["pin"] if "pin" in cmd else ..., puk=cmd.get("puk"),

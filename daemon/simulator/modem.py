@@ -7,6 +7,7 @@ The module is composed of small parts, each in its own file:
   storage.py   message memories and slots, +CMGR/+CMGL rendering
   sending.py   AT+CMGS, the TP-MR, status reports, incoming SMS
   card.py      the SIM card (PIN, wrong tries, PUK)
+  clock.py     the real-time clock (power-up value, network time)
   faults.py    the fault switches
   journal.py   events, commands received, the air log
   control.py   the control channel (`vigie emulator inject`)
@@ -18,11 +19,11 @@ Conditions/Events. Lock order: ``lock`` (modem state) -> ``line.cond`` (the line
 
 import random
 import threading
-import time
 
 from vigie.daemon.simulator import control as control_channel
 from vigie.daemon.simulator.at import CME_TEXT, Interpreter, Session
 from vigie.daemon.simulator.card import DEFAULT_PUK, PIN_TRIES, SimCard
+from vigie.daemon.simulator.clock import Clock
 from vigie.daemon.simulator.commands import table
 from vigie.daemon.simulator.faults import DEFAULT_GARBAGE, Faults
 from vigie.daemon.simulator.journal import Journal
@@ -34,13 +35,9 @@ from vigie.daemon.simulator.timers import Scheduler
 
 __all__ = ["SimulatedModem", "OUTCOMES", "DEFAULT_GARBAGE", "SMSC"]
 
-_CLOCK_EPOCH = 1072915200.0      # 2004-01-01 00:00 UTC: a SIM800's clock after power-up, without network time
-
 
 class SimulatedModem:
     """A GSM module on a pty. See daemon/simulator/README.md for the contract."""
-
-    MAX_EVENTS = Journal.MAX_EVENTS
 
     def __init__(self, name="sim0", model="sim800", link=None, latency=0.0, report_delay=0.0, air_log=None,
                  pin=None, seed=None, control=False, urc_guard=0.02, pin_delay=0.0, puk=DEFAULT_PUK,
@@ -65,7 +62,8 @@ class SimulatedModem:
         self.abort = threading.Event()        # interrupts latency waits (stop/unplug/reboot)
         self.journal = Journal(name, air_log)
         self.session = Session()
-        self.settings = {"network_time": model == "sim7600", "cnmp": 2, "cgps": 0, "contexts": {1: ("IP", "")},
+        self.clock = Clock(network_time=model == "sim7600")
+        self.settings = {"cnmp": 2, "cgps": 0, "contexts": {1: ("IP", "")},
                          "ipr": 0 if model == "sim800" else 115200}     # kept across power cycles (NVRAM)
         self.card = SimCard(pin, puk=puk, pin_tries=pin_tries, busy_delay=pin_delay)
         self.faults = Faults(self)
@@ -75,8 +73,6 @@ class SimulatedModem:
         self.line = Line(name, link, self.journal, self._input)
         self.urcs = UrcPacer(self.line, self.journal, self.faults.hung, guard=urc_guard)
         self.timers = None
-        self._clock = None                    # (epoch, monotonic, quarters) after AT+CCLK=
-        self._powered_at = time.monotonic()
         self._threads = []
         self._control = None
 
@@ -196,23 +192,9 @@ class SimulatedModem:
         self.session = Session()
         self.card.power_up()
         self.faults.mid_command = []
-        self._clock = None
-        self._powered_at = time.monotonic()
+        self.clock.power_up()
         self.at.reset()                 # the worker drops its partial input and any pending prompt
         self.urcs.reset()
-
-    def clock_now(self):
-        """(epoch, quarter hours of offset) of the module's clock (AT+CCLK?)."""
-        if self._clock:
-            epoch, mono, quarters = self._clock
-            return epoch + time.monotonic() - mono, quarters
-        if self.settings["network_time"]:
-            now = time.time()
-            return now, time.localtime(now).tm_gmtoff // 900
-        return _CLOCK_EPOCH + time.monotonic() - self._powered_at, 0
-
-    def set_clock(self, epoch, quarters):
-        self._clock = (epoch, time.monotonic(), quarters)
 
     # ------------------------------------------------------------------ events and logs
 
@@ -289,6 +271,12 @@ class SimulatedModem:
     def unsolicited_during_next_command(self, line):
         """Write ``line`` inside the next command's answer (between its information lines and its final result)."""
         self.faults.unsolicited_during_next_command(line)
+
+    def set_network_time(self, offset):
+        """The network's clock is ``offset`` seconds ahead of the host's (negative: behind): what AT+CCLK?
+        answers once the module takes the network time (AT+CLTS=1 on a SIM800, always on a SIM7600)."""
+        self.clock.network_offset = float(offset)
+        self.journal.event("fault", kind="clock", offset=self.clock.network_offset)
 
     def pause_urcs(self):
         """Hold every unsolicited line (the network keeps its reports) until resume_urcs(): lets a test send a
