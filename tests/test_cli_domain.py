@@ -217,3 +217,23 @@ def test_sirene_check_command(vigie_cli, tmp_path):
     assert rc == 0 and "Établissements fermés (1)" in out
     rc, out, _ = vigie_cli("sirene", "check", stock, "--json")
     assert json.loads(out)["closed"][0]["siret"] == S1
+
+
+def test_backtick_is_queued_as_it_goes_on_air_and_the_preview_says_so(vigie_cli):
+    rc, out, _ = vigie_cli("sms", "preview", "Code `A12` saisi.", "--json")
+    data = json.loads(out)
+    assert rc == 0 and data["encoding"] == "gsm7" and data["replaced"] == {"`": "'"} and data["non_gsm"] == []
+    rc, out, err = vigie_cli("send", "--to", "0612345678", "--text", "Code `A12` saisi.")
+    assert rc == 0, err
+    assert Message.get_by_id(int(out)).text == "Code 'A12' saisi."      # what the phone will show
+
+
+def test_sms_preview_says_beforehand_that_an_emoji_is_refused(vigie_cli):
+    rc, out, _ = vigie_cli("sms", "preview", "Alerte 🚨 à Flers", "--json")
+    data = json.loads(out)
+    assert rc == 0 and data["unsendable"] == ["🚨"] and "ne peut pas envoyer (🚨" in data["refused"]
+    assert data["transliterated"]["unsendable"] == [] and data["transliterated"]["refused"] == ""
+    rc, out, _ = vigie_cli("sms", "preview", "Alerte 🚨 à Flers")
+    assert "Refusé à l'envoi : le modem ne peut pas envoyer 🚨" in out
+    rc, _, err = vigie_cli("send", "--to", "0612345678", "--text", "Alerte 🚨 à Flers")
+    assert rc == 2 and "🚨" in err and Message.select().count() == 0
