@@ -219,3 +219,50 @@ def test_sirene_check_command(vigie_cli, tmp_path):
     assert rc == 0 and "Établissements fermés (1)" in out
     rc, out, _ = vigie_cli("sirene", "check", stock, "--json")
     assert json.loads(out)["closed"][0]["siret"] == S1
+
+
+def test_backtick_is_queued_as_it_goes_on_air_and_the_preview_says_so(vigie_cli):
+    rc, out, _ = vigie_cli("sms", "preview", "Code `A12` saisi.", "--json")
+    data = json.loads(out)
+    assert rc == 0 and data["encoding"] == "gsm7" and data["replaced"] == {"`": "'"} and data["non_gsm"] == []
+    rc, out, err = vigie_cli("send", "--to", "0612345678", "--text", "Code `A12` saisi.")
+    assert rc == 0, err
+    assert Message.get_by_id(int(out)).text == "Code 'A12' saisi."      # what the phone will show
+
+
+def test_sms_preview_says_beforehand_that_an_emoji_is_refused(vigie_cli):
+    rc, out, _ = vigie_cli("sms", "preview", "Alerte 🚨 à Flers", "--json")
+    data = json.loads(out)
+    assert rc == 0 and data["unsendable"] == ["🚨"] and "ne peut pas envoyer (🚨" in data["refused"]
+    assert data["transliterated"]["unsendable"] == [] and data["transliterated"]["refused"] == ""
+    rc, out, _ = vigie_cli("sms", "preview", "Alerte 🚨 à Flers")
+    assert "Refusé à l'envoi : le modem ne peut pas envoyer 🚨" in out
+    rc, _, err = vigie_cli("send", "--to", "0612345678", "--text", "Alerte 🚨 à Flers")
+    assert rc == 2 and "🚨" in err and Message.select().count() == 0
+
+
+def test_foreign_mobiles_follow_the_configuration_key(vigie_cli, domain_config):
+    from vigie.daemon.core.reference import validate
+    rc, _, err = vigie_cli("send", "--to", "+32 470 12 34 56", "--text", "Essai")
+    assert rc == 2 and "mobile étranger (Belgique)" in err and "allow_foreign_mobiles = true" in err
+    with open(domain_config, encoding="utf-8") as f:
+        text = f.read()
+    assert "allow_foreign_mobiles = false" in text                  # written by vigie init, commented
+    with open(domain_config, "w", encoding="utf-8") as f:
+        f.write(text.replace("allow_foreign_mobiles = false", "allow_foreign_mobiles = true"))
+    try:
+        rc, out, err = vigie_cli("send", "--to", "+32 470 12 34 56", "--text", "Essai")
+        assert rc == 0, err
+        assert Message.get_by_id(int(out)).phone == "+32470123456"
+    finally:
+        validate.allow_foreign_mobiles(False)
+
+
+def test_a_member_phone_damaged_by_a_spreadsheet_gets_the_hint(vigie_cli):
+    rc, _, err = vigie_cli("member", "add", "--siret", make_siret(7), "--name", "Garage", "--naf", "45.20A",
+                           "--commune", "61001", "--phone", "6,12346E+08")
+    assert rc == 2 and "champ « phone »" in err and "converti en nombre par le tableur" in err
+    rc, _, err = vigie_cli("member", "add", "--siret", "00000000000000", "--name", "Garage", "--naf", "45.20A",
+                           "--commune", "61001", "--phone", "0612345678")
+    assert rc == 2 and "champ « siret »" in err and "n'existe pas" in err
+    assert Member.select().count() == 0

@@ -216,3 +216,40 @@ def test_search(database):
     assert {c.insee for c in geo.search("61200", limit=50)} >= {"61006", "61474"}
     assert len(geo.search("saint", limit=5)) == 5
     assert geo.search("") == [] and geo.search("zzzz") == []
+
+
+# --- main postal codes of the communes nouvelles -----------------------------------------------
+
+# Every commune with several postal codes, with the postal code of its chef-lieu: La Poste's row
+# for the chef-lieu (no "ligne 5"), or the row of the former commune whose INSEE code the commune
+# nouvelle kept (orne-communes-deleguees.csv: insee == parent_insee); see data/ATTRIBUTION.md.
+CHEF_LIEU_POSTAL = {
+    "61007": ("Athis-de-l'Orne", "61430"), "61050": ("Boissy-Maugis", "61110"),
+    "61081": ("Chailloué", "61500"), "61096": ("La Chapelle-d'Andaine", "61140"),
+    "61153": ("Écouché", "61150"), "61167": ("La Ferté-Frênel", "61550"),
+    "61168": ("La Ferté-Macé", "61600"), "61196": ("Le Gué-de-la-Chaîne", "61130"),
+    "61211": ("Juvigny-sous-Andaine", "61140"), "61228": ("Livaie", "61420"),
+    "61294": ("Mortrée", "61570"), "61460": ("Le Sap", "61470"),
+    "61474": ("Silly-en-Gouffern", "61310"), "61483": ("Bagnoles-de-l'Orne", "61140"),
+    "61484": ("Le Theil", "61260"),
+}
+
+
+def test_every_commune_nouvelle_has_its_chef_lieu_s_main_postal_code(database):
+    several = {c.insee: c for c in Commune.select() if len(c.postal_codes.split()) > 1}
+    assert set(several) == set(CHEF_LIEU_POSTAL)
+    wrong = {insee: (c.name, c.postal_code, CHEF_LIEU_POSTAL[insee])
+             for insee, c in several.items() if c.postal_code != CHEF_LIEU_POSTAL[insee][1]}
+    assert wrong == {}
+    assert geo.resolve_commune("61168").postal_code == "61600"          # La Ferté Macé, not Antoigny's
+    assert geo.resolve_commune("61474").postal_code == "61310"          # Gouffern en Auge: Silly's
+    for insee, (chef_lieu, _) in CHEF_LIEU_POSTAL.items():
+        former = FormerCommune.get_or_none(FormerCommune.insee == insee)
+        assert former is None or former.name == chef_lieu
+
+
+def test_a_corrected_postal_code_reaches_an_existing_database(database):
+    Commune.update(postal_code="61410").where(Commune.insee == "61168").execute()   # as shipped before
+    geo.ensure_reference_data()
+    assert Commune.get_by_id("61168").postal_code == "61600"
+    assert Commune.select().where(Commune.departement == "61").count() == 381

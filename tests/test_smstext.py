@@ -281,3 +281,65 @@ def test_check_refuses_characters_the_modem_cannot_send():
 
 def test_check_returns_the_analysis():
     assert smstext.check(ALERTS["fin"], 1) == smstext.analyze(ALERTS["fin"])
+
+
+# --- what the phone shows: the PDUs the library builds, read with GSM 03.38 ---------------------
+
+def _candidates() -> list[str]:
+    from vigie.daemon.simulator import pdu as spec
+    chars = set(spec.GSM7_BASIC) | set(spec.GSM7_EXTENSION.values()) | set(smstext.ON_AIR)
+    chars |= {chr(c) for c in range(0x20, 0x250)} | set("ΔΦΓΛΩΠΨΣΘΞ€\f’«»…—")
+    return sorted(chars - {"\x1b", "\r"})
+
+
+@pytest.mark.parametrize("char", _candidates())
+def test_every_character_reaches_the_phone_as_the_preview_counts_it(char):
+    """Read back with GSM 03.38 (the simulator's decoder, as a phone): the text on air is the
+    previewed one, in the previewed encoding; a character the library would show as another one is
+    replaced on the way and listed in ``replaced`` (a backtick went on air as « § »)."""
+    from vigie.daemon.simulator.pdu import decode_submit
+    text = f"a{char}b"
+    info = smstext.analyze(text)
+    on_air = decode_submit(encode_parts(PHONE, text, concat_ref=7)[0].hex)
+    assert on_air.text == smstext.for_air(text)
+    assert on_air.encoding == info.encoding
+    if char in smstext.ON_AIR:
+        assert info.replaced == (char,) and on_air.text == "a" + smstext.ON_AIR[char] + "b"
+    else:
+        assert info.replaced == () and on_air.text == text
+
+
+def test_the_library_differs_from_gsm_03_38_only_where_smstext_says():
+    """python-gsmmodem-new's own tables, compared with GSM 03.38: each difference is either a
+    character replaced before sending (ON_AIR) or one the library sends in UCS-2 (NOT_SENT_AS_GSM7)."""
+    from gsmmodem import pdu as library
+
+    from vigie.daemon.simulator import pdu as spec
+    shown_as_other = set()
+    for code, char in enumerate(library.GSM7_BASIC):
+        if char != spec.GSM7_BASIC[code]:
+            shown_as_other.add(char)
+    for char, code in library.GSM7_EXTENDED.items():
+        if spec.GSM7_EXTENSION.get(ord(code) if isinstance(code, str) else code) != char:
+            shown_as_other.add(char)
+    assert shown_as_other == set(smstext.ON_AIR) == {"`", "ÿ"}
+    encodable = set(library.GSM7_BASIC) | set(library.GSM7_EXTENDED)
+    in_spec = (set(spec.GSM7_BASIC) | set(spec.GSM7_EXTENSION.values())) - {"\x1b"}
+    assert in_spec - encodable == smstext.NOT_SENT_AS_GSM7
+
+
+def test_backtick_goes_on_air_as_an_apostrophe_and_the_preview_says_so():
+    text = "Code `A12` saisi."
+    info = smstext.analyze(text)
+    assert (info.encoding, info.non_gsm, info.replaced) == ("gsm7", (), ("`",))
+    assert smstext.for_air(text) == "Code 'A12' saisi."
+
+
+def test_emoji_is_announced_as_refused_before_sending():
+    info = smstext.analyze("Alerte 🚨 à Flers")
+    assert info.unsendable == ("🚨",)
+    with pytest.raises(InvalidInput) as e:
+        smstext.check("Alerte 🚨 à Flers", 4)
+    assert "🚨" in str(e.value) and "retirez-les" in str(e.value)
+    assert smstext.analyze(smstext.transliterate("Alerte 🚨 à Flers")).unsendable == ()
+    assert smstext.analyze("Alerte → Flers").unsendable == ()

@@ -39,6 +39,9 @@ def test_invalid_sirets():
     refused(validate.siret, "7328293200007A", "siret", "que des chiffres")
     refused(validate.siret, "SIRET inconnu", "siret", "que des chiffres")
     refused(validate.siret, "7,32829E+13", "siret", "tableur")
+    refused(validate.siret, "00000000000000", "siret", "n'existe pas", "zéros")   # Luhn-valid, never assigned
+    refused(validate.siret, "000 000 000 00000", "siret", "n'existe pas")
+    refused(validate.siren, "000000000", "siren", "n'existe pas")
     # 01234567400019 is valid; a spreadsheet that dropped its leading zero gets a hint.
     assert validate.siret("01234567400019") == "01234567400019"
     refused(validate.siret, "1234567400019", "siret", "14 chiffres", "zéro initial")
@@ -70,11 +73,40 @@ def test_siren():
     ("0692 12 34 56", "+262692123456"),          # La Réunion, dialled like the mainland
     ("0690 12 34 56", "+590690123456"),          # Guadeloupe
     ("+262 692 12 34 56", "+262692123456"),
-    ("+32 470 12 34 56", "+32470123456"),        # Belgian mobile
-    ("+44 7911 123456", "+447911123456"),        # British mobile
+    ("0696 12 34 56", "+596696123456"),          # Martinique
+    ("0694 12 34 56", "+594694123456"),          # Guyane
+    ("0639 01 23 45", "+262639012345"),          # Mayotte
 ])
 def test_mobile_numbers(value, expected):
     assert validate.mobile_phone(value) == expected
+
+
+FOREIGN = [("+32 470 12 34 56", "Belgique"), ("+44 7400 123456", "Royaume-Uni"),
+           ("+41 79 123 45 67", "Suisse"), ("+377 6 12 34 56 78", "Monaco")]
+
+
+@pytest.mark.parametrize("value, country", FOREIGN)
+def test_foreign_mobiles_are_refused_with_the_way_to_allow_them(value, country):
+    message = refused(validate.mobile_phone, value, "phone", "mobile étranger", f"({country})",
+                      "[daemon] allow_foreign_mobiles = true")
+    assert "SIM" in message
+    expected = "+" + "".join(c for c in value if c.isdigit())
+    assert validate.mobile_phone(value, allow_foreign=True) == expected
+
+
+def test_the_setting_allows_foreign_mobiles_for_the_whole_process():
+    try:
+        validate.allow_foreign_mobiles(True)
+        assert validate.phones("06 12 34 56 78 / +32 470 12 34 56") == ["+33612345678", "+32470123456"]
+    finally:
+        validate.allow_foreign_mobiles(False)
+    refused(validate.phones, "06 12 34 56 78 / +32 470 12 34 56", "phone", "Belgique")
+
+
+@pytest.mark.parametrize("value", ["6,12346E+08", "6.12346E+08", "6,12346e+8", "7,81234E+08", "33612345678E0"])
+def test_a_phone_the_spreadsheet_turned_into_a_number_says_so(value):
+    refused(validate.mobile_phone, value, "phone", "converti en nombre par le tableur", "format texte")
+    refused(validate.phones, value, "phone", "converti en nombre par le tableur")   # a cell: not split at ","
 
 
 def test_landlines_are_refused_with_the_number():
@@ -106,8 +138,8 @@ def test_empty_phone():
 
 def test_a_cell_with_several_numbers():
     assert validate.phones("06 12 34 56 78 / 07 81 23 45 67") == ["+33612345678", "+33781234567"]
-    assert validate.phones("0612345678;0781234567, +32 470 12 34 56") == [
-        "+33612345678", "+33781234567", "+32470123456"]
+    assert validate.phones("0612345678;0781234567, +33 6 11 22 33 44") == [
+        "+33612345678", "+33781234567", "+33611223344"]
     assert validate.phones("06 12 34 56 78 et 07 81 23 45 67") == ["+33612345678", "+33781234567"]
     assert validate.phones("06 12 34 56 78 / +33 6 12 34 56 78") == ["+33612345678"]
     assert validate.phones("06 12 34 56 78  07 81 23 45 67") == ["+33612345678", "+33781234567"]

@@ -49,6 +49,11 @@ def test_preview_json_counts_characters_parts_and_recipients(database, operator)
     assert data["encoding"] == "ucs2" and data["non_gsm"]
     assert data["transliterated"] and "\U0001F6A8" not in data["transliterated"]
     assert data["count"] == 2
+    assert data["unsendable"] == ["\U0001F6A8"] and "ne peut pas envoyer" in data["refused"]  # said beforehand
+
+    data = operator.get("/alertes/apercu.json?" + urllib.parse.urlencode({"text": "Code `A12`"})).json()
+    assert (data["encoding"], data["non_gsm"], data["replaced"]) == ("gsm7", [], ["` → '"])
+    assert data["unsendable"] == [] and data["refused"] == ""
 
     data = operator.get("/alertes/apercu.json?text=x").json()
     assert data["count"] is None and data["error"] == "" and "destinataires" in data["hint"]

@@ -15,6 +15,7 @@ from bottle import request, response
 
 from vigie.daemon.core import db as db_mod
 from vigie.daemon.core import models
+from vigie.daemon.core.reference import validate
 
 from . import render
 
@@ -158,6 +159,7 @@ def make_app(settings) -> bottle.Bottle:
     _tame_malloc()
     if models.database.obj is None:
         db_mod.open_database(settings.database.path)
+    validate.allow_foreign_mobiles(settings.daemon.allow_foreign_mobiles)
     app = bottle.Bottle()
     app.config["vigie.settings"] = settings
     app.add_hook("before_request", _open_db)

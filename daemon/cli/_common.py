@@ -9,7 +9,10 @@ from vigie.daemon.core import db as db_mod
 
 
 def settings(args):
-    return config_mod.load(getattr(args, "config", None))
+    from vigie.daemon.core.reference import validate
+    s = config_mod.load(getattr(args, "config", None))
+    validate.allow_foreign_mobiles(s.daemon.allow_foreign_mobiles)
+    return s
 
 
 def open_db(args):

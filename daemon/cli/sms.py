@@ -16,7 +16,9 @@ def register(sub):
 
 def _info(info) -> dict:
     return {"encoding": info.encoding, "chars": info.chars, "units": info.units, "parts": info.parts,
-            "per_part": info.per_part, "remaining": info.remaining, "non_gsm": list(info.non_gsm)}
+            "per_part": info.per_part, "remaining": info.remaining, "non_gsm": list(info.non_gsm),
+            "replaced": {c: smstext.ON_AIR[c] for c in info.replaced}, "unsendable": list(info.unsendable),
+            "refused": smstext.unsendable_message(info.unsendable) if info.unsendable else ""}
 
 
 def run_preview(args) -> int:
@@ -29,8 +31,14 @@ def run_preview(args) -> int:
     encoding = {"gsm7": "GSM 7 bits", "ucs2": "Unicode (UCS-2)"}[info.encoding]
     print(f"Encodage : {encoding}")
     print(f"Caractères : {info.chars} ; SMS : {info.parts} ({info.per_part} par SMS) ; reste {info.remaining}")
-    if info.non_gsm:
-        print("Caractères hors alphabet GSM : " + " ".join(info.non_gsm))
+    if info.unsendable:
+        print(f"Refusé à l'envoi : le modem ne peut pas envoyer {' '.join(info.unsendable)} (émojis) ; "
+              f"retirez-les ou remplacez-les par des caractères simples.")
+    if info.replaced:
+        print("Remplacés à l'envoi : " + " ; ".join(f"{c} → {smstext.ON_AIR[c]}" for c in info.replaced))
+    non_gsm = [c for c in info.non_gsm if c not in info.unsendable]
+    if non_gsm:
+        print("Caractères hors alphabet GSM : " + " ".join(non_gsm))
     if plain != args.text:
         print(f"Translittéré : {plain}")
         print(f"  → {'GSM 7 bits' if plain_info.encoding == 'gsm7' else 'Unicode (UCS-2)'}, "

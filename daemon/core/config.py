@@ -372,10 +372,6 @@ def extend_table(name: str, *keys: Key) -> type:
 
 # --- the tables of the box ----------------------------------------------------------------------
 
-def _check_modem(m, where):
-    del m, where                        # bounds are per key; room for cross-key checks (quotas...)
-
-
 def _check_daemon(d, where):
     if d.retry_max_seconds < d.retry_base_seconds:
         raise ConfigError(f"{where} retry_max_seconds = {toml_value(d.retry_max_seconds)} : doit être au "
@@ -405,7 +401,7 @@ register_table(Table("database", help="Base de données.", keys=[
         "conservation de l'historique des messages, en jours (`vigie purge`)"),
 ]))
 
-register_table(Table("modem", repeated=True, check=_check_modem, each="un par modem",
+register_table(Table("modem", repeated=True, each="un par modem",
                      help="Une table [[modem]] par modem ; plusieurs modems se partagent la file d'envoi.",
                      keys=[
     Key("name", Text(nonempty=True, max_length=32), help="nom du modem (unique)", init="hat"),
@@ -426,7 +422,8 @@ register_table(Table("modem", repeated=True, check=_check_modem, each="un par mo
                      hint="vide ou un numéro"),
         "", "réservé (le centre SMS de la carte SIM est utilisé)"),
     # Per-modem quota keys (messages per minute/hour/day/month, distinct recipients a month) go here,
-    # or come from the worker with extend_table("modem", Key(...)).
+    # or come from the worker with extend_table("modem", Key(...)); a cross-key check goes in
+    # Table(check=...), like _check_daemon.
 ]))
 
 register_table(Table("daemon", check=_check_daemon, help="Démon d'envoi (`vigie run`).", keys=[
@@ -463,7 +460,7 @@ def _check_alerts(a, where):
         raise ConfigError(f"{where} quiet_hours = {a.quiet_hours!r} : {e}") from None
 
 
-register_table(Table("alerts", check=_check_alerts, help="Alertes.", keys=[
+register_table(Table("alerts", check=_check_alerts, help="Alertes.", class_name="AlertSettings", keys=[
     Key("max_parts", Integer(minimum=1, maximum=10), 4, "nombre maximal de parties SMS par alerte"),
     Key("default_expiry_hours", Number(minimum=0.1, maximum=72), 12.0,
         "une alerte non envoyée après ce délai expire au lieu de partir périmée"),
@@ -542,7 +539,7 @@ Settings = _settings_class()
 DatabaseSettings = TABLES["database"].settings_class
 ModemSettings = TABLES["modem"].settings_class
 DaemonSettings = TABLES["daemon"].settings_class
-AlertsSettings = AlertSettings = TABLES["alerts"].settings_class
+AlertSettings = TABLES["alerts"].settings_class
 WebSettings = TABLES["web"].settings_class
 ButtonSettings = TABLES["button"].settings_class
 KannelSettings = TABLES["kannel"].settings_class

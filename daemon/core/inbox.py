@@ -85,7 +85,7 @@ def command(text: str) -> str | None:
 def normalise_phone(phone: str) -> str:
     """E.164 when it is a mobile number; otherwise (short code, sender name) as received."""
     try:
-        return validate.mobile_phone(phone)
+        return validate.mobile_phone(phone, allow_foreign=True)     # a foreign sender is still heard
     except InvalidInput:
         return phone
 

@@ -18,6 +18,7 @@ import peewee as pw
 from vigie.daemon.core.lifecycle import IllegalTransition as IllegalTransition  # raised by the moves below
 from vigie.daemon.core.lifecycle import LabelledState, Lifecycle
 from vigie.daemon.core.models import Alert, Attempt, Message, Part, database
+from vigie.daemon.core.reference import smstext
 
 log = logging.getLogger(__name__)
 
@@ -93,9 +94,9 @@ def transition(message_id: int, to: State, expected: State | tuple, **fields) ->
 
 def enqueue(phone: str, text: str, *, priority: int = PRIORITY_NORMAL, alert=None, member=None,
             expires_at: float | None = None, max_attempts: int = 5, parts: int = 1) -> Message:
-    """Queue one SMS; committed before returning."""
+    """Queue one SMS (its text as it goes on air, smstext.for_air); committed before returning."""
     with database.atomic():
-        return Message.create(phone=phone, text=text, priority=priority, alert=alert, member=member,
+        return Message.create(phone=phone, text=smstext.for_air(text), priority=priority, alert=alert, member=member,
                               expires_at=expires_at, max_attempts=max_attempts, parts=parts,
                               state=State.QUEUED.value, next_attempt_at=0.0)
 
@@ -117,6 +118,7 @@ def enqueue_many(rows: list[dict]) -> int:
     defaults.update(state=State.QUEUED.value, next_attempt_at=0.0, created_at=now)
     sql = 'INSERT INTO "message" ({}) VALUES ({})'.format(
         ", ".join(f'"{f.column_name}"' for f in fields), ", ".join("?" for _ in fields))
+    rows = [dict(row, text=smstext.for_air(row["text"])) if "text" in row else row for row in rows]
     values = [tuple(f.db_value(row[f.name] if f.name in row else defaults[f.name]) for f in fields)
               for row in rows]
     if values:

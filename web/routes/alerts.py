@@ -57,7 +57,8 @@ def _composer(text: str = "", t: Targeting | None = None, *, error: str = "", er
     info = smstext.analyze(text or "")
     return page("compose", title="Nouvelle alerte", text=text, values=values, groups=groups,
                 zones_list=zones.list_all(), communes=forms.communes(), presets_list=presets.list_all(),
-                panic_preset=_settings().button.preset, info=info, error=error, errors=errors or {},
+                panic_preset=_settings().button.preset, info=info, on_air=smstext.ON_AIR, error=error,
+                errors=errors or {},
                 preset_name=preset_name, expires_hours=expires_hours,
                 default_expiry=_settings().alerts.default_expiry_hours, max_parts=_settings().alerts.max_parts,
                 options=options or forms.alert_options({}), quiet=_quiet_label())
@@ -201,10 +202,13 @@ def preview_json():
     info = smstext.analyze(text)
     answer = dict(encoding=info.encoding, chars=info.chars, units=info.units, parts=info.parts,
                   per_part=info.per_part, remaining=info.remaining, non_gsm=list(info.non_gsm),
+                  replaced=[f"{c} → {smstext.ON_AIR[c]}" for c in info.replaced],
+                  unsendable=list(info.unsendable),
+                  refused=smstext.unsendable_message(info.unsendable) if info.unsendable else "",
                   max_parts=_settings().alerts.max_parts, transliterated=None, count=None,
                   sms_total=None, estimated_seconds=None, estimate="", description="", error="",
                   field="", hint="", start="")
-    if info.non_gsm:
+    if info.non_gsm or info.replaced:
         answer["transliterated"] = smstext.transliterate(raw)
     try:
         arguments = forms.alert_arguments(options)

@@ -40,7 +40,8 @@
   /* --- composer: live counter, transliteration, recipient count ------------------------------- */
   function initComposer(form) {
     var text = $("#text", form), counter = $("#counter"), translit = $("#translit"), nongsm = $("#nongsm"),
-        estimate = $("#estimate"), button = $("#translit-button");
+        estimate = $("#estimate"), button = $("#translit-button"), unsendable = $("#unsendable"),
+        unsendableChars = $("#unsendable-chars"), replaced = $("#replaced"), replacedChars = $("#replaced-chars");
     var last = null, timer = null, seq = 0;
 
     function params() {
@@ -59,6 +60,14 @@
       if (d.parts > d.max_parts) counter.textContent += " — trop long : " + d.max_parts + " SMS au plus";
       translit.classList.toggle("hidden", !d.non_gsm.length);
       nongsm.textContent = d.non_gsm.join(" ");
+      if (unsendable) {
+        unsendable.classList.toggle("hidden", !d.unsendable.length);
+        unsendableChars.textContent = d.unsendable.join(" ");
+      }
+      if (replaced) {
+        replaced.classList.toggle("hidden", !d.replaced.length);
+        replacedChars.textContent = d.replaced.join(" ; ");
+      }
       estimate.classList.toggle("error", !!d.error);
       if (d.hint) {
         estimate.textContent = d.hint;

@@ -21,6 +21,12 @@
 <label for="text">Texte du SMS</label>
 <textarea id="text" name="text" rows="5" required>{{text}}</textarea>
 <p id="counter" class="counter" aria-live="polite">{{info.chars}} caractères · {{info.parts}} SMS ({{'GSM 7 bits' if info.encoding == 'gsm7' else 'Unicode'}}) · {{info.remaining}} restants dans ce SMS</p>
+<p id="unsendable" class="flash error{{'' if info.unsendable else ' hidden'}}" role="alert">
+  Le modem ne peut pas envoyer <span id="unsendable-chars">{{" ".join(info.unsendable)}}</span> (émojis) : l'alerte serait refusée. Retirez-les ou remplacez-les par des caractères simples.
+</p>
+<p id="replaced" class="muted{{'' if info.replaced else ' hidden'}}">
+  Remplacés à l'envoi, comme le téléphone les affichera : <span id="replaced-chars">{{" ; ".join(c + " → " + on_air[c] for c in info.replaced)}}</span>
+</p>
 <p id="translit" class="flash warn{{'' if info.non_gsm else ' hidden'}}">
   Caractères hors alphabet GSM : <span id="nongsm">{{" ".join(info.non_gsm)}}</span> — ils font passer le message en Unicode (70 caractères par SMS).
   <button type="submit" name="action" value="transliterate" formnovalidate id="translit-button">Remplacer par des caractères simples</button>

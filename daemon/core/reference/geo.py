@@ -53,10 +53,16 @@ def load_former_communes(rows) -> int:
 
 
 def ensure_reference_data() -> None:
-    """Load the Orne reference files into an empty database."""
-    if Commune.select().where(Commune.departement == "61").exists():
+    """Load the Orne reference files into an empty database, and bring an existing one up to date
+    when the shipped files changed (a corrected main postal code reaches the boxes on upgrade)."""
+    communes = list(_rows("orne-communes.csv"))
+    stored = {c.insee: (c.name, c.postal_code, c.postal_codes)
+              for c in Commune.select(Commune.insee, Commune.name, Commune.postal_code, Commune.postal_codes)
+              .where(Commune.departement == "61")}
+    shipped = {r["insee"]: (r["name"], r["postal_code"], r.get("postal_codes") or r["postal_code"]) for r in communes}
+    if stored and all(stored.get(insee) == row for insee, row in shipped.items()):
         return
-    load_communes(_rows("orne-communes.csv"), "61")
+    load_communes(communes, "61")
     load_former_communes(_rows("orne-communes-deleguees.csv"))
 
 

@@ -10,13 +10,18 @@ Splitting: like the phones and python-gsmmodem's own splitter, an escape pair (G
 pair (UCS-2) is never cut across two parts, so a part may hold one unit less than ``per_part``;
 ``parts`` and ``remaining`` are counted that way.
 
-What actually goes on air is encoded by python-gsmmodem-new 0.13.0, whose GSM-7 table has "`" at
-0x5F where GSM 03.38 has "§", and whose extension table lacks the form feed: it sends a text
-containing "§" or a form feed in UCS-2, and sends "`" in GSM-7 (phones show "§"). ``analyze``
-counts what will be sent: "§" and the form feed are reported among ``non_gsm`` although
-GSM7_BASIC / GSM7_EXTENSION (the real tables) hold them, "`" counts one septet; ``transliterate``
-replaces all three. The library also cannot encode a character outside the Unicode BMP
-(an emoji raises ValueError), so ``check`` refuses such texts.
+What actually goes on air is encoded by python-gsmmodem-new 0.13.0, whose tables differ from
+GSM 03.38 (checked against gsmmodem.pdu by tests/test_smstext.py):
+- its basic table has "`" at 0x5F where GSM 03.38 has "§": it sends "`" in GSM-7 and phones show
+  "§"; it cannot encode "§" in GSM-7 and sends a text holding one in UCS-2;
+- its extension table maps "ÿ" to the form feed's code (ESC 0x0A): phones show a page break; it has
+  no entry for the form feed itself, sent in UCS-2.
+So every text goes through ``for_air`` before it is counted or queued: the characters the library
+would put on air as another one (ON_AIR) are replaced by what the reader expects ("`" → "'",
+"ÿ" → "y"), and the preview lists them in ``replaced``; "§" and the form feed are counted among
+``non_gsm`` (UCS-2) although GSM 03.38 holds them. ``transliterate`` replaces all of them. The library
+also cannot encode a character outside the Unicode BMP (an emoji raises ValueError): ``analyze``
+lists them in ``unsendable`` so that the preview says beforehand that ``check`` will refuse the text.
 """
 
 import unicodedata
@@ -38,11 +43,13 @@ GSM7_BASIC = (
 # GSM 03.38 default extension table (each sent as ESC + code, 2 septets).
 GSM7_EXTENSION = "\f^{}\\[~]|€"
 
-# In GSM 03.38, but the sending library cannot encode them in GSM-7 (see above).
+# In GSM 03.38, but the sending library cannot encode them in GSM-7 (see above): sent in UCS-2.
 NOT_SENT_AS_GSM7 = frozenset("§\f")
-# Not in GSM 03.38, but the library sends it in GSM-7 at 0x5F (shown as "§").
-SENT_AS_GSM7 = frozenset("`")
-_BASIC = (frozenset(GSM7_BASIC) - {"\x1b"} - NOT_SENT_AS_GSM7) | SENT_AS_GSM7
+# What the library would put on air as another character ("`" shown as "§", "ÿ" as a page break),
+# replaced before counting and queuing by what the reader expects.
+ON_AIR = {"`": "'", "ÿ": "y"}
+_ON_AIR_TABLE = str.maketrans(ON_AIR)
+_BASIC = frozenset(GSM7_BASIC) - {"\x1b"} - NOT_SENT_AS_GSM7
 _EXTENSION = frozenset(GSM7_EXTENSION) - NOT_SENT_AS_GSM7
 
 SINGLE_GSM7, PART_GSM7 = 160, 153
@@ -77,6 +84,8 @@ class SmsInfo:
     per_part: int           # 160/153 (gsm7) or 70/67 (ucs2)
     remaining: int          # units still free in the last part
     non_gsm: tuple[str, ...]  # characters forcing UCS-2, in order of first appearance
+    replaced: tuple[str, ...] = ()     # characters replaced on air (ON_AIR), in order of first appearance
+    unsendable: tuple[str, ...] = ()   # characters the modem cannot send (emojis): check() refuses the text
 
 
 def _is_gsm(char: str) -> bool:
@@ -99,8 +108,21 @@ def _pack(costs: list[int], per_part: int) -> tuple[int, int]:
     return parts, used
 
 
+def for_air(text: str) -> str:
+    """``text`` as it goes on air: the characters of ON_AIR replaced. Applied when a message is queued
+    and again by the GSM transport, so the preview, the outbox and the phone agree."""
+    return text.translate(_ON_AIR_TABLE)
+
+
+def unsendable(text: str) -> tuple[str, ...]:
+    """Characters outside the Unicode BMP (emojis...), which the modem cannot encode."""
+    return tuple(dict.fromkeys(c for c in text if ord(c) > 0xFFFF))
+
+
 def analyze(text: str) -> SmsInfo:
-    """Count ``text`` as the network will carry it."""
+    """Count ``text`` as the network will carry it (after ``for_air``)."""
+    replaced = tuple(dict.fromkeys(c for c in text if c in ON_AIR))
+    text = for_air(text)
     non_gsm = tuple(dict.fromkeys(c for c in text if not _is_gsm(c)))
     encoding = "ucs2" if non_gsm else "gsm7"
     single, multi = (SINGLE_UCS2, PART_UCS2) if non_gsm else (SINGLE_GSM7, PART_GSM7)
@@ -112,7 +134,8 @@ def analyze(text: str) -> SmsInfo:
         per_part = multi
         parts, used = _pack(costs, multi)
     return SmsInfo(encoding=encoding, chars=len(text), units=units, parts=parts,
-                   per_part=per_part, remaining=per_part - used, non_gsm=non_gsm)
+                   per_part=per_part, remaining=per_part - used, non_gsm=non_gsm,
+                   replaced=replaced, unsendable=unsendable(text))
 
 
 def _fallback(char: str) -> str:
@@ -145,11 +168,9 @@ def check(text: str, max_parts: int) -> SmsInfo:
     """``analyze`` for a text about to be sent: refuses an empty text or one of too many parts."""
     if not text or not text.strip():
         raise InvalidInput("Le texte est vide.", "text")
-    unsendable = tuple(dict.fromkeys(c for c in text if ord(c) > 0xFFFF))
-    if unsendable:
-        raise InvalidInput(
-            f"Le texte contient des caractères que le modem ne peut pas envoyer ({' '.join(unsendable[:5])}, "
-            f"émojis par exemple) : retirez-les.", "text")
+    refused = unsendable(text)
+    if refused:
+        raise InvalidInput(unsendable_message(refused), "text")
     info = analyze(text)
     if info.parts > max_parts:
         if info.encoding == "ucs2":
@@ -162,3 +183,9 @@ def check(text: str, max_parts: int) -> SmsInfo:
             f"Le texte fait {info.parts} SMS ({info.units} caractères comptés), "
             f"le maximum autorisé est {max_parts} SMS.{why}", "text")
     return info
+
+
+def unsendable_message(chars) -> str:
+    """Why a text with emojis is refused, and the way out (French)."""
+    return (f"Le texte contient des caractères que le modem ne peut pas envoyer ({' '.join(chars[:5])}, "
+            f"émojis par exemple) : retirez-les ou remplacez-les par des caractères simples.")

@@ -47,6 +47,10 @@ def _company_number(value: str, length: int, name: str, field: str, module) -> s
         raise InvalidInput(
             f"Le {name} « {raw} » est invalide : la clé de contrôle ne correspond pas "
             f"(erreur de frappe ?).", field)
+    if number[:9] == "000000000":          # Luhn-valid, but INSEE never assigns a SIREN of zeros
+        raise InvalidInput(
+            f"Le {name} « {raw} » n'existe pas : l'INSEE n'attribue aucun numéro fait de zéros "
+            f"(numéro de remplissage ?).", field)
     return number
 
 
@@ -66,6 +70,18 @@ def siren(value: str) -> str:
 # for phonenumbers: a number invalid in France is tried there before being refused.
 _OVERSEAS = ("RE", "YT", "GP", "MQ", "GF", "PM", "BL", "MF")
 _MOBILE_TYPES = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+# Regions dialled through the French numbering plan: metropolitan France and overseas.
+_FRENCH_REGIONS = frozenset(("FR", *_OVERSEAS))
+# A number a spreadsheet turned into a float: "6,12346E+08" (the leading zero and digits are lost).
+_SCIENTIFIC = re.compile(r"[+-]?\d+(?:[.,]\d+)?E[+-]?\d+", re.IGNORECASE)
+
+# [daemon] allow_foreign_mobiles, set once per process from the settings (allow_foreign_mobiles()).
+_policy = {"allow_foreign": False}
+
+
+def allow_foreign_mobiles(allowed: bool) -> None:
+    """Accept (True) or refuse (False, the default) mobiles outside France for this process."""
+    _policy["allow_foreign"] = bool(allowed)
 
 
 def _parse(raw: str, region: str):
@@ -90,11 +106,16 @@ _PHONE_LABEL = re.compile(r"^(t[ée]l[ée]?(phone)?|port(able)?|mob(ile)?|gsm|po
                           re.IGNORECASE)
 
 
-def mobile_phone(value: str, region: str = "FR") -> str:
-    """A mobile number in E.164 ('+33612345678'); landlines and special numbers are refused."""
+def mobile_phone(value: str, region: str = "FR", *, allow_foreign: bool | None = None) -> str:
+    """A mobile number in E.164 ('+33612345678'); landlines and special numbers are refused, and so
+    are foreign mobiles unless ``allow_foreign`` (default: [daemon] allow_foreign_mobiles)."""
     raw = _PHONE_LABEL.sub("", str(value or "").strip())
     if not raw:
         raise InvalidInput("Le numéro de téléphone est vide.", "phone")
+    if _SCIENTIFIC.fullmatch(raw.replace(" ", "")):
+        raise InvalidInput(
+            f"Le numéro « {raw} » a été converti en nombre par le tableur : le zéro initial et les "
+            f"derniers chiffres sont perdus. Mettez la colonne au format texte et ressaisissez-le.", "phone")
     if re.search(r"[A-Za-z]", raw.replace("ext", "")) or not re.search(r"\d", raw):
         raise InvalidInput(f"« {raw} » n'est pas un numéro de téléphone.", "phone")
     number = _parse(raw, region)
@@ -118,6 +139,16 @@ def mobile_phone(value: str, region: str = "FR") -> str:
         else:
             why = "n'est pas un mobile"
         raise InvalidInput(f"Le numéro {shown} {why} : il ne peut pas recevoir de SMS.", "phone")
+    allowed = _policy["allow_foreign"] if allow_foreign is None else allow_foreign
+    country = phonenumbers.region_code_for_number(number)
+    if country not in _FRENCH_REGIONS and not allowed:
+        from phonenumbers import geocoder
+        shown = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        name = geocoder.country_name_for_number(number, "fr") or country or "?"
+        raise InvalidInput(
+            f"Le numéro {shown} est un mobile étranger ({name}) : la carte SIM de la box peut ne pas "
+            f"l'atteindre, ou le facturer cher. Seuls les mobiles français (métropole et outre-mer) sont "
+            f"acceptés ; pour en accepter d'autres : [daemon] allow_foreign_mobiles = true.", "phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -143,11 +174,14 @@ def _pieces(cell: str) -> list[str]:
     return pieces
 
 
-def phones(value: str) -> list[str]:
+def phones(value: str, *, allow_foreign: bool | None = None) -> list[str]:
     """Every mobile of a cell holding several ('06 12 34 56 78 / 07 98 76 54 32'), duplicates dropped."""
     result = []
-    for piece in _pieces(str(value or "")):
-        phone = mobile_phone(piece)
+    cell = str(value or "").strip()
+    if _SCIENTIFIC.fullmatch(cell.replace(" ", "")):
+        return [mobile_phone(cell)]             # refused whole (a "," would split it): the spreadsheet hint
+    for piece in _pieces(cell):
+        phone = mobile_phone(piece, allow_foreign=allow_foreign)
         if phone not in result:
             result.append(phone)
     return result

@@ -26,6 +26,7 @@ from gsmmodem.modem import GsmModem
 from gsmmodem.serial_comms import SerialComms
 
 from vigie.daemon.core.errors import ModemGone, OutcomeUnknown, PermanentFailure, RetryLater
+from vigie.daemon.core.reference import smstext
 
 log = logging.getLogger(__name__)
 at_log = logging.getLogger("vigie.at")
@@ -76,7 +77,11 @@ class SubmitPart:
 
 
 def encode_parts(phone: str, text: str, concat_ref: int, validity_hours: float | None = None) -> list[SubmitPart]:
-    """SMS-SUBMIT PDUs, one per part, each requesting a status report."""
+    """SMS-SUBMIT PDUs, one per part, each requesting a status report.
+
+    ``text`` goes through smstext.for_air first: the library would put "`" on air as "§" and "ÿ"
+    as a page break (messages are queued that way already; this covers older rows)."""
+    text = smstext.for_air(text)
     validity = None
     if validity_hours:
         validity = datetime.timedelta(hours=max(1.0, min(validity_hours, 24 * 7)))
