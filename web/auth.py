@@ -29,6 +29,7 @@ PERMISSIONS = {
     "settings": {"admin", "operator"},      # zones, sector groups, presets
     "users": {"admin"},
     "audit": {"admin"},
+    "stats": {"admin", "operator", "manager"},    # the convention's figures: chamber staff read them too
     "account": {"admin", "operator", "manager"},
 }
 

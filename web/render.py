@@ -13,7 +13,7 @@ from bottle import request, response
 
 from vigie.daemon.core import schedule
 from vigie.daemon.core.memberfile import national as phone_label
-from vigie.daemon.core.reference.french import plural
+from vigie.daemon.core.reference.french import duration, percent, plural
 from vigie.daemon.core.users import role_label
 
 from . import auth
@@ -46,16 +46,7 @@ def paris_input(ts) -> str:
 
 def fmt_duration(seconds) -> str:
     """``2 min 30 s`` style, for estimates and ages."""
-    seconds = int(round(seconds or 0))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds:02d} s" if seconds else f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes:02d} min"
-    return f"{hours // 24} jours"
+    return duration(seconds)
 
 
 SOURCES = {"console": "console", "api": "API", "button": "bouton d'alerte", "cli": "ligne de commande"}
@@ -96,7 +87,7 @@ def page(template: str, /, **values) -> str:
         allowed=(lambda perm: bool(user) and auth.allowed(user.role, perm)),
         flashes=pop_flashes() if user else [], path=request.path, fmt_time=fmt_time,
         fmt_short=fmt_short, fmt_duration=fmt_duration, phone=phone_label, source_label=source_label, plural=plural, errors={}, error="",
-        fmt_paris=lambda ts: schedule.fmt_paris(ts) if ts else "—", paris_input=paris_input,
+        percent=percent, fmt_paris=lambda ts: schedule.fmt_paris(ts) if ts else "—", paris_input=paris_input,
         title="Vigientreprise", query=request.query,
     )
     common.update(values)

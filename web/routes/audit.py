@@ -1,42 +1,18 @@
 """Journal d'audit (administrators): who did what, filtered by actor, action and date."""
 
+import csv
 import datetime
+import io
 
 import bottle
 
+from vigie.daemon.core import audit
 from vigie.daemon.core.models import AuditLog
 
 from .. import auth
-from ..render import int_arg, page, query
+from ..render import fmt_time, int_arg, page, query
 
 PAGE_SIZE = 100
-
-# The journal stores stable action codes; people read these words.
-ACTION_LABELS = {
-    "login": "connexion", "login.fail": "connexion refusée", "login.lock": "compte verrouillé",
-    "login.locked": "connexion à un compte verrouillé", "login.throttled": "connexions freinées",
-    "logout": "déconnexion",
-    "user.add": "compte créé", "user.role": "rôle changé", "user.disable": "compte désactivé",
-    "user.enable": "compte réactivé", "user.delete": "compte supprimé", "user.password": "mot de passe changé",
-    "user.unlock": "compte déverrouillé", "token.add": "jeton d'API créé", "token.delete": "jeton d'API supprimé",
-    "member.add": "adhérent ajouté", "member.update": "adhérent modifié", "member.status": "statut d'adhérent",
-    "member.erase": "adhérent effacé", "member.import": "adhérent importé", "member.import.file": "fichier importé",
-    "member.export": "export des adhérents", "member.rgpd_export": "export RGPD d'un adhérent",
-    "alert.send": "alerte envoyée", "alert.cancel": "alerte annulée", "alert.resend_failed": "échecs renvoyés",
-    "zone.add": "zone créée", "zone.update": "zone modifiée", "zone.delete": "zone supprimée",
-    "sector.add": "groupe de secteurs créé", "sector.update": "groupe de secteurs modifié",
-    "sector.delete": "groupe de secteurs supprimé",
-    "preset.add": "modèle créé", "preset.update": "modèle modifié", "preset.delete": "modèle supprimé",
-    "optout.stop": "désinscription (STOP)", "optout.start": "réinscription (START)",
-    "button.hold": "bouton d'alerte : alerte envoyée", "button.short": "bouton d'alerte : appui court",
-    "button.refused": "bouton d'alerte : refus", "button.error": "bouton d'alerte : erreur",
-    "backup.create": "sauvegarde", "retention.purge": "purge de l'historique", "sirene.fill": "complément SIRENE",
-}
-
-
-def action_label(code: str) -> str:
-    return ACTION_LABELS.get(code, code)
-
 
 def _day_start(text: str) -> float | None:
     try:
@@ -45,11 +21,10 @@ def _day_start(text: str) -> float | None:
         return None
 
 
-@auth.requires("audit")
-def journal():
+def _filtered():
+    """The journal rows the query string asks for, and the French error of a bad date."""
     actor, action = query("acteur").strip(), query("action").strip()
     start, end = query("du").strip(), query("au").strip()
-    offset = int_arg(query("debut"), 0, minimum=0)
     rows = AuditLog.select()
     error = ""
     if actor:
@@ -64,14 +39,43 @@ def journal():
             error = f"Date « {text} » invalide (attendu : AAAA-MM-JJ)."
             continue
         rows = rows.where(AuditLog.at >= ts) if op == "from" else rows.where(AuditLog.at < ts + 86400)
+    return rows.order_by(AuditLog.at.desc(), AuditLog.id.desc()), error, dict(acteur=actor, action=action,
+                                                                               du=start, au=end)
+
+
+@auth.requires("audit")
+def journal():
+    rows, error, filters = _filtered()
+    offset = int_arg(query("debut"), 0, minimum=0)
     total = rows.count()
-    rows = rows.order_by(AuditLog.at.desc(), AuditLog.id.desc()).offset(offset).limit(PAGE_SIZE)
+    rows = rows.offset(offset).limit(PAGE_SIZE)
     actors = [r.actor for r in AuditLog.select(AuditLog.actor).distinct().order_by(AuditLog.actor)]
     actions = [r.action for r in AuditLog.select(AuditLog.action).distinct().order_by(AuditLog.action)]
     return page("audit", title="Journal d'audit", rows=list(rows), total=total, offset=offset,
-                page_size=PAGE_SIZE, actors=actors, actions=actions, error=error, action_label=action_label,
-                filters=dict(acteur=actor, action=action, du=start, au=end))
+                page_size=PAGE_SIZE, actors=actors, actions=actions, error=error, action_label=audit.action_label,
+                sentence=audit.sentence, actor_label=audit.actor_label, detail_text=audit.detail_text,
+                filters=filters)
+
+
+@auth.requires("audit")
+def journal_csv():
+    """The filtered journal as a spreadsheet file (;, UTF-8 with BOM for Excel), in words and in codes."""
+    rows, error, _ = _filtered()
+    if error:
+        bottle.abort(400, error)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["date", "qui", "action", "phrase", "objet", "nombre", "détail", "code_action", "acteur"])
+    for r in rows.iterator():
+        writer.writerow([fmt_time(r.at), audit.actor_label(r.actor), audit.action_label(r.action), audit.sentence(r),
+                         r.target, "" if r.count is None else r.count, audit.detail_text(r.detail), r.action,
+                         r.actor])
+    bottle.response.content_type = "text/csv; charset=utf-8"
+    bottle.response.set_header("Content-Disposition", 'attachment; filename="journal-vigientreprise.csv"')
+    bottle.response.set_header("Cache-Control", "no-store")
+    return "\ufeff" + out.getvalue()
 
 
 def register(app: bottle.Bottle) -> None:
     app.route("/journal", "GET", journal)
+    app.route("/journal.csv", "GET", journal_csv)

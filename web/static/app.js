@@ -37,6 +37,12 @@
     timer = setTimeout(tick, everyMs);
   }
 
+  /* --- printable report: a button, since the page's CSP forbids inline handlers ------------- */
+  document.addEventListener("click", function (ev) {
+    var target = ev.target;
+    if (target && target.hasAttribute && target.hasAttribute("data-print")) window.print();
+  });
+
   /* --- composer: live counter, transliteration, recipient count ------------------------------- */
   function initComposer(form) {
     var text = $("#text", form), counter = $("#counter"), translit = $("#translit"), nongsm = $("#nongsm"),

@@ -8,7 +8,7 @@
   <label>Acteur
   <select name="acteur"><option value="">tous</option>
   % for a in actors:
-  <option value="{{a}}" {{'selected' if a == filters['acteur'] else ''}}>{{a}}</option>
+  <option value="{{a}}" {{'selected' if a == filters['acteur'] else ''}}>{{actor_label(a)}}</option>
   % end
   </select></label>
   <label>Action
@@ -21,14 +21,15 @@
   <label>Au <input type="date" name="au" value="{{filters['au']}}"></label>
   <button type="submit">Filtrer</button>
 </form>
-<p class="muted">{{plural(total, "entrée")}}</p>
+<p class="muted">{{plural(total, "entrée")}} · <a href="/journal.csv?{{urlencode(filters)}}" id="journal-csv">Exporter ces entrées (CSV)</a></p>
+<div class="table-wrap">
 <table class="audit">
-<thead><tr><th>Date</th><th>Acteur</th><th>Action</th><th>Objet</th><th>Nombre</th><th>Détail</th></tr></thead>
+<thead><tr><th>Date</th><th>Ce qui s'est passé</th><th>Détail</th></tr></thead>
 <tbody>
 % for r in rows:
-<tr><td>{{fmt_time(r.at)}}</td><td>{{r.actor}}</td><td>{{action_label(r.action)}}<br><code class="muted">{{r.action}}</code></td><td>{{r.target}}</td>
-<td>{{'' if r.count is None else r.count}}</td><td class="detail">{{r.detail}}</td></tr>
+<tr><td class="when">{{fmt_time(r.at)}}</td><td class="what">{{sentence(r)}}</td><td class="detail">{{detail_text(r.detail)}}</td></tr>
 % end
 </tbody>
 </table>
+</div>
 % include("pager.tpl", total=total, offset=offset, size=page_size, base="/journal", params=filters)

@@ -31,6 +31,9 @@
     <a href="/secteurs" class="{{'active' if path.startswith('/secteurs') else ''}}">Secteurs</a>
     <a href="/modeles" class="{{'active' if path.startswith('/modeles') else ''}}">Modèles</a>
     % end
+    % if allowed("stats"):
+    <a href="/statistiques" class="{{'active' if path.startswith('/statistiques') else ''}}">Statistiques</a>
+    % end
     % if allowed("users"):
     <a href="/utilisateurs" class="{{'active' if path.startswith('/utilisateurs') else ''}}">Utilisateurs</a>
     % end
