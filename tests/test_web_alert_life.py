@@ -45,7 +45,7 @@ def test_a_scheduled_alert_from_the_composer_then_edited_then_cancelled(database
     assert edited.status == 303
     alert = Alert.get_by_id(alert.id)
     assert alert.text == "Réunion reportée." and alert.start_at == schedule.parse_when(later.replace("T", " "))
-    operator.submit(f"/alertes/{alert.id}/annuler", {}, page=f"/alertes/{alert.id}")
+    operator.submit(f"/alertes/{alert.id}/annuler", {"confirme": "1"}, page=f"/alertes/{alert.id}")
     assert Alert.get_by_id(alert.id).state == "cancelled"
 
 

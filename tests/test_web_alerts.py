@@ -207,8 +207,12 @@ def test_alert_page_tracks_each_recipient(database, operator):
     assert "1 message en échec remis dans la file" in operator.get(answer.location).text
     assert outbox.counts(alert.id)["failed"] == 0 and outbox.counts(alert.id)["queued"] == 2
 
-    answer = operator.submit(f"/alertes/{alert.id}/annuler", page=f"/alertes/{alert.id}")
+    asked = operator.submit(f"/alertes/{alert.id}/annuler", page=f"/alertes/{alert.id}")
+    assert asked.status == 200 and "2 messages non encore envoyés ne partiront pas" in asked.text
+    assert outbox.counts(alert.id)["cancelled"] == 0                 # nothing cancelled by one click
+    answer = operator.submit(f"/alertes/{alert.id}/annuler", {"confirme": "1"}, page=f"/alertes/{alert.id}")
     assert answer.status == 303
+    assert "2 messages non encore envoyés : annulés." in operator.get(answer.location).text
     assert outbox.counts(alert.id)["cancelled"] == 2 and outbox.counts(alert.id)["delivered"] == 1
     assert Alert.get_by_id(alert.id).state == "cancelled"
     assert [a.action for a in AuditLog.select().where(AuditLog.action.startswith("alert."))

@@ -59,6 +59,10 @@ class Targeting:
 
     def validate(self) -> None:
         """Refuse, in French and naming the field, what cannot be resolved."""
+        if self.all and (self.sectors or self.communes or self.zones or self.around or self.members
+                         or self.radius_km is not None or self.test_group):
+            raise InvalidInput("« Tous les adhérents actifs » exclut les autres choix (secteurs, communes, zones, "
+                               "rayon, adhérents choisis) : décochez-le, ou retirez les autres choix.", "all")
         if self.is_empty():
             raise InvalidInput("Ciblage vide : choisissez des secteurs, des communes, des zones, un rayon, "
                                "des adhérents ou « tous les adhérents ».", "targeting")
@@ -66,7 +70,10 @@ class Targeting:
         zones.clean_communes(self.communes)
         for name in self.zones:
             if zones.find(name) is None:
-                raise InvalidInput(f"Zone inconnue : « {name} ».", "zones")
+                import difflib
+                close = difflib.get_close_matches(name.lower(), [z.name.lower() for z in zones.list_all()], n=2)
+                hint = f" Vouliez-vous dire : {', '.join('« ' + c + ' »' for c in close)} ?" if close else ""
+                raise InvalidInput(f"Zone inconnue : « {name} ».{hint}", "zones")
         if self.radius_km is not None and not self.around:
             raise InvalidInput("Un rayon a besoin d'une commune centre (--around).", "around")
         if self.around:

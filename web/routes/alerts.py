@@ -285,8 +285,19 @@ def resend(alert_id: int):
 
 @auth.requires("alerts")
 def cancel(alert_id: int):
+    """Two steps: the page says how many messages would be cancelled; only « confirme=1 » cancels."""
+    summary = alerts.summary(alert_id)
+    waiting = sum(summary["counts"].get(s, 0) for s in ("queued", "retry_wait", "sending"))
+    if form("confirme") != "1":
+        return page("cancel_confirm", title=f"Annuler l'alerte n° {alert_id}", summary=summary, waiting=waiting)
     n = alerts.cancel(alert_id, _actor())
-    flash(f"{plural(n, 'message')} non encore envoyé(s) annulé(s)." if n else "Plus rien à annuler.")
+    if summary["state"] == "scheduled":
+        flash(f"Alerte programmée n° {alert_id} annulée : rien ne partira.")
+    elif n:
+        flash(f"{plural(n, 'message non encore envoyé', 'messages non encore envoyés')} : "
+              f"{'annulé' if n == 1 else 'annulés'}.")
+    else:
+        flash("Plus rien à annuler.")
     see_other(f"/alertes/{alert_id}")
 
 

@@ -45,10 +45,13 @@ def progress(summary: dict) -> dict:
     """An alert's counts reduced to what a progress bar shows."""
     counts = summary.get("counts", {})
     total = sum(counts.values()) or summary.get("recipient_count", 0)
-    done = sum(counts.get(s.value, 0) for s in outbox.FINAL) + counts.get("sent", 0)
+    # what went out or ended by itself; a cancelled message is not « done » (a cancelled alert's bar
+    # must not look complete)
+    done = sum(counts.get(s, 0) for s in ("sent", "delivered", "failed", "expired"))
     return dict(id=summary["id"], text=summary["text"], state=summary["state"], counts=counts,
                 total=total, done=done, delivered=counts.get("delivered", 0),
                 failed=counts.get("failed", 0), sent=counts.get("sent", 0),
+                cancelled=counts.get("cancelled", 0),
                 waiting=sum(counts.get(s, 0) for s in ("queued", "retry_wait", "sending")))
 
 

@@ -5,7 +5,7 @@ import bottle
 from vigie.daemon.core import sectors, zones
 
 from .. import auth, forms
-from ..render import form, form_list, page
+from ..render import form, form_list, json_answer, page, query
 from ._namedset import actor, delete, save
 
 # --- zones ------------------------------------------------------------------------------
@@ -118,7 +118,14 @@ def group_delete(group_id: int):
                   what="le groupe", done="Groupe « {name} » supprimé.")
 
 
+@auth.requires("alerts", json=True)
+def sector_suggestions():
+    """The composer's sector field: groups and NAF codes matching what is typed."""
+    return json_answer({"suggestions": sectors.suggest(query("q"))})
+
+
 def register(app: bottle.Bottle) -> None:
+    app.route("/secteurs/suggestions.json", "GET", sector_suggestions)
     app.route("/zones", "GET", zones_list)
     app.route("/zones", "POST", zone_create)
     app.route("/zones/<zone_id:int>", "GET", zone_edit)

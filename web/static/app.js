@@ -43,6 +43,40 @@
     if (target && target.hasAttribute && target.hasAttribute("data-print")) window.print();
   });
 
+  /* --- targeting: « tous les adhérents » disables the other choices; sector suggestions ---- */
+  function initTargeting(root) {
+    var all = $("#all-members", root), others = $("#other-choices", root), note = $("#all-note", root);
+    if (all && others) {
+      var sync = function () {
+        others.querySelectorAll("input, select, textarea, button").forEach(function (el) { el.disabled = all.checked; });
+        others.classList.toggle("disabled", all.checked);
+        if (note) note.hidden = !all.checked;
+      };
+      all.addEventListener("change", sync);
+      sync();
+    }
+    var field = $("#naf_codes", root), list = $("#sector-suggestions", root), timer = null;
+    if (field && list && field.getAttribute("data-suggest")) {
+      field.addEventListener("input", function () {
+        clearTimeout(timer);
+        timer = setTimeout(function () {
+          var words = field.value.split(/[\s,;]+/), last = words.pop(), head = words.join(" ");
+          if (!last) { list.textContent = ""; return; }
+          getJSON(field.getAttribute("data-suggest") + "?q=" + encodeURIComponent(last), function (d) {
+            list.textContent = "";
+            d.suggestions.forEach(function (s) {
+              var option = document.createElement("option");
+              option.value = (head ? head + " " : "") + s.value;
+              option.label = s.label;
+              option.textContent = s.label;
+              list.appendChild(option);
+            });
+          });
+        }, 200);
+      });
+    }
+  }
+
   /* --- composer: live counter, transliteration, recipient count ------------------------------- */
   function initComposer(form) {
     var text = $("#text", form), counter = $("#counter"), translit = $("#translit"), nongsm = $("#nongsm"),
@@ -188,6 +222,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     var composer = $("#composer");
     if (composer) initComposer(composer);
+    initTargeting(document);
     var dash = $("#live-status");
     if (dash) initDashboard(dash);
     var alert = $("#alert-live");

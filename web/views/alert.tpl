@@ -32,7 +32,10 @@
 % if s.get('ack'):
 <p id="ack-line"><strong>Accusés de lecture : {{s['acknowledged']}} OK</strong> · {{s['not_acknowledged']}} sans réponse{{(' · délai médian ' + fmt_duration(s['ack_median_seconds'])) if s.get('ack_median_seconds') is not None else ''}}{{(' · 95 % en moins de ' + fmt_duration(s['ack_p95_seconds'])) if s.get('ack_p95_seconds') is not None else ''}}</p>
 % end
-<progress id="alert-progress" max="{{p['total'] or 1}}" value="{{p['done']}}"></progress>
+<progress id="alert-progress" class="state-{{s['state']}}" max="{{p['total'] or 1}}" value="{{p['done']}}"></progress>
+% if s['state'] == 'cancelled':
+<p class="flash warn" id="cancelled-line">Alerte annulée : {{plural(p['cancelled'], 'message n’est pas parti', 'messages ne sont pas partis')}}.</p>
+% end
 <ul class="counts" id="alert-counts">
 % for key, label in labels.items():
 % if s['counts'].get(key, 0) or key in ('queued', 'sent', 'delivered', 'failed'):

@@ -12,7 +12,7 @@
 <td>{{fmt_short(a['created_at'])}}</td>
 <td class="excerpt"><a href="/alertes/{{a['id']}}">{{a['text'][:90]}}</a><br><small class="muted">{{a['targeting']}}</small></td>
 <td>{{a['recipient_count']}}</td>
-<td><progress max="{{p['total'] or 1}}" value="{{p['done']}}"></progress><br><small>{{p['delivered']}} délivré(s), {{p['failed']}} échec(s)</small></td>
+<td><progress class="state-{{p['state']}}" max="{{p['total'] or 1}}" value="{{p['done']}}"></progress><br><small>{{plural(p['delivered'], 'délivré')}}, {{plural(p['failed'], 'échec')}}{{(', ' + plural(p['cancelled'], 'annulé')) if p['cancelled'] else ''}}</small></td>
 <td><span class="badge alert-{{a['state']}}">{{a['state_label']}}</span></td>
 <td>{{a['author']}} <small class="muted">({{source_label(a['source'])}})</small></td>
 </tr>

@@ -3,7 +3,9 @@
 % if errors.get("targeting"):
 <p class="field-error">{{errors["targeting"]}}</p>
 % end
-<label class="check"><input type="checkbox" name="all" value="1" {{'checked' if values['all'] else ''}}> Tous les adhérents actifs</label>
+<label class="check"><input type="checkbox" name="all" value="1" id="all-members" {{'checked' if values['all'] else ''}}> Tous les adhérents actifs</label>
+<p class="muted" id="all-note"{{'' if values['all'] else ' hidden'}}>« Tous les adhérents actifs » exclut les autres choix : ils sont désactivés tant que la case est cochée.</p>
+<div id="other-choices">
 
 <div class="columns">
 <div>
@@ -18,7 +20,8 @@
 <p class="muted">Aucun groupe de secteurs défini (<a href="/secteurs">en créer</a>).</p>
 % end
 <label for="naf_codes">Codes NAF (séparés par des espaces, ex. : 47.77Z 47.7 G)</label>
-<input id="naf_codes" name="naf_codes" value="{{values['naf_codes']}}" placeholder="47.77Z">
+<input id="naf_codes" name="naf_codes" value="{{values['naf_codes']}}" placeholder="47.77Z, tabac, bijouterie…" list="sector-suggestions" autocomplete="off" data-suggest="/secteurs/suggestions.json">
+<datalist id="sector-suggestions"></datalist>
 % if errors.get("sectors"):
 <p class="field-error">{{errors["sectors"]}}</p>
 % end
@@ -76,4 +79,5 @@
 <p class="field-error">{{errors["members"]}}</p>
 % end
 <label class="check"><input type="checkbox" name="test_group" value="1" id="test_group" {{'checked' if values.get('test_group') else ''}}> Groupe de test (adhérents volontaires pour les exercices)</label>
+</div>
 </fieldset>
