@@ -16,6 +16,7 @@ Build-time only, standard library only; the product reads the output through imp
 
 import argparse
 import collections
+import itertools
 import json
 import math
 import os
@@ -108,7 +109,7 @@ class Topology:
         cuts = [i - starts[0] for i in starts] + [len(pts)]
         closed = pts + [pts[0]]
         pieces = []
-        for a, b in zip(cuts, cuts[1:]):
+        for a, b in itertools.pairwise(cuts):
             arc = tuple(closed[a:b + 1])
             reverse = arc[::-1]
             if reverse < arc:
