@@ -11,11 +11,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from vigie.daemon.geo import haversine_km  # the distance the targeting uses
+from vigie.daemon.core.reference.geo import haversine_km  # the distance the targeting uses
 from vigie.web import carte
 
 SVG = "{http://www.w3.org/2000/svg}"
-DATA = importlib.resources.files("vigie.daemon") / "data"
+DATA = importlib.resources.files("vigie.daemon.data")
 
 
 def _csv_codes() -> list[str]:

@@ -88,7 +88,7 @@ class Topology:
             for a, b in zip(pts, pts[1:] + pts[:1]):
                 owners[frozenset((a, b))].add(k)
         self.junctions = set()
-        for k, (_, _, pts) in enumerate(self.rings):
+        for _, _, pts in self.rings:
             n = len(pts)
             for i, p in enumerate(pts):
                 before = owners[frozenset((pts[i - 1], p))]

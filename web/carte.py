@@ -20,7 +20,7 @@ import json
 import math
 from dataclasses import dataclass
 
-DATA = importlib.resources.files("vigie.daemon") / "data"
+DATA = importlib.resources.files("vigie.daemon.data")
 BOUNDARIES = "orne-communes-simplified.geojson"
 POINTS = "orne-communes.csv"
 
