@@ -153,6 +153,19 @@ def test_unknown_codes_are_ignored_and_names_escaped():
     assert not root.findall(f".//{SVG}circle[@class='rayon']")    # no known centre: no circle
 
 
+def test_every_text_written_is_escaped():
+    """Labels carry stored names (zones, sector groups): the SVG is embedded raw in the pages."""
+    hostile = '<script>alert(1)</script> & "zone" \'x\' </svg><img src=x>'
+    svg = carte.render(label=hostile, element_id='a"b', notes={"61006": hostile}, counts={"61006": 2},
+                       markers={"61006": 1}, marker_label=lambda n: hostile)
+    root = _parse(svg)
+    assert root.get("aria-label") == hostile and root.get("id") == 'a"b'
+    assert "<script" not in svg and "<img" not in svg and "</svg><" not in svg
+    titles = [t.text for t in root.iter(f"{SVG}title")]
+    assert hostile in titles and f"Argentan — 2 destinataires — {hostile}" in titles
+    assert f"Argentan — {hostile}" in titles
+
+
 def test_small_enough_for_a_page():
     svg = carte.render(cible=set(_csv_codes()), counts={c: 12 for c in _csv_codes()})
     assert len(svg.encode()) < 110_000

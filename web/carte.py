@@ -160,7 +160,7 @@ def recipients_label(n: int) -> str:
 
 def render(*, cible=(), counts: dict | None = None, around: str | None = None,
            radius_km: float | None = None, centre_point: tuple[float, float] | None = None,
-           states: dict | None = None, markers: dict | None = None, selection=(),
+           states: dict | None = None, notes: dict | None = None, markers: dict | None = None, selection=(),
            label: str = "Carte des communes de l'Orne", element_id: str | None = None,
            marker_label=None) -> str:
     """The map as an SVG document fragment (valid standalone: it carries its namespace).
@@ -169,7 +169,7 @@ def render(*, cible=(), counts: dict | None = None, around: str | None = None,
     INSEE code, in the titles; ``around`` and ``radius_km``: the centre commune (class
     ``centre`` and a mark) and the circle, centred on ``centre_point`` (lat, lon) or on the
     commune's shipped point; ``states``: per-commune delivery class (``livre``, ``en-cours``,
-    ``echec``); ``markers``: INSEE code → count, a dot per commune (incident reports);
+    ``echec``); ``notes``: INSEE code → text added to the title; ``markers``: INSEE code → count, a dot per commune (incident reports);
     ``selection``: INSEE codes of a zone being edited (class ``selection``).
     """
     m = carte()
@@ -178,6 +178,7 @@ def render(*, cible=(), counts: dict | None = None, around: str | None = None,
     counts = counts or {}
     states = states or {}
     markers = markers or {}
+    notes = notes or {}
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {m.width} {m.height}" class="carte" '
            f'role="img" aria-label="{html.escape(label)}" preserveAspectRatio="xMidYMid meet"'
            + (f' id="{html.escape(element_id)}"' if element_id else "") + ">",
@@ -202,7 +203,9 @@ def render(*, cible=(), counts: dict | None = None, around: str | None = None,
         title = shape.name
         if shape.insee in counts:
             title += f" — {recipients_label(counts[shape.insee])}"
-        if state in STATES:
+        if shape.insee in notes:
+            title += f" — {notes[shape.insee]}"
+        elif state in STATES:
             title += f" — {STATE_LABELS[state]}"
         attrs = f' class="{" ".join(classes)}"' if classes else ""
         if fill:

@@ -40,6 +40,11 @@
 % include("targeting_fields.tpl")
 
 <section class="card">
+<h2>Carte du ciblage</h2>
+% include("carte.tpl", svg=carte["svg"], data_src="/carte.svg", legend=[("cible", "communes de la zone visée"), ("rayon", "rayon"), ("centre", "commune centre")], note="Survolez une commune pour voir son nombre de destinataires ; la carte suit les choix ci-dessus.")
+</section>
+
+<section class="card">
 <p id="estimate" class="estimate" aria-live="polite">Le nombre de destinataires s'affiche à l'étape de confirmation.</p>
 <div class="row">
 <div>
