@@ -98,9 +98,13 @@ def test_cible_set_is_the_input_set():
 def test_titles_give_recipient_counts_in_french():
     root = _parse(carte.render(cible={"61006", "61001"}, counts={"61006": 3, "61001": 1}))
     titles = {p.get("data-insee"): p.find(f"{SVG}title").text for p in _paths(root)}
+    assert {p.get("data-insee") for p in _paths(root) if "destinataires" in _classes(p)} == {"61006", "61001"}
     assert titles["61006"] == "Argentan — 3 destinataires"
     assert titles["61001"] == "Alençon — 1 destinataire"
     assert titles["61169"] == "Flers"
+    root = _parse(carte.render(cible={"61006", "61169"}, counts={"61006": 3}))
+    titles = {p.get("data-insee"): p.find(f"{SVG}title").text for p in _paths(root)}
+    assert (titles["61169"], titles["61001"]) == ("Flers — aucun destinataire", "Alençon")
 
 
 def test_radius_circle_and_centre_mark():

@@ -97,7 +97,9 @@ def test_titles_count_recipients_per_commune(database, operator):
     assert names[ARGENTAN] == "Argentan — 2 destinataires"
     assert names[FLERS] == "Flers — 1 destinataire"          # the restaurant is not a jeweller
     assert names[ALENCON] == "Alençon — 1 destinataire"
-    assert names[SEES] == "Sées"
+    assert names[SEES] == "Sées — aucun destinataire"
+    outside = set(names) - cible(root)
+    assert len(outside) > 20 and all(" — " not in names[c] for c in outside)     # beyond 60 km
     assert "bijouteries" in root.get("aria-label")
 
 

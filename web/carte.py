@@ -37,7 +37,7 @@ _LON0 = math.radians(3.0)
 # Default colours (the console's stylesheet uses the same ones; see .carte in style.css).
 FILL = "#f3f1ea"
 STROKE = "#9a9483"
-COLOURS = {"cible": "#f0a43a", "livre": "#3f9b59", "en-cours": "#f2c94c", "echec": "#c8423b",
+COLOURS = {"cible": "#f0a43a", "destinataires": "#c4611c", "livre": "#3f9b59", "en-cours": "#f2c94c", "echec": "#c8423b",
            "selection": "#f0a43a"}
 STATES = ("livre", "en-cours", "echec")
 STATE_LABELS = {"livre": "délivré", "en-cours": "envoi en cours", "echec": "échec"}
@@ -166,7 +166,7 @@ def render(*, cible=(), counts: dict | None = None, around: str | None = None,
     """The map as an SVG document fragment (valid standalone: it carries its namespace).
 
     ``cible``: INSEE codes inside the targeted area (class ``cible``); ``counts``: recipients per
-    INSEE code, in the titles; ``around`` and ``radius_km``: the centre commune (class
+    INSEE code, in the titles (class ``destinataires`` where there are some); ``around`` and ``radius_km``: the centre commune (class
     ``centre`` and a mark) and the circle, centred on ``centre_point`` (lat, lon) or on the
     commune's shipped point; ``states``: per-commune delivery class (``livre``, ``en-cours``,
     ``echec``); ``notes``: INSEE code → text added to the title; ``markers``: INSEE code → count, a dot per commune (incident reports);
@@ -175,6 +175,7 @@ def render(*, cible=(), counts: dict | None = None, around: str | None = None,
     m = carte()
     cible = set(cible or ())
     selection = set(selection or ())
+    counted = counts is not None          # then a targeted commune without recipients says so
     counts = counts or {}
     states = states or {}
     markers = markers or {}
@@ -191,6 +192,9 @@ def render(*, cible=(), counts: dict | None = None, around: str | None = None,
         if shape.insee in cible:
             classes.append("cible")
             fill = COLOURS["cible"]
+        if counts.get(shape.insee):
+            classes.append("destinataires")
+            fill = COLOURS["destinataires"]
         if shape.insee in selection:
             classes.append("selection")
             fill = COLOURS["selection"]
@@ -203,6 +207,8 @@ def render(*, cible=(), counts: dict | None = None, around: str | None = None,
         title = shape.name
         if shape.insee in counts:
             title += f" — {recipients_label(counts[shape.insee])}"
+        elif counted and shape.insee in cible:
+            title += " — aucun destinataire"
         if shape.insee in notes:
             title += f" — {notes[shape.insee]}"
         elif state in STATES:
@@ -225,7 +231,7 @@ def render(*, cible=(), counts: dict | None = None, around: str | None = None,
             shape = m.by_insee.get(insee)
             if shape is None or not n:
                 continue
-            r = 7 + 4 * math.sqrt(n - 1)
+            r = 11 + 6 * math.sqrt(n - 1)
             text = marker_label(n) if marker_label else str(n)
             out.append(f'<circle class="signalement" data-insee="{insee}" cx="{_f(shape.point[0])}" '
                        f'cy="{_f(shape.point[1])}" r="{_f(r)}" vector-effect="non-scaling-stroke">'
@@ -257,6 +263,6 @@ def _centre(m: Carte, around: str | None, centre_point) -> tuple[tuple[float, fl
 
 def _scale_bar(m: Carte) -> str:
     x, y, length = 20, m.height - 20, 100          # 100 units = 10 km
-    return (f'<g class="echelle" stroke="#333" stroke-width="2" fill="#333" font-size="16" '
+    return (f'<g class="echelle" stroke="#333" stroke-width="2" fill="#333" font-size="22" '
             f'font-family="sans-serif"><path d="M{x} {y - 6}v6h{length}v-6" fill="none" '
             f'vector-effect="non-scaling-stroke"/><text x="{x + length + 6}" y="{y}" stroke="none">10 km</text></g>')
