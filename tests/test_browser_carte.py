@@ -103,6 +103,7 @@ def test_map_in_the_console(box, browser):
     tb.expect(page.locator("#estimate")).to_have_text(re.compile(r"^\d+ téléphones"))
     page.locator("#carte-ciblage").scroll_into_view_if_needed()
     tb.shot(page, "carte-nouvelle-alerte-rayon")
+    page.locator("figure.carte-figure").screenshot(path=str(tb.SCREENSHOTS / "carte-ciblage.png"))
     page.fill("#radius_km", "10")
     page.wait_for_function(f"() => document.querySelectorAll('#carte-ciblage path.cible').length < {len(within_20)}")
     assert codes(page, "#carte-ciblage path.cible") < within_20
