@@ -129,16 +129,6 @@ def test_map_needs_the_alerts_permission(database, client, manager):
     assert manager.get("/carte.svg?commune=61006").status == 403
 
 
-def test_answers_fast_on_many_members(database, operator):
-    """Not a timing assertion: the figure is printed, the bench records it (bench/run.py)."""
-    population()
-    operator.get("/carte.svg?around=61006&radius_km=20")
-    start = time.perf_counter()
-    answer, _ = get_map(operator, around=ARGENTAN, radius_km="20", sector_group="bijouteries")
-    print(f"carte.svg: {(time.perf_counter() - start) * 1000:.1f} ms, {len(answer.body)} bytes")
-    assert answer.status == 200
-
-
 # --- pages -------------------------------------------------------------------------------------
 
 def _inline(page_text: str, element_id: str) -> ET.Element:
