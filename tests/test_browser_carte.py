@@ -87,6 +87,8 @@ def test_map_in_the_console(box, browser):
     page.wait_for_selector("text=Zone « secteur d'Argentan » créée.")
 
     # Composer: « bijouteries à moins de 20 km d'Argentan », the map follows the fields.
+    map_requests = []
+    page.on("request", lambda r: map_requests.append(r.url) if "/carte.svg" in r.url else None)
     page.goto(base + "/alertes/nouvelle")
     page.fill("#text", "Gendarmerie : vols dans des bijouteries autour d'Argentan cette nuit, signalez tout "
                        "fait suspect au 17.")
@@ -109,6 +111,10 @@ def test_map_in_the_console(box, browser):
     assert codes(page, "#carte-ciblage path.cible") < within_20
     page.fill("#radius_km", "20")
     page.wait_for_function(f"() => document.querySelectorAll('#carte-ciblage path.cible').length == {len(within_20)}")
+    asked = len(map_requests)
+    page.fill("#text", "Gendarmerie : vols dans des bijouteries autour d'Argentan, soyez vigilants.")
+    tb.expect(page.locator("#counter")).to_have_text(re.compile(r"^75 caractères"))
+    assert len(map_requests) == asked            # the text alone does not redraw the map
 
     # 390 px wide: the map fits the screen.
     phone = browser.new_context(viewport={"width": 390, "height": 844}, storage_state=context.storage_state())

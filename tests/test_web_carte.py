@@ -115,13 +115,16 @@ def test_no_area_means_the_whole_departement_or_no_commune(database, operator):
 
 def test_invalid_targeting_gives_the_bare_map_and_the_french_reason(database, operator):
     answer, root = get_map(operator, around=ARGENTAN)
-    assert answer.status == 400
+    assert answer.status == 200
     assert cible(root) == set() and len(paths(root)) == 381
+    assert root.get("data-erreur") == "Indiquez le rayon en kilomètres autour de la commune centre."
     assert "Indiquez le rayon" in root.get("aria-label")
     answer, root = get_map(operator, around=ARGENTAN, radius_km="dix")
-    assert answer.status == 400 and "Rayon invalide" in root.get("aria-label")
+    assert "Rayon invalide" in root.get("data-erreur")
     answer, root = get_map(operator, zone="inconnue")
-    assert answer.status == 400 and "Zone inconnue : « inconnue »" in root.get("aria-label")
+    assert root.get("data-erreur") == "Zone inconnue : « inconnue »."
+    _, root = get_map(operator, commune=ARGENTAN)
+    assert root.get("data-erreur") is None
 
 
 def test_map_needs_the_alerts_permission(database, client, manager):

@@ -162,7 +162,7 @@ def render(*, cible=(), counts: dict | None = None, around: str | None = None,
            radius_km: float | None = None, centre_point: tuple[float, float] | None = None,
            states: dict | None = None, notes: dict | None = None, markers: dict | None = None, selection=(),
            label: str = "Carte des communes de l'Orne", element_id: str | None = None,
-           marker_label=None) -> str:
+           marker_label=None, error: str = "") -> str:
     """The map as an SVG document fragment (valid standalone: it carries its namespace).
 
     ``cible``: INSEE codes inside the targeted area (class ``cible``); ``counts``: recipients per
@@ -170,7 +170,8 @@ def render(*, cible=(), counts: dict | None = None, around: str | None = None,
     ``centre`` and a mark) and the circle, centred on ``centre_point`` (lat, lon) or on the
     commune's shipped point; ``states``: per-commune delivery class (``livre``, ``en-cours``,
     ``echec``); ``notes``: INSEE code → text added to the title; ``markers``: INSEE code → count, a dot per commune (incident reports);
-    ``selection``: INSEE codes of a zone being edited (class ``selection``).
+    ``selection``: INSEE codes of a zone being edited (class ``selection``); ``error``: why the
+    targeting could not be drawn (attribute ``data-erreur``, and the label says it too).
     """
     m = carte()
     cible = set(cible or ())
@@ -182,7 +183,8 @@ def render(*, cible=(), counts: dict | None = None, around: str | None = None,
     notes = notes or {}
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {m.width} {m.height}" class="carte" '
            f'role="img" aria-label="{html.escape(label)}" preserveAspectRatio="xMidYMid meet"'
-           + (f' id="{html.escape(element_id)}"' if element_id else "") + ">",
+           + (f' id="{html.escape(element_id)}"' if element_id else "")
+           + (f' data-erreur="{html.escape(error)}"' if error else "") + ">",
            f"<title>{html.escape(label)}</title>",
            (f'<g class="communes" fill="{FILL}" stroke="{STROKE}" stroke-width="1" '
             f'stroke-linejoin="round" fill-rule="evenodd">')]

@@ -34,6 +34,10 @@ def _centre(t: Targeting) -> tuple[str | None, tuple[float, float] | None]:
     return code, ((commune.latitude, commune.longitude) if commune else None)
 
 
+def _bare(error: str, element_id: str) -> str:
+    return carte.render(label=f"Carte de l'Orne : {error}", element_id=element_id, error=error)
+
+
 def targeting_map(t: Targeting | None, element_id: str = TARGETING_ID) -> dict:
     """The map of a targeting: ``svg``, the ``cible`` codes, recipients per commune (``rows``,
     most first) and an ``error`` when the targeting cannot be resolved (then a bare map)."""
@@ -46,8 +50,7 @@ def targeting_map(t: Targeting | None, element_id: str = TARGETING_ID) -> dict:
         area = t.area_communes()
         counts = targeting.count_by_commune(t, area)
     except InvalidInput as e:
-        return dict(svg=carte.render(label=f"Carte de l'Orne : {e.message}", element_id=element_id),
-                    cible=set(), rows=[], error=e.message)
+        return dict(svg=_bare(e.message, element_id), cible=set(), rows=[], error=e.message)
     shapes = carte.carte().by_insee
     if area is None:            # no area restricts: the whole département, unless only members are chosen
         area = set(shapes) if (t.all or t.sectors) else set()
@@ -129,15 +132,13 @@ def incidents_map(incidents: list[dict], element_id: str = "carte-signalements")
 
 @auth.requires("alerts")
 def carte_svg():
-    """The targeting's map; an unreadable targeting gives the bare map with a 400."""
+    """The targeting's map; one that cannot be resolved gives the bare map, its French reason in
+    ``data-erreur`` and the title (answered 200, like /alertes/apercu.json's ``error``: the
+    composer asks while the operator is still typing)."""
     try:
-        t = forms.query_targeting()
+        answer = targeting_map(forms.query_targeting())
     except InvalidInput as e:
-        answer = dict(svg=carte.render(label=f"Carte de l'Orne : {e.message}", element_id=TARGETING_ID),
-                      error=e.message)
-    else:
-        answer = targeting_map(t)
-    bottle.response.status = 400 if answer["error"] else 200
+        answer = dict(svg=_bare(e.message, TARGETING_ID))
     bottle.response.content_type = "image/svg+xml; charset=utf-8"
     bottle.response.set_header("Cache-Control", "no-store")
     return answer["svg"]

@@ -52,7 +52,7 @@
     fetch(url, { credentials: "same-origin" })
       .then(function (r) {
         var type = r.headers.get("Content-Type") || "";
-        return type.indexOf("image/svg+xml") === 0 ? r.text() : null;   // 400 too: the bare map
+        return type.indexOf("image/svg+xml") === 0 ? r.text() : null;
       })
       .then(function (text) {
         if (!text || !stillWanted()) return;
@@ -137,16 +137,24 @@
       var start = $("#start-estimate");
       if (start) start.textContent = d.start || "";
     }
-    var mapFigure = $("figure[data-carte]:not([data-carte=''])");
+    var mapFigure = $("figure[data-carte]:not([data-carte=''])"), mapUrl = null;
+    function mapQuery() {
+      var query = new URLSearchParams(params());
+      query.delete("text");
+      query.delete("expires_hours");
+      return mapFigure.getAttribute("data-carte") + "?" + query.toString();
+    }
+    function refreshMap() {
+      var url = mapQuery();
+      if (url === mapUrl) return;            // typing the text leaves the map alone
+      mapUrl = url;
+      swapMap(mapFigure, url, function () { return mapUrl === url; });
+    }
+    if (mapFigure) mapUrl = mapQuery();      // the server drew the map of the fields as they are
     function refresh() {
       var mine = ++seq;
       getJSON(form.getAttribute("data-preview") + "?" + params(), function (d) { if (mine === seq) show(d); });
-      if (mapFigure) {
-        var query = new URLSearchParams(params());
-        query.delete("text");
-        swapMap(mapFigure, mapFigure.getAttribute("data-carte") + "?" + query.toString(),
-                function () { return mine === seq; });
-      }
+      if (mapFigure) refreshMap();
     }
     function later() { clearTimeout(timer); timer = setTimeout(refresh, 250); }
     form.addEventListener("input", later);
