@@ -134,6 +134,7 @@ def test_map_in_the_console(box, browser):
     page.click("text=Vérifier et confirmer")
     assert codes(page, "#carte-ciblage path.cible") == within_20
     assert "Destinataires par commune" in page.content()
+    tb.shot(page, "carte-confirmation")
     emulator(box, "latency", "--seconds", "1.5")
     emulator(box, "report", "--outcome", "failed", "--number", FAILING_PHONE)
     page.click("#send-button")

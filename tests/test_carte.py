@@ -7,6 +7,9 @@ import io
 import itertools
 import json
 import math
+import pathlib
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -74,6 +77,26 @@ def test_shared_borders_stay_shared():
         seen.add(nxt)
         previous, point = point, nxt
     assert len(seen) == len(neighbours), "the outline of the département is one closed line"
+
+
+def _shared_source():
+    root = pathlib.Path(__file__).resolve().parent.parent
+    for folder in (root.parent / "shared", root.parent.parent / "shared"):     # CI clone, worktree
+        if (folder / "data" / "orne-communes.geojson").exists():
+            return folder / "data" / "orne-communes.geojson"
+    return None
+
+
+@pytest.mark.skipif(_shared_source() is None, reason="shared/data/orne-communes.geojson absent")
+def test_the_shipped_file_is_what_the_script_makes(tmp_path):
+    """tools/simplify_map.py redoes the shipped boundaries byte for byte from the reference file."""
+    out = tmp_path / "out.geojson"
+    script = pathlib.Path(__file__).resolve().parent.parent / "tools" / "simplify_map.py"
+    done = subprocess.run([sys.executable, str(script), str(_shared_source()), "--tolerance", "120",
+                           "--decimals", "4", "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "communes: 381 (381 distinct insee" in done.stdout
+    assert out.read_bytes() == (DATA / carte.BOUNDARIES).read_bytes()
 
 
 def test_every_commune_is_one_path_with_its_code_and_name():
