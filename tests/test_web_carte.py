@@ -172,6 +172,8 @@ def test_zone_editor_map_shows_the_zone(database, admin):
     root = _inline(page.text, "carte-zone")
     chosen = {c for c, p in paths(root).items() if "selection" in (p.get("class") or "")}
     assert chosen == {FLERS, DOMFRONT}
+    # Without JavaScript the list does the work: the invitation to click only shows with it.
+    assert '<p class="muted hidden" data-js-note>Cliquez une commune' in page.text
     new = admin.get("/zones")
     root = _inline(new.text, "carte-zone")
     assert not any("selection" in (p.get("class") or "") for p in paths(root).values())

@@ -270,5 +270,6 @@
     var alert = $("#alert-live");
     if (alert) initAlert(alert);
     each(document.querySelectorAll(".carte-zone[data-select]"), initZoneMap);
+    each(document.querySelectorAll("[data-js-note]"), function (p) { p.classList.remove("hidden"); });
   });
 })();

@@ -41,7 +41,7 @@
 
 <section class="card">
 <h2>Carte du ciblage</h2>
-% include("carte.tpl", svg=carte["svg"], data_src="/carte.svg", legend=[("cible", "communes de la zone visée"), ("destinataires", "communes où des adhérents recevront l'alerte"), ("rayon", "rayon"), ("centre", "commune centre")], note="Survolez une commune pour voir son nombre de destinataires ; la carte suit les choix ci-dessus.")
+% include("carte.tpl", svg=carte["svg"], data_src="/carte.svg", legend=[("cible", "communes de la zone visée"), ("destinataires", "communes où des adhérents recevront l'alerte"), ("rayon", "rayon"), ("centre", "commune centre")], note="Survolez une commune pour voir son nombre de destinataires.", js_note="La carte suit les choix ci-dessus au fil de la saisie.")
 </section>
 
 <section class="card">
