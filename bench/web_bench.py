@@ -52,6 +52,7 @@ def run(figures, workdir: str, db_path: str, alert_id: int, members: int) -> Non
             {"text": "Cambriolages à Alençon : vérifiez vos fermetures.", "naf_codes": "47",
              "around": "61001", "radius_km": "25"}),
         "alert_page": f"/alertes/{alert_id}",
+        "map": "/carte.svg?" + urllib.parse.urlencode({"naf_codes": "47", "around": "61001", "radius_km": "25"}),
     }
     times = {name: [] for name in pages}
     errors = []
@@ -101,7 +102,7 @@ def run(figures, workdir: str, db_path: str, alert_id: int, members: int) -> Non
         stop_process(proc)
     figures.note(f"console: `vigie web` (cheroot, 8 threads) with {members} members, {CLIENTS} concurrent "
                  f"signed-in clients x {ROUNDS} rounds of each page; time = response time measured by the "
-                 f"client on loopback; preview = NAF 47 within 25 km of Alençon; alert page = the "
+                 f"client on loopback; preview and map (/carte.svg) = NAF 47 within 25 km of Alençon; alert page = the "
                  f"throughput alert's first page of recipients; *_single_client: one client alone")
     for name, values in times.items():
         figures.figure(f"console_{name}_ms_p50", percentile(values, 50), 1)

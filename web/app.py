@@ -21,7 +21,7 @@ from . import render
 
 STATIC = os.path.join(os.path.dirname(__file__), "static")
 ROUTE_MODULES = ("account", "dashboard", "members", "alerts", "inbox", "zones", "presets",
-                 "users", "audit", "stats", "api")
+                 "users", "audit", "stats", "api", "carte")
 
 UPLOAD_LIMIT = 2 * 1024 * 1024
 BODY_LIMIT = 64 * 1024

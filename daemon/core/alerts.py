@@ -292,3 +292,15 @@ def recipients(alert_id: int, state: str | None = None, offset: int = 0, limit: 
             "acknowledged_at": acknowledged_at,
         })
     return result
+
+
+def counts_by_commune(alert_id: int) -> dict[str, dict[str, int]]:
+    """An alert's message counts per state, per member commune (INSEE code), for the map."""
+    get(alert_id)
+    result: dict[str, dict[str, int]] = {}
+    rows = (Message.select(Member.commune, Message.state, pw.fn.COUNT(Message.id))
+            .join(Member).where((Message.alert == alert_id) & Member.commune.is_null(False))
+            .group_by(Member.commune, Message.state).tuples())
+    for code, state, n in rows:
+        result.setdefault(code, {})[state] = n
+    return result

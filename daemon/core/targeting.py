@@ -163,9 +163,13 @@ class Recipient:
     sign: str = ""
 
 
-def _selection(t: Targeting):
+_UNKNOWN = object()
+
+
+def _selection(t: Targeting, area=_UNKNOWN):
     """The SQL condition on Member the targeting asks for (status aside): True for everybody, None
-    for nobody. Filtering in SQLite, not in Python, keeps a preview on 20,000 members fast."""
+    for nobody. Filtering in SQLite, not in Python, keeps a preview on 20,000 members fast.
+    ``area``: ``t.area_communes()`` when the caller has it already."""
     if t.all:
         return True
     conditions = []
@@ -173,7 +177,8 @@ def _selection(t: Targeting):
         condition = True
         if t.sectors:
             condition = Member.naf.in_(sorted(sectors.expand(t.sectors)))
-        area = t.area_communes()
+        if area is _UNKNOWN:
+            area = t.area_communes()
         if area is not None:
             in_area = Member.commune.in_(sorted(area))
             condition = in_area if condition is True else condition & in_area
@@ -252,3 +257,19 @@ def preview(t: Targeting, text: str, settings, with_recipients: bool = True) -> 
     total = n * info.parts
     return Preview(count=n, recipients=recipients, encoding=info.encoding, parts=info.parts,
                    chars=info.chars, sms_total=total, estimated_seconds=estimate_seconds(total, settings))
+
+
+def count_by_commune(t: Targeting, area=_UNKNOWN) -> dict[str, int]:
+    """Reachable phones per member commune (INSEE code), for the map; like ``count`` (active
+    members, opted-out phones excepted), so a phone shared by members of two communes counts in
+    both. Members without a commune are left out. ``area``: ``t.area_communes()`` if known."""
+    selection = _selection(t, area)
+    if selection is None:
+        return {}
+    query = (Contact.select(Member.commune, pw.fn.COUNT(Contact.phone.distinct()))
+             .join(Member)
+             .where((Member.status == "active") & Contact.phone.not_in(OptOut.select(OptOut.phone))
+                    & Member.commune.is_null(False)))
+    if selection is not True:
+        query = query.where(selection)
+    return {code: n for code, n in query.group_by(Member.commune).tuples()}

@@ -30,6 +30,7 @@ from ..render import (
     query,
     see_other,
 )
+from .carte import alert_map, alert_states, targeting_map
 from .dashboard import progress
 
 PAGE_SIZE = 50
@@ -59,7 +60,7 @@ def _composer(text: str = "", t: Targeting | None = None, *, error: str = "", er
                 zones_list=zones.list_all(), communes=forms.communes(), presets_list=presets.list_all(),
                 panic_preset=_settings().button.preset, info=info, on_air=smstext.ON_AIR, error=error,
                 errors=errors or {},
-                preset_name=preset_name, expires_hours=expires_hours,
+                preset_name=preset_name, expires_hours=expires_hours, carte=targeting_map(t),
                 default_expiry=_settings().alerts.default_expiry_hours, max_parts=_settings().alerts.max_parts,
                 options=options or forms.alert_options({}), quiet=_quiet_label())
 
@@ -140,7 +141,7 @@ def _confirm(text, t, preview, draft, preset_name, expires_hours, options, error
                 description=t.describe(), preview=preview, preset_name=preset_name,
                 expires_hours=expires_hours, estimate=fmt_duration(preview.estimated_seconds),
                 recipients=preview.recipients[:20], draft=draft, options=options, start_label=start_label,
-                error=error)
+                error=error, carte=targeting_map(t))
 
 
 def _save_preset(text: str, t: Targeting, name: str, expires_hours: str, options: dict):
@@ -264,7 +265,7 @@ def alert_page(alert_id: int):
         bottle.abort(400, e.message)
     shown_total = data["summary"]["counts"].get(state, 0) if state else sum(data["summary"]["counts"].values())
     return page("alert", title=f"Alerte n° {alert_id}", state_filter=state, offset=offset,
-                page_size=RECIPIENTS_PAGE, shown_total=shown_total, **data)
+                page_size=RECIPIENTS_PAGE, shown_total=shown_total, carte_svg=alert_map(alert_id), **data)
 
 
 @auth.requires("alerts", json=True)
@@ -273,6 +274,7 @@ def alert_json(alert_id: int):
         data = _alert_state(alert_id, query("etat"), int_arg(query("debut"), 0, minimum=0))
     except InvalidInput as e:
         return json_answer({"erreur": e.message}, 400)
+    data["carte"] = alert_states(alert_id)
     return json_answer(data)
 
 

@@ -10,6 +10,7 @@ from vigie.daemon.core.models import Alert
 
 from .. import auth
 from ..render import fmt_duration, fmt_time, json_answer, page
+from .carte import incidents_map
 
 
 def signal_label(csq) -> str:
@@ -76,7 +77,9 @@ def home():
 
 @auth.requires("dashboard")
 def dashboard():
-    return page("dashboard", title="Tableau de bord", status=status(), incidents=[inbox.as_dict(s) for s in inbox.incidents(8)])
+    incidents = [inbox.as_dict(s) for s in inbox.incidents(8)]
+    return page("dashboard", title="Tableau de bord", status=status(), incidents=incidents,
+                carte_svg=incidents_map(incidents))
 
 
 @auth.requires("dashboard", json=True)

@@ -7,14 +7,16 @@ from vigie.daemon.core import sectors, zones
 from .. import auth, forms
 from ..render import form, form_list, json_answer, page, query
 from ._namedset import actor, delete, save
+from .carte import zone_map
 
 # --- zones ------------------------------------------------------------------------------
 
 def _zones_page(error="", errors=None, values=None, status=200):
     bottle.response.status = status
     rows = [(z, zones.commune_names(z)) for z in zones.list_all()]
+    values = values or {"name": "", "description": "", "commune": []}
     return page("zones", title="Zones", rows=rows, communes=forms.communes(), error=error,
-                errors=errors or {}, values=values or {"name": "", "description": "", "commune": []})
+                errors=errors or {}, values=values, zone_svg=zone_map(values["commune"]))
 
 
 @auth.requires("settings")
@@ -38,7 +40,7 @@ def _zone_page(zone, error="", errors=None, values=None, status=200):
     bottle.response.status = status
     values = values or dict(name=zone.name, description=zone.description, commune=zones.communes_of(zone))
     return page("zone", title=f"Zone {zone.name}", zone=zone, communes=forms.communes(), error=error,
-                errors=errors or {}, values=values)
+                errors=errors or {}, values=values, zone_svg=zone_map(values["commune"]))
 
 
 @auth.requires("settings")

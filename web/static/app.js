@@ -77,6 +77,57 @@
     }
   }
 
+  /* --- the map of the Orne (server-drawn SVG, web/carte.py) ------------------------------------- */
+  var MAP_STATES = ["livre", "en-cours", "echec"];
+
+  function each(list, fn) { Array.prototype.forEach.call(list, fn); }
+
+  function swapMap(figure, url, stillWanted) {
+    fetch(url, { credentials: "same-origin" })
+      .then(function (r) {
+        var type = r.headers.get("Content-Type") || "";
+        return type.indexOf("image/svg+xml") === 0 ? r.text() : null;
+      })
+      .then(function (text) {
+        if (!text || !stillWanted()) return;
+        var svg = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
+        if (!svg || svg.nodeName !== "svg") return;
+        var fresh = document.importNode(svg, true), old = $("svg.carte", figure);
+        if (old) figure.replaceChild(fresh, old); else figure.insertBefore(fresh, figure.firstChild);
+      })
+      .catch(function () { /* keep the map shown */ });
+  }
+
+  /* zone editor: a click on a commune toggles it in the list; the list stays the accessible way */
+  function initZoneMap(box) {
+    var select = document.getElementById(box.getAttribute("data-select")), map = $("svg.carte", box),
+        announce = $("[data-announce]", box);
+    if (!select || !map) return;
+    function sync() {
+      var chosen = {};
+      each(select.options, function (o) { if (o.selected) chosen[o.value] = true; });
+      each(map.querySelectorAll("path[data-insee]"), function (p) {
+        var on = !!chosen[p.getAttribute("data-insee")];
+        p.classList.toggle("selection", on);
+        if (!on) p.removeAttribute("fill");
+      });
+      return Object.keys(chosen).length;
+    }
+    map.addEventListener("click", function (ev) {
+      var path = ev.target.closest ? ev.target.closest("path[data-insee]") : null;
+      if (!path) return;
+      var option = null;
+      each(select.options, function (o) { if (o.value === path.getAttribute("data-insee")) option = o; });
+      if (!option) return;
+      option.selected = !option.selected;
+      var n = sync();
+      announce.textContent = option.textContent + (option.selected ? " ajoutée à la zone" : " retirée de la zone") +
+        " : " + plural(n, "commune") + ".";
+    });
+    select.addEventListener("change", sync);
+    sync();
+  }
+
   /* --- composer: live counter, transliteration, recipient count ------------------------------- */
   function initComposer(form) {
     var text = $("#text", form), counter = $("#counter"), translit = $("#translit"), nongsm = $("#nongsm"),
@@ -120,9 +171,24 @@
       var start = $("#start-estimate");
       if (start) start.textContent = d.start || "";
     }
+    var mapFigure = $("figure[data-carte]:not([data-carte=''])"), mapUrl = null;
+    function mapQuery() {
+      var query = new URLSearchParams(params());
+      query.delete("text");
+      query.delete("expires_hours");
+      return mapFigure.getAttribute("data-carte") + "?" + query.toString();
+    }
+    function refreshMap() {
+      var url = mapQuery();
+      if (url === mapUrl) return;            // typing the text leaves the map alone
+      mapUrl = url;
+      swapMap(mapFigure, url, function () { return mapUrl === url; });
+    }
+    if (mapFigure) mapUrl = mapQuery();      // the server drew the map of the fields as they are
     function refresh() {
       var mine = ++seq;
       getJSON(form.getAttribute("data-preview") + "?" + params(), function (d) { if (mine === seq) show(d); });
+      if (mapFigure) refreshMap();
     }
     function later() { clearTimeout(timer); timer = setTimeout(refresh, 250); }
     form.addEventListener("input", later);
@@ -200,6 +266,17 @@
       });
       $("#resend-button").disabled = !s.counts.failed;
       $("#cancel-button").disabled = !p.waiting;
+      var map = $("#carte-alerte");
+      if (map && d.carte) {
+        each(map.querySelectorAll("path[data-insee]"), function (p) {
+          var c = d.carte[p.getAttribute("data-insee")];
+          if (!c) return;
+          MAP_STATES.forEach(function (s) { p.classList.toggle(s, s === c.state); });
+          p.removeAttribute("fill");
+          var title = p.querySelector("title");
+          if (title) title.textContent = c.title;
+        });
+      }
       var tbody = $("#recipient-rows");
       tbody.textContent = "";
       d.recipients.forEach(function (r) {
@@ -227,5 +304,7 @@
     if (dash) initDashboard(dash);
     var alert = $("#alert-live");
     if (alert) initAlert(alert);
+    each(document.querySelectorAll(".carte-zone[data-select]"), initZoneMap);
+    each(document.querySelectorAll("[data-js-note]"), function (p) { p.classList.remove("hidden"); });
   });
 })();

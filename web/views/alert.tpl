@@ -57,6 +57,11 @@
 </section>
 
 <section class="card">
+<h2>Diffusion par commune</h2>
+% include("carte.tpl", svg=carte_svg, legend=[("livre", "tout délivré"), ("en-cours", "envoi en cours"), ("echec", "échec")], note="Couleur d'une commune selon ses messages : un envoi en cours l'emporte sur un échec.")
+</section>
+
+<section class="card">
 <h2>Destinataires{{' — ' + labels.get(state_filter, state_filter) if state_filter else ''}}</h2>
 <div class="table-wrap">
 <table class="recipients">

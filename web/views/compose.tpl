@@ -40,6 +40,11 @@
 % include("targeting_fields.tpl")
 
 <section class="card">
+<h2>Carte du ciblage</h2>
+% include("carte.tpl", svg=carte["svg"], data_src="/carte.svg", legend=[("cible", "communes de la zone visée"), ("destinataires", "communes où des adhérents recevront l'alerte"), ("rayon", "rayon"), ("centre", "commune centre")], note="Survolez une commune pour voir son nombre de destinataires.", js_note="La carte suit les choix ci-dessus au fil de la saisie.")
+</section>
+
+<section class="card">
 <p id="estimate" class="estimate" aria-live="polite">Le nombre de destinataires s'affiche à l'étape de confirmation.</p>
 <div class="row">
 <div>

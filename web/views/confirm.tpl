@@ -18,6 +18,7 @@
 <li>{{preview.sms_total}} SMS au total ({{'GSM 7 bits' if preview.encoding == 'gsm7' else 'Unicode'}}, {{preview.chars}} caractères)</li>
 <li>Durée d'envoi estimée : {{estimate}}</li>
 </ul>
+% include("carte.tpl", svg=carte["svg"], rows=carte["rows"], legend=[("cible", "communes de la zone visée"), ("destinataires", "communes où des adhérents recevront l'alerte"), ("rayon", "rayon"), ("centre", "commune centre")])
 % if recipients:
 <details><summary>Premiers destinataires</summary>
 <ul class="recipients-preview">

@@ -64,6 +64,7 @@
  : <q>{{sms['text']}}</q></li>
 % end
 </ul>
+% include("carte.tpl", svg=carte_svg, legend=[("signalement", "signalements, à la commune de l'adhérent")])
 <p><a href="/messages">Tous les messages reçus</a></p>
 % else:
 <p>Aucun signalement reçu.</p>

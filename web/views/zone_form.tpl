@@ -11,3 +11,7 @@
 % end
 </select>
 % include("field_errors.tpl", fields=["communes"])
+<div class="carte-zone" data-select="zone-communes">
+% include("carte.tpl", svg=zone_svg, legend=[("cible", "communes de la zone")], js_note="Cliquez une commune sur la carte pour l'ajouter à la zone ou l'en retirer ; la liste ci-dessus fait de même, au clavier.")
+<p class="sr-only" aria-live="polite" data-announce></p>
+</div>
