@@ -322,3 +322,12 @@ def test_network_time_can_be_off(session):
     sim.set_network_time(-86400)
     behind = (_cclk(p)[0] - datetime.datetime.now(datetime.UTC)).total_seconds()
     assert -86400 - 120 < behind < -86400 + 120
+
+
+def test_gprs_and_lte_registration_urcs(session):
+    sim, p = session("sim7600")
+    assert at(p, "AT+CGREG=1;+CEREG=2") == b"\r\nOK\r\n"
+    sim.lose_registration(0.3)
+    lines = [p.read_until(b"\r\n") for _ in range(8)]
+    assert [line for line in lines if line != b"\r\n"] == [b"+CGREG: 2\r\n", b"+CEREG: 2\r\n", b"+CGREG: 1\r\n",
+                                                          b'+CEREG: 1,"2A1C","05B3F01",7\r\n']
