@@ -18,7 +18,7 @@ def session(make_sim, serial_port):
     """session(model, **kw) -> (sim, port) with echo off."""
     def open_(model="sim800", **kw):
         sim = make_sim(model, **kw)
-        port = serial_port(sim)
+        port = serial_port(sim, timeout=60)
         assert at(port, "ATE0").endswith(b"\r\nOK\r\n")
         return sim, port
     return open_
@@ -63,7 +63,7 @@ def test_smstools3_start_up_line(session):
 
 def test_basic_commands_chain_without_separator(make_sim, serial_port):
     sim = make_sim("sim800")
-    p = serial_port(sim)
+    p = serial_port(sim, timeout=60)
     assert at(p, "ATE0V1") == b"ATE0V1\r\r\nOK\r\n"       # echoed (echo was on), then echo off
     assert at(p, "AT") == b"\r\nOK\r\n"
     assert at(p, "ATQ0V1E0&D2&C1S0=0") == b"\r\nOK\r\n"
@@ -249,7 +249,7 @@ def test_text_mode_report_listing_has_the_real_time_zone(paris, session):
     p.read_until(b"> ")
     p.write(hexpdu.encode() + b"\x1a")
     assert p.read_until(b"OK\r\n") == b"\r\n+CMGS: 0\r\n\r\nOK\r\n"
-    assert sim.wait_event(lambda e: e["type"] == "report", 10)
+    assert sim.wait_event(lambda e: e["type"] == "report", 60)
     at(p, 'AT+CPMS="SR","SR","SR"')
     at(p, "AT+CMGF=1")
     zone = quarters_here()
@@ -297,7 +297,7 @@ def test_sim800_clock_is_the_network_time_once_clts_is_on(paris, session):
     assert zone == quarters_here()
     assert abs((clock - datetime.datetime.now(datetime.UTC)).total_seconds()) < 120
     sim.reboot()
-    assert sim.wait_event("boot_lines", 10)
+    assert sim.wait_event("boot_lines", 60)
     p.reset_input_buffer()
     at(p, "ATE0")
     assert at(p, "AT+CLTS?") == b"\r\n+CLTS: 1\r\n\r\nOK\r\n"     # saved, like AT+CLTS=1;&W
@@ -322,3 +322,12 @@ def test_network_time_can_be_off(session):
     sim.set_network_time(-86400)
     behind = (_cclk(p)[0] - datetime.datetime.now(datetime.UTC)).total_seconds()
     assert -86400 - 120 < behind < -86400 + 120
+
+
+def test_gprs_and_lte_registration_urcs(session):
+    sim, p = session("sim7600")
+    assert at(p, "AT+CGREG=1;+CEREG=2") == b"\r\nOK\r\n"
+    sim.lose_registration(0.3)
+    lines = [p.read_until(b"\r\n") for _ in range(8)]
+    assert [line for line in lines if line != b"\r\n"] == [b"+CGREG: 2\r\n", b"+CEREG: 2\r\n", b"+CGREG: 1\r\n",
+                                                          b'+CEREG: 1,"2A1C","05B3F01",7\r\n']

@@ -46,7 +46,7 @@ def test_gammu_sends_with_a_report_and_reads_the_clock(make_sim, tmp_path):
     sim = make_sim("sim800")
     rc, out = gammu(sim, tmp_path, "sendsms", "TEXT", "+33612345678", "-text", "Alerte test", "-report")
     assert rc == 0, out
-    assert sim.wait_air(1) and sim.air()[0]["text"] == "Alerte test"
+    assert sim.wait_air(1, 60) and sim.air()[0]["text"] == "Alerte test"
     rc, out = gammu(sim, tmp_path, "getdatetime")
     assert rc == 0 and "2004" in out, out                       # no network time before AT+CLTS=1
 

@@ -15,7 +15,7 @@ def locked(make_sim, serial_port):
     def open_(model="sim800", **kw):
         kw.setdefault("pin", "1234")
         sim = make_sim(model, **kw)
-        p = serial_port(sim)
+        p = serial_port(sim, timeout=60)
         at(p, "ATE0")
         at(p, "AT+CMEE=1")
         return sim, p

@@ -208,15 +208,22 @@ def registration(name, attr, location, act=None):
     return handler
 
 
-def registration_urc(m, registered):
-    """The +CREG URC after a registration change (None when AT+CREG=0)."""
-    n = m.session.creg
-    if not n:
-        return None
-    if not registered:
-        return "+CREG: 2"
+def registration_urcs(m, registered):
+    """The +CREG / +CGREG / +CEREG URCs after a registration change, for those enabled with =1 or =2."""
+    s = m.session
     cell = CELL if m.model == "sim800" else CELL_4G
-    return f'+CREG: 1,"{LAC}","{cell}"' if n == 2 else "+CREG: 1"
+    kinds = [("+CREG", s.creg, ""), ("+CGREG", s.cgreg, "")]
+    if m.model == "sim7600":
+        kinds.append(("+CEREG", s.cereg, ",7"))
+    urcs = []
+    for name, n, act in kinds:
+        if not n:
+            continue
+        if not registered:
+            urcs.append(f"{name}: 2")
+        else:
+            urcs.append(f'{name}: 1,"{LAC}","{cell}"{act}' if n == 2 else f"{name}: 1")
+    return urcs
 
 
 def cops(m, mode, arg, now):

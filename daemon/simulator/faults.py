@@ -3,7 +3,7 @@ visible on the wire. See README.md, "Fault switches"."""
 
 import time
 
-from vigie.daemon.simulator.commands import registration_urc
+from vigie.daemon.simulator.commands import registration_urcs
 
 DEFAULT_GARBAGE = b"\xff\xfe\x00garbage\r\n"
 
@@ -128,17 +128,16 @@ class Faults:
         m = self.m
         with m.lock:
             self.noreg_until = time.monotonic() + float(seconds)
-            urc = registration_urc(m, False)
+            urcs = registration_urcs(m, False)
         m.journal.event("fault", kind="noreg", seconds=seconds)
-        if urc:
+        for urc in urcs:
             m.urc(urc)
         m.timers.call_later(float(seconds), self._registration_back)
 
     def _registration_back(self):
         m = self.m
         m.journal.event("registered")
-        urc = registration_urc(m, True)
-        if urc:
+        for urc in registration_urcs(m, True):
             m.urc(urc)
 
     def send_garbage(self, data: bytes = DEFAULT_GARBAGE):
