@@ -97,9 +97,9 @@ def test_member_import_dry_run_and_export(vigie_cli, tmp_path):
     assert target.read_bytes().decode("utf-8-sig").count("\n") == 4
     rc, out, _ = vigie_cli("member", "export")
     assert rc == 0 and out.lstrip("\ufeff").startswith("siret;nom;") and "06 00 00 01 01" in out
-    rc, out, _ = vigie_cli("member", "list", "--naf", "47.2")
+    rc, out, _ = vigie_cli("member", "list", "--naf", "rev2:47.2")
     assert rc == 0 and "06 00 00 02 01" in out and "2 adhérent(s)." in out
-    rc, out, _ = vigie_cli("member", "list", "--naf", "47.2", "--json")
+    rc, out, _ = vigie_cli("member", "list", "--naf", "rev2:47.2", "--json")
     assert [m["name"] for m in json.loads(out)["members"]] == ["Tabac", "Tabac"]
 
 

@@ -73,7 +73,8 @@ def _migration_4(db: pw.Database) -> None:
 # --- migration 5: NAF 2025 (issue 17) ------------------------------------------------------
 
 def _migration_5_naf_2025(db: pw.Database) -> None:
-    """Members may carry a NAF 2025 code beside their rév. 2 one (``member.naf_2025``, "" when unknown).
+    """Members may carry a NAF 2025 code beside their rév. 2 one (``member.naf_2025``, "" when unknown;
+    ``member.sirene_naf_2025``: the one SIRENE gave at the last check).
 
     Selectors stored before NAF 2025 meant rév. 2: a bare code that is now ambiguous ("47", "F") in a
     sector group or a preset's targeting is spelt "rev2:47"; a shipped sector group still holding its
@@ -88,6 +89,8 @@ def _migration_5_naf_2025(db: pw.Database) -> None:
     columns = {row[1] for row in db.execute_sql('PRAGMA table_info("member")').fetchall()}
     if "naf_2025" not in columns:
         db.execute_sql("""ALTER TABLE "member" ADD COLUMN "naf_2025" VARCHAR(6) NOT NULL DEFAULT ''""")
+    if "sirene_naf_2025" not in columns:        # what the last SIRENE check read, for the to-do list
+        db.execute_sql("""ALTER TABLE "member" ADD COLUMN "sirene_naf_2025" VARCHAR(6) NOT NULL DEFAULT ''""")
     db.execute_sql('CREATE INDEX IF NOT EXISTS "member_naf_2025" ON "member" ("naf_2025")')
 
     def spelt(code: str) -> str:
