@@ -115,8 +115,8 @@ def test_zone_and_sector_commands(vigie_cli):
     assert rc == 2 and "champ « communes »" in err
     rc, out, _ = vigie_cli("zone", "delete", "centre")
     assert rc == 0 and "supprimée" in out
-    rc, out, _ = vigie_cli("sector", "add", "boulangeries", "--code", "1071C", "--code", "47.24")
-    assert rc == 0 and "10.71C 47.24" in out
+    rc, out, _ = vigie_cli("sector", "add", "boulangeries", "--code", "1071C", "--code", "2025:47.24")
+    assert rc == 0 and "10.71C 2025:47.24" in out
     rc, out, _ = vigie_cli("sector", "show", "boulangeries", "--json")
     assert json.loads(out)["codes"][0]["code"] == "10.71C"
     rc, _, err = vigie_cli("sector", "add", "faux", "--code", "99.99Z")

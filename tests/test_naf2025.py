@@ -8,7 +8,8 @@ import shutil
 
 import pytest
 
-from vigie.daemon.core import alerts, db as db_mod, defaults, memberfile, members, naf2025, presets, sectors, sirene
+from vigie.daemon.core import alerts, defaults, memberfile, members, naf2025, presets, sectors, sirene
+from vigie.daemon.core import db as db_mod
 from vigie.daemon.core.errors import InvalidInput
 from vigie.daemon.core.models import AuditLog, Member, Message, Preset, SectorGroup
 from vigie.daemon.core.targeting import Targeting, correspondence, resolve

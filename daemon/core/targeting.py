@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 import peewee as pw
 
 from vigie.daemon.core import members, sectors, zones
-from vigie.daemon.core.reference import naf
 from vigie.daemon.core.errors import InvalidInput
 from vigie.daemon.core.models import Commune, Contact, Member, OptOut
-from vigie.daemon.core.reference import geo, smstext, validate
+from vigie.daemon.core.reference import geo, naf, smstext, validate
 from vigie.daemon.core.reference.french import of, plural
 
 
