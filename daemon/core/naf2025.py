@@ -72,6 +72,12 @@ def plan() -> Plan:
     return result
 
 
+def todo_count() -> int:
+    """How many members ``plan`` would list (counted by SQLite, for the member list's button)."""
+    return Member.select().where((Member.status != "erased") & (Member.naf != "")
+                                 & (Member.naf_2025 == "")).count()
+
+
 def apply(*, actor: str) -> Plan:
     """Give every member with a single link its NAF 2025 code (one audit entry per member, one summary);
     members with several candidates are left as they are."""

@@ -18,6 +18,41 @@
 <li>{{preview.sms_total}} SMS au total ({{'GSM 7 bits' if preview.encoding == 'gsm7' else 'Unicode'}}, {{preview.chars}} caractères)</li>
 <li>Durée d'envoi estimée : {{estimate}}</li>
 </ul>
+% c = preview.naf_correspondence or {}
+% if c.get("total"):
+<section class="naf-correspondence" id="naf-correspondence">
+<h2>Correspondance NAF rév. 2 ↔ NAF 2025</h2>
+<p>{{c["single"]}} adhérent{{'s' if c["single"] > 1 else ''}} atteint{{'s' if c["single"] > 1 else ''}} par un lien unique (inclus) ;
+{{c["multiple"]}} par un lien « Multiple » ({{'inclus' if c["multiple_included"] else 'laissés de côté, sauf ceux choisis par leur SIRET'}}).</p>
+% if c["multiple_members"]:
+<table class="naf-multiple">
+<thead><tr><th>Adhérent</th><th>SIRET</th><th>Code</th><th>Correspond à</th><th>Reçoit l'alerte</th></tr></thead>
+<tbody>
+% for m in c["multiple_members"]:
+<tr><td>{{m["name"]}}</td><td>{{m["siret"] or ''}}</td><td>{{m["code"]}}</td><td>{{", ".join(m["counterparts"])}}</td><td>{{'oui' if m["included"] else 'non'}}</td></tr>
+% end
+</tbody>
+</table>
+<form method="post" action="/alertes/nouvelle" class="buttons">
+  <input type="hidden" name="csrf" value="{{csrf}}">
+  <input type="hidden" name="text" value="{{text}}">
+  <input type="hidden" name="targeting" value="{{targeting_json}}">
+  <input type="hidden" name="preset_name" value="{{preset_name}}">
+  <input type="hidden" name="expires_hours" value="{{expires_hours}}">
+  <input type="hidden" name="send_at" value="{{options['send_at']}}">
+  <input type="hidden" name="non_urgent" value="{{'1' if options['non_urgent'] else ''}}">
+  <input type="hidden" name="ack" value="{{'1' if options['ack'] else ''}}">
+  <input type="hidden" name="exercise" value="{{'1' if options['exercise'] else ''}}">
+% if c["multiple_included"]:
+  <button type="submit" name="action" value="leave_multiple">Les laisser de côté</button>
+% else:
+  <button type="submit" name="action" value="include_multiple">Les inclure tous</button>
+% end
+  <button type="submit" name="action" value="edit">Choisir un par un (Modifier)</button>
+</form>
+% end
+</section>
+% end
 % if recipients:
 <details><summary>Premiers destinataires</summary>
 <ul class="recipients-preview">
