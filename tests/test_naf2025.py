@@ -337,3 +337,22 @@ def test_migration_3_upgrades_a_rev2_database(db_path, tmp_path):
     presets.targeting_of(presets.get("commerces")).validate()
     db_mod.migrate(db)                                                   # nothing left to do
     assert sectors.codes_of(sectors.get("bijouteries")) == ["47.77Z", "47.77Y"]
+
+
+# --- statistics and exports by sector ---------------------------------------------------------------
+
+def test_counts_and_export_by_sector_across_both(jewellers, vigie_cli):
+    [counts] = members.count_by_sector(["bijouteries"])
+    assert counts == {"sector": "bijouteries", "members": 3, "rev2": 2, "naf_2025": 2, "multiple": 0}
+    [counts] = members.count_by_sector(["47.77Z"])
+    assert (counts["members"], counts["multiple"]) == (2, 2)      # 47.77Y and 47.92J members left out
+    text = memberfile.export_members(sector="bijouteries").decode("utf-8-sig")
+    assert len(text.splitlines()) == 4
+    assert {line.split(";")[1] for line in text.splitlines()[1:]} == {
+        "Bijouterie rév. 2", "Bijouterie NAF 2025", "Bijouterie deux codes"}
+    rc, out, _ = vigie_cli("sector", "list", "--json")
+    by_name = {g["name"]: g for g in json.loads(out)}
+    assert (by_name["bijouteries"]["members"], by_name["bijouteries"]["members_naf_2025"]) == (3, 2)
+    assert by_name["bijouteries"]["codes"][1]["display"] == "47.77Y (NAF 2025)"
+    rc, out, _ = vigie_cli("sector", "search", "horlogerie bijouterie")
+    assert "47.77Y" in out and "NAF 2025" in out and "47.77Z" in out

@@ -83,3 +83,18 @@ def test_naf2025_todo_page(database, manager):
     assert answer.status == 303 and members.get(member.id).naf_2025 == "47.77Y"
     page = manager.get("/adherents/naf2025")
     assert "Correspondance unique (0)" in page.text and "À choisir par une personne (0)" in page.text
+
+
+def test_sector_page_counts_and_sector_export(database, admin):
+    from vigie.daemon.core import defaults
+    defaults.ensure_defaults()
+    add_member(1, naf="47.77Z", name="Bijouterie ancienne")
+    add_member(2, naf="", naf_2025="47.77Y", name="Bijouterie nouvelle")
+    add_member(3, naf="56.10A", name="Restaurant")
+    page = admin.get("/secteurs")
+    assert "NAF rév. 2 : 1, NAF 2025 : 1" in page.text
+    page = admin.get("/adherents?secteur=bijouteries")
+    assert "2 adhérents" in page.text and "/adherents/export.csv?secteur=bijouteries" in page.text
+    text = admin.get("/adherents/export.csv?secteur=bijouteries").text
+    assert "Bijouterie nouvelle" in text and "Restaurant" not in text
+    assert admin.get("/adherents/export.csv?secteur=47").status == 400

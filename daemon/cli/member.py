@@ -62,6 +62,9 @@ def register(sub):
 
     e = s.add_parser("export", help="exporter les adhérents en CSV (; UTF-8, pour Excel)")
     e.add_argument("file", nargs="?", metavar="FICHIER", help="fichier de sortie (défaut : sortie standard)")
+    e.add_argument("--naf", metavar="CODE_OU_GROUPE",
+                   help="seulement un secteur (code NAF rév. 2 ou 2025, groupe), quelle que soit la nomenclature "
+                        "du code de l'adhérent")
     e.set_defaults(func=run_export)
 
     ls = s.add_parser("list", help="lister les adhérents")
@@ -169,7 +172,7 @@ def run_import(args) -> int:
 
 def run_export(args) -> int:
     open_db(args)
-    data = memberfile.export_members()
+    data = memberfile.export_members(sector=args.naf)
     if args.file:
         with open(args.file, "wb") as f:
             f.write(data)

@@ -3,7 +3,7 @@
 from vigie.daemon.cli._common import open_db, print_json
 from vigie.daemon.cli._namedset import action, delete_command, list_command, show_command
 from vigie.daemon.cli._targeting import actor
-from vigie.daemon.core import sectors
+from vigie.daemon.core import members, sectors
 from vigie.daemon.core.reference import naf
 
 
@@ -29,9 +29,12 @@ def register(sub):
 
 def _payload(group) -> dict:
     codes = sectors.codes_of(group)
+    [counts] = members.count_by_sector([group.name])      # active members, whatever their nomenclature
     return {"name": group.name, "description": group.description,
             "codes": [_code(c) for c in codes],
-            "subclasses": len(sectors.expand_one(group.name))}
+            "subclasses": len(sectors.expand_one(group.name)),
+            "members": counts["members"], "members_rev2": counts["rev2"], "members_naf_2025": counts["naf_2025"],
+            "members_multiple": counts["multiple"]}
 
 
 def _code(stored: str) -> dict:
@@ -47,7 +50,9 @@ def _code(stored: str) -> dict:
 
 def _line(g: dict) -> str:
     codes = " ".join(c["code"] for c in g["codes"])
-    return f"{g['name']:<28}  {codes:<30}  {g['description']}"
+    multiple = f", {g['members_multiple']} par lien multiple" if g["members_multiple"] else ""
+    return (f"{g['name']:<28}  {codes:<30}  {g['members']} adhérent(s) actif(s) (NAF rév. 2 : {g['members_rev2']}, "
+            f"NAF 2025 : {g['members_naf_2025']}{multiple})  {g['description']}")
 
 
 def _lines(g: dict) -> list[str]:

@@ -9,7 +9,7 @@ import io
 import unicodedata
 from dataclasses import dataclass, field
 
-from vigie.daemon.core import audit, members
+from vigie.daemon.core import audit, members, sectors
 from vigie.daemon.core.errors import InvalidInput
 from vigie.daemon.core.models import Commune, Contact, Member, database
 from vigie.daemon.core.reference import geo
@@ -334,8 +334,9 @@ def national(phone: str) -> str:
     return phone
 
 
-def export_members() -> bytes:
-    """Every member not erased, in the import format: ``;``, UTF-8 with BOM."""
+def export_members(sector=None) -> bytes:
+    """Every member not erased (of a sector, a selector or group name, whatever nomenclature their code is
+    in, when given), in the import format: ``;``, UTF-8 with BOM; both NAF columns."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([COLUMN_NAMES[k] for k in EXPORT_COLUMNS])
@@ -346,7 +347,10 @@ def export_members() -> bytes:
         phones.setdefault(c.member_id, []).append(c.phone)
         if c.position == 0 or c.member_id not in contact_names:
             contact_names.setdefault(c.member_id, c.name)
-    for m in Member.select().where(Member.status != "erased").order_by(Member.name, Member.id):
+    query = Member.select().where(Member.status != "erased")
+    if sector:
+        query = query.where(members.sector_conditions(sectors.reach([sector]))[0])
+    for m in query.order_by(Member.name, Member.id):
         numbers = [national(p) for p in phones.get(m.id, [])]
         commune = communes.get(m.commune_id)
         values = {

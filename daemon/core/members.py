@@ -475,6 +475,24 @@ def personal_data(member_id) -> dict:
     }
 
 
+def count_by_sector(selectors=None) -> list[dict]:
+    """Active members per sector group (or per selector given), whatever nomenclature their code is in:
+    ``members`` (directly or through a single link of the correspondence), of which ``rev2`` and
+    ``naf_2025`` carry a code of that nomenclature, and ``multiple`` (reached only through a multiple link,
+    not counted in ``members``)."""
+    names = selectors if selectors is not None else [g.name for g in sectors.list_all()]
+    result = []
+    active = Member.status == "active"
+    for name in names:
+        certain, multiple = sector_conditions(sectors.reach([name]))
+        reached = Member.select().where(active & certain)
+        result.append({"sector": name, "members": reached.count(),
+                       "rev2": reached.where(Member.naf != "").count(),
+                       "naf_2025": reached.where(Member.naf_2025 != "").count(),
+                       "multiple": Member.select().where(active & multiple & ~certain).count()})
+    return result
+
+
 def count_by_status() -> dict:
     result = {s: 0 for s in STATUSES}
     for status, n in Member.select(Member.status, pw.fn.COUNT(Member.id)).group_by(Member.status).tuples():

@@ -259,8 +259,13 @@ def export_csv():
     bottle.response.set_header("Content-Disposition",
                                f'attachment; filename="adherents-{time.strftime("%Y%m%d")}.csv"')
     bottle.response.set_header("Cache-Control", "no-store")
-    audit.record(_actor(), "member.export", "")
-    return memberfile.export_members()
+    sector = query("secteur").strip() or None
+    try:
+        data = memberfile.export_members(sector=sector)
+    except InvalidInput as e:
+        bottle.abort(400, e.message)
+    audit.record(_actor(), "member.export", sector or "")
+    return data
 
 
 # --- the passage to NAF 2025 ---------------------------------------------------------------------

@@ -5,6 +5,10 @@
 <a class="button primary" href="/adherents/nouveau">Nouvel adhérent</a>
 <a class="button" href="/adherents/import">Importer un fichier CSV</a>
 <a class="button" href="/adherents/export.csv">Exporter en CSV</a>
+% if filters.get('secteur') and not error:
+% from urllib.parse import quote
+<a class="button" href="/adherents/export.csv?secteur={{quote(filters['secteur'])}}">Exporter ce secteur</a>
+% end
 <a class="button" href="/adherents/naf2025">Passage à la NAF 2025{{' (%d à faire)' % naf2025_todo if naf2025_todo else ''}}</a>
 </p>
 <form method="get" action="/adherents" class="filters">
