@@ -147,7 +147,7 @@ def test_shipped_groups_are_defined_in_both_nomenclatures(jewellers):
     # Chosen by hand: the retail intermediation 47.77Z also leads to is not a jeweller.
     assert "47.92J" not in sectors.expand(["bijouteries"])
     assert "47.92H" not in sectors.expand(["tabac-presse"])
-    assert not sectors.expand(["commerces de détail"]) & sectors.expand(["2025:47.9"])
+    assert not sectors.expand(["commerces de détail"]) & sectors.expand(["2025:47.9", "2025:47.8"])
 
 
 def test_bijouteries_reach_both_nomenclatures_and_follow_no_link(jewellers):

@@ -11,7 +11,8 @@ ACTOR = "système"
 # NAF 2025 ones): "bijouteries" is 47.77Z and 47.77Y, not the retail intermediation (47.92J) that
 # 47.77Z also leads to. A group defined in both follows no correspondence link.
 _AGRICULTURE = " ".join(f"{n}:01.{g}" for n in ("rev2", "2025") for g in "12345")
-_RETAIL_2025 = " ".join(f"2025:47.{g}" for g in "12345678")     # 47.9 is intermediation in NAF 2025
+# NAF 2025 47.8 is the retail of motor vehicles (rév. 2 section G 45), 47.9 retail intermediation.
+_RETAIL_2025 = " ".join(f"2025:47.{g}" for g in "1234567")
 SECTOR_GROUPS = [
     ("bijouteries", "47.77Z 47.77Y", "Commerce de détail d'horlogerie et de bijouterie"),
     ("tabac-presse", "47.26Z 47.26Y", "Débits de tabac"),
