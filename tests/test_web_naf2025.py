@@ -53,7 +53,7 @@ def test_preview_lists_multiple_links_and_the_operator_includes_them(database, o
     page = operator.submit("/alertes/nouvelle", {"text": TEXT, "targeting": targeting, "action": "include_multiple"},
                            page="/alertes/nouvelle")
     assert page.status == 200 and 'id="confirm-count">2 téléphones' in page.text
-    assert "Les laisser de côté" in page.text
+    assert "Le laisser de côté" in page.text and "laissé de côté, sauf s" not in page.text
     # The composer's checkbox does the same.
     page = operator.submit("/alertes/nouvelle", {"text": TEXT, "naf_codes": "47.77Z", "include_multiple": "1"},
                            page="/alertes/nouvelle")

@@ -23,7 +23,7 @@
 <section class="naf-correspondence" id="naf-correspondence">
 <h2>Correspondance NAF rév. 2 ↔ NAF 2025</h2>
 <p>{{c["single"]}} adhérent{{'s' if c["single"] > 1 else ''}} atteint{{'s' if c["single"] > 1 else ''}} par un lien unique (inclus) ;
-{{c["multiple"]}} par un lien « Multiple » ({{'inclus' if c["multiple_included"] else 'laissés de côté, sauf ceux choisis par leur SIRET'}}).</p>
+{{c["multiple"]}} par un lien « Multiple » ({{'inclus' if c["multiple_included"] else ('laissés de côté, sauf ceux choisis par leur SIRET' if c["multiple"] > 1 else 'laissé de côté, sauf s\'il est choisi par son SIRET')}}).</p>
 % if c["multiple_members"]:
 <table class="naf-multiple">
 <thead><tr><th>Adhérent</th><th>SIRET</th><th>Code</th><th>Correspond à</th><th>Reçoit l'alerte</th></tr></thead>
@@ -44,9 +44,9 @@
   <input type="hidden" name="ack" value="{{'1' if options['ack'] else ''}}">
   <input type="hidden" name="exercise" value="{{'1' if options['exercise'] else ''}}">
 % if c["multiple_included"]:
-  <button type="submit" name="action" value="leave_multiple">Les laisser de côté</button>
+  <button type="submit" name="action" value="leave_multiple">{{'Les laisser de côté' if c["multiple"] > 1 else "Le laisser de côté"}}</button>
 % else:
-  <button type="submit" name="action" value="include_multiple">Les inclure tous</button>
+  <button type="submit" name="action" value="include_multiple">{{'Les inclure tous' if c["multiple"] > 1 else "L'inclure"}}</button>
 % end
   <button type="submit" name="action" value="edit">Choisir un par un (Modifier)</button>
 </form>
