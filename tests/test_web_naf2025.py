@@ -69,7 +69,8 @@ def test_naf2025_todo_page(database, manager):
     page = manager.get("/adherents")
     assert "Passage à la NAF 2025 (2 à faire)" in page.text
     page = manager.get("/adherents/naf2025")
-    assert page.status == 200 and "Correspondance unique (1)" in page.text and "À choisir par une personne (1)" in page.text
+    assert page.status == 200 and "Correspondance unique (1)" in page.text
+    assert "À choisir par une personne (1)" in page.text
     assert "SIRENE : <strong>47.77Y</strong>" in page.text
     assert 'value="47.77Y" checked' in page.text and 'value="47.92J"' in page.text
     answer = manager.submit("/adherents/naf2025", {}, page="/adherents/naf2025")

@@ -52,8 +52,8 @@ COLUMN_NAMES = {
     "chamber": "chambre", "status": "statut", "consent_date": "date_consentement",
     "consent_channel": "canal_consentement", "consent_version": "version_notice", "notes": "notes",
 }
-EXPORT_COLUMNS = ["siret", "name", "sign", "naf_rev2", "naf_2025", "commune", "postal_code", "town", "address", "phone1",
-                  "phone2", "phone3", "contact", "email", "chamber", "status", "consent_date",
+EXPORT_COLUMNS = ["siret", "name", "sign", "naf_rev2", "naf_2025", "commune", "postal_code", "town", "address",
+                  "phone1", "phone2", "phone3", "contact", "email", "chamber", "status", "consent_date",
                   "consent_channel", "consent_version", "notes"]
 STATUS_EXPORT = {"active": "actif", "suspended": "suspendu", "left": "parti"}
 MAX_BYTES = 20 * 1024 * 1024

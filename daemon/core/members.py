@@ -120,8 +120,8 @@ def clean_naf(fields: dict, *, partial: bool = False) -> dict:
 def clean(fields: dict, *, partial: bool = False) -> dict:
     """Validate and normalise member fields; ``partial`` checks only the keys given.
 
-    Keys: siret, name, sign, naf (either nomenclature), naf_rev2, naf_2025, commune, phones, chamber, contact, email, address, notes,
-    consent_date, consent_channel, consent_version, status. Raises InvalidInput naming the field.
+    Keys: siret, name, sign, naf (either nomenclature), naf_rev2, naf_2025, commune, phones, chamber,
+    contact, email, address, notes, consent_date, consent_channel, consent_version, status. Raises InvalidInput naming the field.
     """
     out = {}
     def given(key):

@@ -212,8 +212,9 @@ def naf_activity(value: str, nomenclature: str | None = None) -> tuple[str, str]
     if kind != "subclass":
         example = "47.77Y" if nomenclature == naf.NAF2025 else "47.77Z"
         raise InvalidInput(
-            f"Le code NAF « {raw} » désigne {naf.LEVEL_WITH_ARTICLE[kind]} de la {naf.nomenclature_name(nomenclature)}, "
-            f"pas une activité précise : indiquez le code APE complet (par ex. {example}).", "naf")
+            f"Le code NAF « {raw} » désigne {naf.LEVEL_WITH_ARTICLE[kind]} de la "
+            f"{naf.nomenclature_name(nomenclature)}, pas une activité précise : indiquez le code APE complet "
+            f"(par ex. {example}).", "naf")
     return nomenclature, code
 
 
