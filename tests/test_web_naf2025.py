@@ -78,6 +78,8 @@ def test_naf2025_todo_page(database, manager):
     assert members.get(siret_for(1)).naf_2025 == "01.11Y" and members.get(siret_for(2)).naf_2025 == ""
     assert AuditLog.select().where(AuditLog.action == "member.naf2025").count() == 1
     member = members.get(siret_for(2))
+    page = manager.get(f"/adherents/{member.id}")           # the member's page points to the to-do list
+    assert "Correspondance NAF 2025 de 47.77Z : 47.77Y, 47.92J (SIRENE : 47.77Y)" in page.text
     answer = manager.submit(f"/adherents/{member.id}/naf2025", {"naf_2025": "47.77Z"}, page="/adherents/naf2025")
     assert answer.status == 400 and "existe pas dans la nomenclature NAF 2025" in answer.text
     answer = manager.submit(f"/adherents/{member.id}/naf2025", {"naf_2025": "47.77Y"}, page="/adherents/naf2025")
