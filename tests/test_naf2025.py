@@ -114,6 +114,7 @@ def test_import_refuses_ambiguous_and_misplaced_codes(database):
     ("activitePrincipaleNAF25Etablissement", "naf_2025"), ("Code NAF (2025)", "naf_2025"),
     ("NAF rév. 2", "naf_rev2"), ("code_naf_rev2", "naf_rev2"), ("NAF 2008", "naf_rev2"),
     ("Code APE", "naf"), ("naf", "naf"), ("telephone", "phone1"),
+    ("Papeterie 2025", None), ("Chiffre d'affaires 2025", None),
 ])
 def test_generous_naf_headers(header, field):
     assert memberfile.header_field(header) == field

@@ -96,6 +96,7 @@ def sniff_delimiter(text: str) -> str:
 
 
 _NAF_WORDS = ("naf", "ape")
+_NAF_STARTS = ("naf", "ape", "code", "activite", "nomenclature")
 
 
 def header_field(name: str) -> str | None:
@@ -104,7 +105,7 @@ def header_field(name: str) -> str | None:
     key = normalise_header(name)
     if key in HEADERS:
         return HEADERS[key]
-    if any(word in key for word in _NAF_WORDS) and len(key) <= 30:
+    if key.startswith(_NAF_STARTS) and any(word in key for word in _NAF_WORDS) and len(key) <= 30:
         if key.endswith(("2025", "25")) or "2025" in key:
             return "naf_2025"
         if "rev2" in key or "2008" in key:
