@@ -233,11 +233,6 @@ def search(text: str, limit: int = 20, nomenclature: str = REV2) -> list[tuple[s
     return [(code, tree.label[code]) for code in found[:limit]]
 
 
-def search_both(text: str, limit: int = 20) -> list[tuple[str, str, str]]:
-    """``search`` in both nomenclatures: (nomenclature, code, label), NAF 2025 first."""
-    return [(n, code, text_) for n in (NAF2025, REV2) for code, text_ in search(text, limit, n)][:limit]
-
-
 # --- the correspondence ----------------------------------------------------------------
 
 @dataclass(frozen=True)
