@@ -17,7 +17,7 @@ from vigie.daemon.transport.base import DeliveryReport
 DUMP = pathlib.Path(__file__).parent / "data" / "schema-v2.sql"
 RENAMED_TABLES = {"modem_status": "transport_status"}
 RENAMED_COLUMNS = {"mr": "reference"}
-# Migration 4 (NAF 2025) rewrites on purpose a shipped sector group still holding its rév. 2-only definition.
+# Migration 5 (NAF 2025) rewrites on purpose a shipped sector group still holding its rév. 2-only definition.
 UPGRADED = {("sector_group", "codes"): {"47.77Z": "47.77Z 47.77Y"}}
 
 

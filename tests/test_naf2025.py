@@ -1,6 +1,6 @@
 """NAF 2025 beside NAF rév. 2 (issue 17): members in either nomenclature, imports mixing them, sector
 alerts reaching both, the correspondence's multiple links left to the operator, the SIRENE check filling
-NAF 2025, the migration aid, and migration 4 on a database of the rév. 2 era."""
+NAF 2025, the migration aid, and migration 5 on a database of the rév. 2 era."""
 
 import json
 import os
@@ -311,20 +311,20 @@ def test_migration_aid_single_and_multiple_links(database, vigie_cli):
     assert naf2025.apply(actor="test").applied == []                      # idempotent
 
 
-# --- migration 4 on a database of the rév. 2 era -----------------------------------------------------
+# --- migration 5 on a database of the rév. 2 era -----------------------------------------------------
 
-def test_migration_4_upgrades_a_rev2_database(db_path, tmp_path):
+def test_migration_5_upgrades_a_rev2_database(db_path, tmp_path):
     db = db_mod.open_database(db_path)
     defaults.ensure_defaults()
     add(1, naf="47.77Z")
     SectorGroup.update(codes="47.77Z").where(SectorGroup.name == "bijouteries").execute()   # the old default
     SectorGroup.update(codes="47 62.01Z").where(SectorGroup.name == "commerces de détail").execute()  # edited
     Preset.create(name="commerces", text="x", targeting=json.dumps({"sectors": ["47", "bijouteries", "47.77Z"]}))
-    # Back to schema version 3 (the transport seam): no NAF 2025 columns.
+    # Back to schema version 4 (before NAF 2025): no NAF 2025 columns.
     db.execute_sql('DROP INDEX "member_naf_2025"')
     db.execute_sql('ALTER TABLE "member" DROP COLUMN "naf_2025"')
     db.execute_sql('ALTER TABLE "member" DROP COLUMN "sirene_naf_2025"')
-    db.execute_sql("PRAGMA user_version = 3")
+    db.execute_sql("PRAGMA user_version = 4")
     db_mod.close_database()
     old_copy = tmp_path / "old.db"
     shutil.copy(db_path, old_copy)

@@ -86,7 +86,7 @@ def _migration_5_naf_2025(db: pw.Database) -> None:
     from vigie.daemon.core import defaults
     from vigie.daemon.core.reference import naf
 
-    columns = {row[1] for row in db.execute_sql('PRAGMA table_info("member")').fetchall()}
+    columns = _columns(db, "member")
     if "naf_2025" not in columns:
         db.execute_sql("""ALTER TABLE "member" ADD COLUMN "naf_2025" VARCHAR(6) NOT NULL DEFAULT ''""")
     if "sirene_naf_2025" not in columns:        # what the last SIRENE check read, for the to-do list

@@ -24,7 +24,7 @@ SECTOR_GROUPS = [
     ("stations-service", "47.30Z 47.30Y", "Commerce de détail de carburants"),
 ]
 # The rév. 2-only definitions shipped before NAF 2025: a group still holding one of them is brought to
-# the definition above by migration 4; a group an operator changed is left as it is.
+# the definition above by migration 5; a group an operator changed is left as it is.
 FORMER_SECTOR_GROUPS = {
     "bijouteries": "47.77Z", "tabac-presse": "47.26Z", "pharmacies": "47.73Z",
     "exploitations agricoles": "01.1 01.2 01.3 01.4 01.5", "BTP": "F", "commerces de détail": "47",

@@ -82,7 +82,7 @@ class Member(BaseModel):
     name = pw.CharField()
     sign = pw.CharField(default="")                                 # enseigne
     naf = pw.CharField(max_length=6, index=True)                    # NAF rév. 2 "47.77Z", or ""
-    naf_2025 = pw.CharField(max_length=6, default="", index=True)   # NAF 2025 "47.77Y", or "" (migration 4)
+    naf_2025 = pw.CharField(max_length=6, default="", index=True)   # NAF 2025 "47.77Y", or "" (migration 5)
     sirene_naf_2025 = pw.CharField(max_length=6, default="")        # NAF 2025 code SIRENE gave at the last check
     chamber = pw.CharField(default="")                              # cci | cma | ca
     commune = pw.ForeignKeyField(Commune, null=True, index=True, on_delete="SET NULL")
