@@ -303,7 +303,7 @@ def test_migration_aid_single_and_multiple_links(database, vigie_cli):
     rc, out, _ = vigie_cli("member", "naf2025")
     assert "01.11Z (NAF rév. 2) → 01.11Y (NAF 2025)" in out and "SIRENE : 47.77Y" in out
     rc, out, _ = vigie_cli("member", "naf2025", "--apply")
-    assert rc == 0 and "1 code(s) NAF 2025 enregistré(s)" in out
+    assert rc == 0 and "1 code NAF 2025 enregistré ; 1 adhérent reste à traiter." in out
     assert members.get(make_siret(1)).naf_2025 == "01.11Y"
     assert members.get(make_siret(2)).naf_2025 == ""                      # left for a person
     entry = AuditLog.get(AuditLog.action == "member.naf2025")

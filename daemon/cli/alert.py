@@ -128,8 +128,8 @@ def _print_correspondence(c: dict) -> None:
     """Members reached through the NAF rév. 2 ↔ NAF 2025 correspondence, and the multiple links left out."""
     if not c["total"]:
         return
-    print(f"Correspondance NAF rév. 2 ↔ NAF 2025 : {c['single']} adhérent(s) atteint(s) par un lien unique, "
-          f"{c['multiple']} par un lien multiple"
+    print(f"Correspondance NAF rév. 2 ↔ NAF 2025 : {plural(c['single'], 'adhérent atteint', 'adhérents atteints')} "
+          f"par un lien unique, {c['multiple']} par un lien multiple"
           + (" (inclus, --include-multiple)." if c["multiple_included"] else "."))
     for m in c["multiple_members"]:
         state = "inclus" if m["included"] else "laissé de côté (--include-multiple ou --member SIRET pour l'inclure)"

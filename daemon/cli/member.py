@@ -6,6 +6,7 @@ from vigie.daemon.cli._common import fmt_time, open_db, print_json
 from vigie.daemon.cli._targeting import actor
 from vigie.daemon.core import memberfile, members, naf2025
 from vigie.daemon.core.errors import InvalidInput
+from vigie.daemon.core.reference.french import plural
 
 
 def register(sub):
@@ -242,19 +243,20 @@ def run_naf2025(args) -> int:
         return 0
     if result.single:
         verb = "enregistré" if args.apply else "proposé (--apply pour l'enregistrer)"
-        print(f"Correspondance unique ({len(result.single)} adhérent(s)) : code NAF 2025 {verb}")
+        print(f"Correspondance unique ({plural(len(result.single), 'adhérent')}) : code NAF 2025 {verb}")
         for i in result.single:
             print(f"  {i.siret or '—':<14}  {i.name[:40]:<40}  {i.naf} (NAF rév. 2) → {i.proposed} (NAF 2025)")
     if result.multiple:
-        print(f"Plusieurs codes possibles ({len(result.multiple)} adhérent(s)) : à choisir par une personne "
+        print(f"Plusieurs codes possibles ({plural(len(result.multiple), 'adhérent')}) : à choisir par une personne "
               f"(vigie member update SIRET --naf-2025 CODE, ou la page « NAF 2025 à faire » de la console)")
         for i in result.multiple:
             sirene = f" ; SIRENE : {i.sirene_naf_2025}" if i.sirene_naf_2025 else ""
             print(f"  {i.siret or '—':<14}  {i.name[:40]:<40}  {i.naf} (NAF rév. 2) → "
                   f"{', '.join(i.candidates)} (NAF 2025){sirene}")
     if args.apply:
-        print(f"{len(result.applied)} code(s) NAF 2025 enregistré(s) ; {len(result.multiple)} adhérent(s) "
-              f"restent à traiter.")
+        left = len(result.multiple)
+        print(f"{plural(len(result.applied), 'code NAF 2025 enregistré', 'codes NAF 2025 enregistrés')} ; "
+              f"{plural(left, 'adhérent reste', 'adhérents restent')} à traiter.")
     return 0
 
 

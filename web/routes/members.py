@@ -18,6 +18,7 @@ from vigie.daemon.core import audit, memberfile, members, naf2025, sectors, zone
 from vigie.daemon.core.errors import InvalidInput, NotFound
 from vigie.daemon.core.models import OptOut
 from vigie.daemon.core.reference import naf
+from vigie.daemon.core.reference.french import plural
 
 from .. import auth, forms
 from ..render import flash, form, int_arg, json_answer, page, query, see_other
@@ -282,8 +283,8 @@ def naf2025_page():
 @auth.requires("members")
 def naf2025_apply():
     result = naf2025.apply(actor=_actor())
-    flash(f"{len(result.applied)} code(s) NAF 2025 enregistré(s) par correspondance unique ; "
-          f"{len(result.multiple)} adhérent(s) restent à choisir.")
+    flash(f"{plural(len(result.applied), 'code NAF 2025 enregistré', 'codes NAF 2025 enregistrés')} par "
+          f"correspondance unique ; {plural(len(result.multiple), 'adhérent reste', 'adhérents restent')} à choisir.")
     see_other("/adherents/naf2025")
 
 
