@@ -124,7 +124,7 @@ def throughput(figures, workdir: str, db_path: str, sms: int) -> "DaemonProcess"
         with DaemonProcess(path, db_path, sims) as daemon:
             rss_idle = rss_mb(daemon.proc.pid)
             cpu_before = cpu_seconds(daemon.proc.pid)
-            t = Targeting(sectors=[data.SECTOR])
+            t = Targeting(sectors=[data.TARGET_SECTOR])
             alert = alerts.create(TEXT, t, settings=config.parse({}), author="bench", source="cli")
             if alert.recipient_count != sms:
                 raise RuntimeError(f"expected {sms} recipients, got {alert.recipient_count}")

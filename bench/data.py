@@ -1,7 +1,7 @@
 """Synthetic members written straight into the database with bulk inserts (20,000 in seconds).
 
 Half the members are in NAF division 47 (retail) and, independently, half sit in a commune within
-RADIUS_KM of Alençon: the benchmark targeting ("47" around Alençon) reaches exactly a quarter.
+RADIUS_KM of Alençon: the benchmark targeting ("rev2:47" around Alençon) reaches exactly a quarter.
 """
 
 import random
@@ -14,7 +14,8 @@ from vigie.daemon.core.reference import geo, naf
 
 CENTRE = "61001"            # Alençon
 RADIUS_KM = 25.0
-SECTOR = "47"
+SECTOR = "47"               # NAF rév. 2 division 47 (the members' codes)
+TARGET_SECTOR = "rev2:47"   # the same as a targeting selector: "47" alone is ambiguous since NAF 2025
 FIRST_WORDS = ("Boulangerie", "Bijouterie", "Garage", "Pharmacie", "Tabac", "Supérette", "Quincaillerie",
                "Fleuriste", "Boucherie", "Opticien", "Librairie", "Cave", "Pressing", "Coiffure")
 LAST_WORDS = ("du Centre", "de la Gare", "Martin", "Lefèvre", "des Halles", "du Marché", "Normande",

@@ -11,7 +11,7 @@ REPEAT = 5
 
 
 def criteria() -> targeting.Targeting:
-    return targeting.Targeting(sectors=[data.SECTOR], around=data.CENTRE, radius_km=data.RADIUS_KM)
+    return targeting.Targeting(sectors=[data.TARGET_SECTOR], around=data.CENTRE, radius_km=data.RADIUS_KM)
 
 
 def run(figures, members: int) -> None:

@@ -49,7 +49,7 @@ def run(figures, workdir: str, db_path: str, alert_id: int, members: int) -> Non
     pages = {
         "member_list": "/adherents",
         "recipient_preview": "/alertes/apercu.json?" + urllib.parse.urlencode(
-            {"text": "Cambriolages à Alençon : vérifiez vos fermetures.", "naf_codes": "47",
+            {"text": "Cambriolages à Alençon : vérifiez vos fermetures.", "naf_codes": "rev2:47",
              "around": "61001", "radius_km": "25"}),
         "alert_page": f"/alertes/{alert_id}",
         "map": "/carte.svg?" + urllib.parse.urlencode({"naf_codes": "47", "around": "61001", "radius_km": "25"}),

@@ -114,7 +114,7 @@ def test_send_preset_has_panic_priority(domain_settings):
 def test_presets_crud(domain_settings):
     add_members(1)
     p = presets.create("vol de gasoil", "Vols de gasoil signalés, fermez vos cuves.",
-                       Targeting(sectors=["01"], around="61006", radius_km=20), actor="t")
+                       Targeting(sectors=["rev2:01"], around="61006", radius_km=20), actor="t")
     assert presets.targeting_of(p).radius_km == 20
     presets.update("vol de gasoil", text="Vols de gasoil : fermez vos cuves.", actor="t")
     assert presets.get("Vol de gasoil").text.startswith("Vols de gasoil :")

@@ -97,9 +97,9 @@ def test_member_import_dry_run_and_export(vigie_cli, tmp_path):
     assert target.read_bytes().decode("utf-8-sig").count("\n") == 4
     rc, out, _ = vigie_cli("member", "export")
     assert rc == 0 and out.lstrip("\ufeff").startswith("siret;nom;") and "06 00 00 01 01" in out
-    rc, out, _ = vigie_cli("member", "list", "--naf", "47.2")
+    rc, out, _ = vigie_cli("member", "list", "--naf", "rev2:47.2")
     assert rc == 0 and "06 00 00 02 01" in out and "2 adhérent(s)." in out
-    rc, out, _ = vigie_cli("member", "list", "--naf", "47.2", "--json")
+    rc, out, _ = vigie_cli("member", "list", "--naf", "rev2:47.2", "--json")
     assert [m["name"] for m in json.loads(out)["members"]] == ["Tabac", "Tabac"]
 
 
@@ -115,8 +115,8 @@ def test_zone_and_sector_commands(vigie_cli):
     assert rc == 2 and "champ « communes »" in err
     rc, out, _ = vigie_cli("zone", "delete", "centre")
     assert rc == 0 and "supprimée" in out
-    rc, out, _ = vigie_cli("sector", "add", "boulangeries", "--code", "1071C", "--code", "47.24")
-    assert rc == 0 and "10.71C 47.24" in out
+    rc, out, _ = vigie_cli("sector", "add", "boulangeries", "--code", "1071C", "--code", "2025:47.24")
+    assert rc == 0 and "10.71C 2025:47.24" in out
     rc, out, _ = vigie_cli("sector", "show", "boulangeries", "--json")
     assert json.loads(out)["codes"][0]["code"] == "10.71C"
     rc, _, err = vigie_cli("sector", "add", "faux", "--code", "99.99Z")

@@ -120,7 +120,7 @@ def test_export_import_round_trip(database):
     exported = memberfile.export_members()
     assert exported.startswith(b"\xef\xbb\xbf")
     text = exported.decode("utf-8-sig")
-    assert text.splitlines()[0].startswith("siret;nom;enseigne;naf;commune")
+    assert text.splitlines()[0].startswith("siret;nom;enseigne;naf_rev2;naf_2025;commune")
     assert "06 00 00 01 01" in text
     # into an empty database: the same members come back
     for m in list(Member.select()):

@@ -110,7 +110,7 @@ def test_search_filters(database):
     add(siret=make_siret(2), name="Garage du Centre", naf="45.20A", commune="61169", phones=["0600000002"],
         chamber="cma")
     assert members.search("tabac")[1] == 1
-    assert [m.name for m in members.search(naf="47")[0]] == ["Bijouterie Martin", "Tabac de la Gare"]
+    assert [m.name for m in members.search(naf="rev2:47")[0]] == ["Bijouterie Martin", "Tabac de la Gare"]
     assert members.search(commune="61169")[1] == 2
     assert members.search(chamber="cma")[0][0].name == "Garage du Centre"
     assert members.search("0600000002")[0][0].name == "Garage du Centre"

@@ -17,6 +17,8 @@ from vigie.daemon.transport.base import DeliveryReport
 DUMP = pathlib.Path(__file__).parent / "data" / "schema-v2.sql"
 RENAMED_TABLES = {"modem_status": "transport_status"}
 RENAMED_COLUMNS = {"mr": "reference"}
+# Migration 5 (NAF 2025) rewrites on purpose a shipped sector group still holding its rév. 2-only definition.
+UPGRADED = {("sector_group", "codes"): {"47.77Z": "47.77Z 47.77Y"}}
 
 
 def rows(path) -> dict[str, dict]:
@@ -64,6 +66,8 @@ def test_a_version_2_database_upgrades_in_place_and_keeps_every_row(old_database
                 if column in RENAMED_COLUMNS:
                     assert new[RENAMED_COLUMNS[column]] == str(value), (table, rowid, column)
                     assert column not in new
+                elif (table, column) in UPGRADED:
+                    assert new[column] == UPGRADED[table, column].get(value, value), (table, rowid, column)
                 else:
                     assert new[column] == value, (table, rowid, column)
     assert {r["kind"] for r in after["transport_status"].values()} == {"gsm"}

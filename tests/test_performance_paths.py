@@ -104,9 +104,9 @@ def test_pipelined_records_match_every_report_over_a_zero_latency_burst(tmp_path
 
 TARGETINGS = [
     Targeting(all=True),
-    Targeting(sectors=["47"]),
-    Targeting(sectors=["47.11"], around="61001", radius_km=20),
-    Targeting(communes=["61001", "61006"], sectors=["47"]),
+    Targeting(sectors=["rev2:47"]),
+    Targeting(sectors=["rev2:47.11"], around="61001", radius_km=20),
+    Targeting(communes=["61001", "61006"], sectors=["rev2:47"]),
     Targeting(zones=[], around="61169", radius_km=0),
     Targeting(members=["00000000000000"]),      # replaced below by a real SIRET
 ]
@@ -117,7 +117,7 @@ def test_count_equals_resolve_with_opt_outs_shared_phones_and_inactive_members(p
     t = TARGETINGS[index]
     if t.members:
         chosen = [m for m in population.members if m["status"] != "active"][:2] + population.members[5:7]
-        t = Targeting(members=[m["siret"] for m in chosen], sectors=["10"])
+        t = Targeting(members=[m["siret"] for m in chosen], sectors=["rev2:10"])
     for phone in [population.shared_phone] + [m["phones"][0] for m in population.members[100:160]]:
         OptOut.insert(phone=phone).on_conflict_ignore().execute()
     resolved = targeting.resolve(t)
@@ -127,7 +127,7 @@ def test_count_equals_resolve_with_opt_outs_shared_phones_and_inactive_members(p
 
 
 def test_preview_without_recipients_counts_the_same(population, domain_settings):
-    t = Targeting(sectors=["47"])
+    t = Targeting(sectors=["rev2:47"])
     full = targeting.preview(t, "Cambriolages à Sées.", domain_settings)
     light = targeting.preview(t, "Cambriolages à Sées.", domain_settings, with_recipients=False)
     assert light.recipients == [] and full.recipients

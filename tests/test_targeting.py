@@ -46,10 +46,10 @@ def test_sector_levels(population):
     assert phones(Targeting(sectors=["47.77Z"])) == expected_phones(population, naf={"47.77Z"})
     assert phones(Targeting(sectors=["4777Z"])) == expected_phones(population, naf={"47.77Z"})
     retail = {"47.77Z", "47.26Z", "47.73Z", "47.30Z", "47.11B", "47.71Z"}
-    assert phones(Targeting(sectors=["47"])) == expected_phones(population, naf=retail)
-    assert phones(Targeting(sectors=["G"])) == expected_phones(population, naf=retail | {"45.20A", "45.20B"})
-    assert phones(Targeting(sectors=["47.7"])) == expected_phones(population, naf={"47.77Z", "47.73Z", "47.71Z"})
-    assert phones(Targeting(sectors=["01"])) == expected_phones(population, naf={"01.11Z", "01.41Z", "01.50Z"})
+    assert phones(Targeting(sectors=["rev2:47"])) == expected_phones(population, naf=retail)
+    assert phones(Targeting(sectors=["rev2:G"])) == expected_phones(population, naf=retail | {"45.20A", "45.20B"})
+    assert phones(Targeting(sectors=["rev2:47.7"])) == expected_phones(population, naf={"47.77Z", "47.73Z", "47.71Z"})
+    assert phones(Targeting(sectors=["rev2:01"])) == expected_phones(population, naf={"01.11Z", "01.41Z", "01.50Z"})
 
 
 def test_sector_groups(population):

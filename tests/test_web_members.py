@@ -178,8 +178,10 @@ def test_export_csv(database, manager):
 def test_sector_filter_takes_a_naf_code_too(database, operator):
     add_member(1, naf="47.77Z")
     add_member(2, naf="56.10A", name="Restaurant")
-    page = operator.get("/adherents?secteur=56")
+    page = operator.get("/adherents?secteur=rev2:56")
     assert "1 adhérent" in page.text and "Restaurant" in page.text
+    page = operator.get("/adherents?secteur=56")     # division 56 exists in both nomenclatures
+    assert page.status == 400 and "ambigu" in page.text and "2025:56" in page.text
 
 
 def test_edit_form_shows_the_consent_date_as_typed_in_france(database, manager):

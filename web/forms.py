@@ -45,6 +45,7 @@ def targeting_from(fields) -> Targeting:
         members=_unique(_split(fields.get("sirets", ""))),
         all=fields.get("all") == "1",
         test_group=fields.get("test_group") == "1",
+        include_multiple=fields.get("include_multiple") == "1",
     )
 
 
@@ -64,7 +65,7 @@ def values_of(t: Targeting, group_names: set[str]) -> dict:
         naf_codes=" ".join(s for s in t.sectors if s not in group_names),
         commune=list(t.communes), zone=list(t.zones), around=t.around or "",
         radius_km="" if t.radius_km is None else f"{float(t.radius_km):g}",
-        sirets=" ".join(t.members), all=t.all, test_group=t.test_group,
+        sirets=" ".join(t.members), all=t.all, test_group=t.test_group, include_multiple=t.include_multiple,
     )
 
 

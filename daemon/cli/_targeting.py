@@ -8,7 +8,11 @@ from vigie.daemon.core.targeting import Targeting
 def add_targeting_arguments(parser) -> None:
     g = parser.add_argument_group("ciblage")
     g.add_argument("--sector", action="append", default=[], metavar="CODE_OU_GROUPE",
-                   help="code NAF (section A, division 47, 47.7, 47.77, 47.77Z) ou groupe de secteurs ; répétable")
+                   help="code NAF rév. 2 ou NAF 2025 à tout niveau (47.77Z, 47.77Y ; un code ambigu se "
+                        "précise : rev2:47, 2025:47) ou groupe de secteurs ; répétable")
+    g.add_argument("--include-multiple", action="store_true",
+                   help="inclure les adhérents atteints par un lien « Multiple » de la correspondance "
+                        "NAF rév. 2 ↔ NAF 2025 (listés par --dry-run)")
     g.add_argument("--commune", action="append", default=[], metavar="INSEE",
                    help="code INSEE d'une commune ; répétable")
     g.add_argument("--zone", action="append", default=[], metavar="NOM", help="nom d'une zone ; répétable")
@@ -34,7 +38,8 @@ def targeting_from_args(args) -> Targeting:
     return Targeting(sectors=list(args.sector or []), communes=list(args.commune or []),
                      zones=list(args.zone or []), around=args.around or None, radius_km=args.radius_km,
                      members=list(args.member or []), all=bool(args.all),
-                     test_group=bool(getattr(args, "test_group", False)))
+                     test_group=bool(getattr(args, "test_group", False)),
+                     include_multiple=bool(getattr(args, "include_multiple", False)))
 
 
 def actor() -> str:

@@ -79,13 +79,16 @@ def run_send(args) -> int:
                           ack=args.ack, exercise=args.exercise)
     total = alert.recipient_count * alert.parts
     seconds = targeting.estimate_seconds(total, settings)
+    correspondence = targeting.correspondence(t)
     if args.json:
         print_json({"id": alert.id, "recipients": alert.recipient_count, "parts": alert.parts,
                     "encoding": alert.encoding, "sms_total": total, "estimated_seconds": seconds,
                     "dry_run": bool(args.dry_run), "targeting": t.describe(), "text": alert.text,
                     "state": alert.state, "start_at": iso_time(alert.start_at), "urgent": bool(alert.urgent),
-                    "ack": bool(alert.ack), "exercise": bool(alert.exercise), "sample_text": alert.sample_text})
+                    "ack": bool(alert.ack), "exercise": bool(alert.exercise), "sample_text": alert.sample_text,
+                    "naf_correspondence": correspondence})
         return 0
+    _print_correspondence(correspondence)
     encoding = "GSM 7 bits" if alert.encoding == "gsm7" else "Unicode (UCS-2)"
     minutes = f"{seconds / 60:.0f} min" if seconds >= 120 else f"{seconds:.0f} s"
     what = "Exercice" if alert.exercise else "Alerte"
@@ -119,6 +122,18 @@ def run_edit(args) -> int:
     else:
         print(f"Alerte n° {alert.id} modifiée : départ le {schedule.fmt_paris(alert.start_at)}.")
     return 0
+
+
+def _print_correspondence(c: dict) -> None:
+    """Members reached through the NAF rév. 2 ↔ NAF 2025 correspondence, and the multiple links left out."""
+    if not c["total"]:
+        return
+    print(f"Correspondance NAF rév. 2 ↔ NAF 2025 : {plural(c['single'], 'adhérent atteint', 'adhérents atteints')} "
+          f"par un lien unique, {c['multiple']} par un lien multiple"
+          + (" (inclus, --include-multiple)." if c["multiple_included"] else "."))
+    for m in c["multiple_members"]:
+        state = "inclus" if m["included"] else "laissé de côté (--include-multiple ou --member SIRET pour l'inclure)"
+        print(f"  {m['siret'] or '—':<14}  {m['name'][:40]:<40}  {m['code']} : {state}")
 
 
 def run_show(args) -> int:

@@ -4,8 +4,9 @@ import sys
 
 from vigie.daemon.cli._common import fmt_time, open_db, print_json
 from vigie.daemon.cli._targeting import actor
-from vigie.daemon.core import memberfile, members
+from vigie.daemon.core import memberfile, members, naf2025
 from vigie.daemon.core.errors import InvalidInput
+from vigie.daemon.core.reference.french import plural
 
 
 def register(sub):
@@ -18,7 +19,10 @@ def register(sub):
     a.add_argument("--name", required=True, metavar="NOM", help="raison sociale")
     a.add_argument("--phone", action="append", required=True, metavar="TÉLÉPHONE",
                    help="numéro de mobile ; répétable")
-    a.add_argument("--naf", required=True, metavar="CODE", help="code NAF/APE (ex. 47.77Z)")
+    a.add_argument("--naf", default="", metavar="CODE",
+                   help="code APE dans l'une ou l'autre nomenclature, reconnu (ex. 47.77Z ou 47.77Y)")
+    a.add_argument("--naf-rev2", default="", metavar="CODE", help="code APE NAF rév. 2 (ex. 47.77Z)")
+    a.add_argument("--naf-2025", default="", metavar="CODE", help="code APE NAF 2025 (ex. 47.77Y)")
     a.add_argument("--commune", required=True, metavar="INSEE", help="code INSEE de la commune")
     a.add_argument("--chamber", default="", metavar="cci|cma|ca", help="chambre consulaire")
     a.add_argument("--contact", default="", metavar="NOM", help="nom du contact")
@@ -36,7 +40,9 @@ def register(sub):
     u.add_argument("siret", metavar="SIRET")
     u.add_argument("--name", metavar="NOM")
     u.add_argument("--phone", action="append", metavar="TÉLÉPHONE", help="remplace tous les numéros ; répétable")
-    u.add_argument("--naf", metavar="CODE")
+    u.add_argument("--naf", metavar="CODE", help="code APE, nomenclature reconnue (NAF rév. 2 ou NAF 2025)")
+    u.add_argument("--naf-rev2", metavar="CODE", help="code APE NAF rév. 2 (« » pour l'effacer)")
+    u.add_argument("--naf-2025", metavar="CODE", help="code APE NAF 2025 (« » pour l'effacer)")
     u.add_argument("--commune", metavar="INSEE")
     u.add_argument("--chamber", metavar="cci|cma|ca")
     u.add_argument("--contact", metavar="NOM")
@@ -57,11 +63,15 @@ def register(sub):
 
     e = s.add_parser("export", help="exporter les adhérents en CSV (; UTF-8, pour Excel)")
     e.add_argument("file", nargs="?", metavar="FICHIER", help="fichier de sortie (défaut : sortie standard)")
+    e.add_argument("--naf", metavar="CODE_OU_GROUPE",
+                   help="seulement un secteur (code NAF rév. 2 ou 2025, groupe), quelle que soit la nomenclature "
+                        "du code de l'adhérent")
     e.set_defaults(func=run_export)
 
     ls = s.add_parser("list", help="lister les adhérents")
     ls.add_argument("--search", default="", metavar="TEXTE", help="nom, enseigne, SIRET, commune ou téléphone")
-    ls.add_argument("--naf", metavar="CODE_OU_GROUPE")
+    ls.add_argument("--naf", metavar="CODE_OU_GROUPE",
+                    help="secteur : code NAF (rév. 2 ou 2025, ex. 47.77Y, 2025:47) ou groupe de secteurs")
     ls.add_argument("--commune", metavar="INSEE")
     ls.add_argument("--zone", metavar="NOM")
     ls.add_argument("--chamber", metavar="cci|cma|ca")
@@ -74,6 +84,13 @@ def register(sub):
     sh.add_argument("siret", metavar="SIRET")
     sh.add_argument("--json", action="store_true", help="export RGPD complet en JSON")
     sh.set_defaults(func=run_show)
+
+    n = s.add_parser("naf2025", help="aide au passage à la NAF 2025 : code proposé par la correspondance de "
+                                     "l'INSEE pour chaque adhérent sans code NAF 2025")
+    n.add_argument("--apply", action="store_true",
+                   help="enregistrer les codes proposés quand la correspondance n'en donne qu'un")
+    n.add_argument("--json", action="store_true", help="sortie JSON")
+    n.set_defaults(func=run_naf2025)
 
     er = s.add_parser("erase", help="effacer les données personnelles d'un adhérent (RGPD)")
     er.add_argument("siret", metavar="SIRET")
@@ -90,7 +107,8 @@ def register(sub):
 
 def run_add(args) -> int:
     open_db(args)
-    member = members.add(siret=args.siret, name=args.name, naf=args.naf, commune=args.commune,
+    member = members.add(siret=args.siret, name=args.name, naf=args.naf, naf_rev2=args.naf_rev2,
+                         naf_2025=args.naf_2025, commune=args.commune,
                          phones=args.phone, sign=args.sign, chamber=args.chamber, contact=args.contact,
                          email=args.email, address=args.address, notes=args.notes,
                          consent_date=args.consent_date, consent_channel=args.consent_channel,
@@ -105,8 +123,9 @@ def run_add(args) -> int:
 def run_update(args) -> int:
     open_db(args)
     member = members.get(args.siret)
-    fields = {k: getattr(args, k) for k in ("name", "naf", "commune", "chamber", "contact", "email", "sign",
-                                            "address", "notes", "test_group") if getattr(args, k) is not None}
+    fields = {k: getattr(args, k) for k in ("name", "naf", "naf_rev2", "naf_2025", "commune", "chamber", "contact",
+                                            "email", "sign", "address", "notes", "test_group")
+              if getattr(args, k) is not None}
     if not fields and args.phone is None:
         raise InvalidInput("Rien à modifier : indiquez au moins une option.", None)
     member = members.update(member.id, actor=actor(), phones=args.phone, **fields)
@@ -154,7 +173,7 @@ def run_import(args) -> int:
 
 def run_export(args) -> int:
     open_db(args)
-    data = memberfile.export_members()
+    data = memberfile.export_members(sector=args.naf)
     if args.file:
         with open(args.file, "wb") as f:
             f.write(data)
@@ -175,7 +194,7 @@ def run_list(args) -> int:
         return 0
     for m in found:
         d = members.as_dict(m)
-        print(f"{d['siret'] or '—':<14}  {d['name'][:40]:<40}  {d['naf']:<6}  {d['commune_name'][:25]:<25}  "
+        print(f"{d['siret'] or '—':<14}  {d['name'][:40]:<40}  {_codes(d):<32}  {d['commune_name'][:25]:<25}  "
               f"{', '.join(memberfile.national(p) for p in d['phones'])}  [{d['status_label']}]")
     print(f"{total} adhérent(s).")
     return 0
@@ -189,7 +208,8 @@ def run_show(args) -> int:
         return 0
     d = members.as_dict(member)
     for label, value in (("SIRET", d["siret"]), ("Raison sociale", d["name"]), ("Enseigne", d["sign"]),
-                         ("Code NAF", d["naf"]), ("Commune", f"{d['commune_name']} ({d['commune'] or '—'})"),
+                         ("NAF rév. 2", _code_line(d, "rev2")), ("NAF 2025", _code_line(d, "2025")),
+                         ("Commune", f"{d['commune_name']} ({d['commune'] or '—'})"),
                          ("Téléphones", ", ".join(d["phones"])), ("Contact", d["contact"]),
                          ("Courriel", d["email"]), ("Chambre", d["chamber"].upper()), ("Adresse", d["address"]),
                          ("Statut", d["status_label"]), ("Consentement",
@@ -197,6 +217,46 @@ def run_show(args) -> int:
                          ("Notes", d["notes"]), ("Inscrit le", fmt_time(d["created_at"])),
                          ("Modifié le", fmt_time(d["updated_at"]))):
         print(f"{label + ' :':<17} {value or '—'}")
+    return 0
+
+
+def _codes(d: dict) -> str:
+    """'47.77Z (NAF rév. 2), 47.77Y (NAF 2025)': every code says its nomenclature."""
+    return ", ".join(c["display"] for c in d["naf_codes"]) or "sans code NAF"
+
+
+def _code_line(d: dict, nomenclature: str) -> str:
+    for c in d["naf_codes"]:
+        if c["nomenclature"] == nomenclature:
+            return f"{c['code']} — {c['label']}"
+    return ""
+
+
+def run_naf2025(args) -> int:
+    open_db(args)
+    result = naf2025.apply(actor=actor()) if args.apply else naf2025.plan()
+    if args.json:
+        print_json(dict(result.as_dict(), dry_run=not args.apply))
+        return 0
+    if not result.items:
+        print("Tous les adhérents qui ont un code NAF rév. 2 ont aussi leur code NAF 2025.")
+        return 0
+    if result.single:
+        verb = "enregistré" if args.apply else "proposé (--apply pour l'enregistrer)"
+        print(f"Correspondance unique ({plural(len(result.single), 'adhérent')}) : code NAF 2025 {verb}")
+        for i in result.single:
+            print(f"  {i.siret or '—':<14}  {i.name[:40]:<40}  {i.naf} (NAF rév. 2) → {i.proposed} (NAF 2025)")
+    if result.multiple:
+        print(f"Plusieurs codes possibles ({plural(len(result.multiple), 'adhérent')}) : à choisir par une personne "
+              f"(vigie member update SIRET --naf-2025 CODE, ou la page « NAF 2025 à faire » de la console)")
+        for i in result.multiple:
+            sirene = f" ; SIRENE : {i.sirene_naf_2025}" if i.sirene_naf_2025 else ""
+            print(f"  {i.siret or '—':<14}  {i.name[:40]:<40}  {i.naf} (NAF rév. 2) → "
+                  f"{', '.join(i.candidates)} (NAF 2025){sirene}")
+    if args.apply:
+        left = len(result.multiple)
+        print(f"{plural(len(result.applied), 'code NAF 2025 enregistré', 'codes NAF 2025 enregistrés')} ; "
+              f"{plural(left, 'adhérent reste', 'adhérents restent')} à traiter.")
     return 0
 
 

@@ -11,7 +11,8 @@ def register(sub):
     s.required = True
     c = s.add_parser("check", help="SIRET inconnus ou établissements fermés (StockEtablissement, .csv ou .zip)")
     c.add_argument("file", metavar="FICHIER")
-    c.add_argument("--fill", action="store_true", help="compléter les codes NAF et communes manquants")
+    c.add_argument("--fill", action="store_true", help="compléter les codes NAF (rév. 2, et NAF 2025 si le fichier a "
+                   "activitePrincipaleNAF25Etablissement) et les communes manquants")
     c.add_argument("--json", action="store_true", help="sortie JSON")
     c.set_defaults(func=run_check)
 
@@ -22,7 +23,8 @@ def run_check(args) -> int:
     if args.json:
         print_json(dict(report.as_dict(), filled_written=bool(args.fill)))
         return 0
-    print(f"{report.rows_read} établissement(s) lu(s), {report.members_checked} adhérent(s) vérifié(s).")
+    print(f"{report.rows_read} établissement(s) lu(s), {report.members_checked} adhérent(s) vérifié(s)"
+          + (" ; le fichier donne aussi le code NAF 2025." if report.naf_2025_column else "."))
     if report.unknown:
         print(f"SIRET inconnus de SIRENE ({len(report.unknown)}) :")
         for m in report.unknown:
@@ -35,7 +37,8 @@ def run_check(args) -> int:
         verb = "complétés" if args.fill else "à compléter (--fill)"
         print(f"Adhérents {verb} ({len(report.filled)}) :")
         for m in report.filled:
-            what = ", ".join(f"{k} {m[k]}" for k in ("naf", "commune") if k in m)
+            what = ", ".join(f"{label} {m[k]}" for k, label in (("naf", "NAF rév. 2"), ("naf_2025", "NAF 2025"),
+                                                                  ("commune", "commune")) if k in m)
             print(f"  {m['siret']}  {m['name']} : {what}")
     if not (report.unknown or report.closed or report.filled):
         print("Tous les adhérents sont connus de SIRENE et ouverts.")

@@ -70,8 +70,57 @@ def _migration_4(db: pw.Database) -> None:
     db.execute_sql('CREATE INDEX IF NOT EXISTS "message_phone_ack" ON "message" ("phone", "acknowledged_at")')
 
 
+# --- migration 5: NAF 2025 (issue 17) ------------------------------------------------------
+
+def _migration_5_naf_2025(db: pw.Database) -> None:
+    """Members may carry a NAF 2025 code beside their rév. 2 one (``member.naf_2025``, "" when unknown;
+    ``member.sirene_naf_2025``: the one SIRENE gave at the last check).
+
+    Selectors stored before NAF 2025 meant rév. 2: a bare code that is now ambiguous ("47", "F") in a
+    sector group or a preset's targeting is spelt "rev2:47"; a shipped sector group still holding its
+    rév. 2-only definition gets its definition in both nomenclatures. Idempotent: migration 1 creates a
+    new database from the current models, the column included.
+    """
+    import json
+
+    from vigie.daemon.core import defaults
+    from vigie.daemon.core.reference import naf
+
+    columns = _columns(db, "member")
+    if "naf_2025" not in columns:
+        db.execute_sql("""ALTER TABLE "member" ADD COLUMN "naf_2025" VARCHAR(6) NOT NULL DEFAULT ''""")
+    if "sirene_naf_2025" not in columns:        # what the last SIRENE check read, for the to-do list
+        db.execute_sql("""ALTER TABLE "member" ADD COLUMN "sirene_naf_2025" VARCHAR(6) NOT NULL DEFAULT ''""")
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "member_naf_2025" ON "member" ("naf_2025")')
+
+    def spelt(code: str) -> str:
+        return f"rev2:{naf.normalize(code)}" if naf.is_ambiguous(code) else code
+
+    shipped = {name: codes for name, codes, _ in defaults.SECTOR_GROUPS}
+    for group_id, name, codes in db.execute_sql('SELECT id, name, codes FROM "sector_group"').fetchall():
+        if defaults.FORMER_SECTOR_GROUPS.get(name) == " ".join(codes.split()):
+            new = shipped[name]
+        else:
+            new = " ".join(spelt(c) for c in codes.split())
+        if new != codes:
+            db.execute_sql('UPDATE "sector_group" SET codes = ? WHERE id = ?', (new, group_id))
+    for preset_id, text in db.execute_sql('SELECT id, targeting FROM "preset"').fetchall():
+        try:
+            data = json.loads(text or "{}")
+        except ValueError:
+            continue
+        if not isinstance(data, dict) or not data.get("sectors"):
+            continue
+        group_names = {row[0].lower() for row in db.execute_sql('SELECT name FROM "sector_group"').fetchall()}
+        sectors = [s if str(s).strip().lower() in group_names else spelt(str(s)) for s in data["sectors"]]
+        if sectors != data["sectors"]:
+            data["sectors"] = sectors
+            db.execute_sql('UPDATE "preset" SET targeting = ? WHERE id = ?',
+                           (json.dumps(data, ensure_ascii=False, sort_keys=True), preset_id))
+
+
 # Each entry upgrades the schema from version i to i + 1; append, never edit a released one.
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5_naf_2025]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

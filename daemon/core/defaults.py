@@ -7,16 +7,29 @@ from vigie.daemon.core.targeting import Targeting
 
 ACTOR = "système"
 
+# Each group is defined in both nomenclatures, chosen by hand from the labels (NAF rév. 2 codes, then
+# NAF 2025 ones): "bijouteries" is 47.77Z and 47.77Y, not the retail intermediation (47.92J) that
+# 47.77Z also leads to. A group defined in both follows no correspondence link.
+_AGRICULTURE = " ".join(f"{n}:01.{g}" for n in ("rev2", "2025") for g in "12345")
+# NAF 2025 47.8 is the retail of motor vehicles (rév. 2 section G 45), 47.9 retail intermediation.
+_RETAIL_2025 = " ".join(f"2025:47.{g}" for g in "1234567")
 SECTOR_GROUPS = [
-    ("bijouteries", "47.77Z", "Commerce de détail d'horlogerie et de bijouterie"),
-    ("tabac-presse", "47.26Z", "Débits de tabac"),
-    ("pharmacies", "47.73Z", "Pharmacies"),
-    ("exploitations agricoles", "01.1 01.2 01.3 01.4 01.5", "Cultures, élevage, culture et élevage associés"),
-    ("BTP", "F", "Construction (section F)"),
-    ("commerces de détail", "47", "Commerce de détail, sauf automobiles et motocycles"),
-    ("garages", "45.20A 45.20B", "Entretien et réparation de véhicules automobiles"),
-    ("stations-service", "47.30Z", "Commerce de détail de carburants"),
+    ("bijouteries", "47.77Z 47.77Y", "Commerce de détail d'horlogerie et de bijouterie"),
+    ("tabac-presse", "47.26Z 47.26Y", "Débits de tabac"),
+    ("pharmacies", "47.73Z 47.73Y", "Pharmacies"),
+    ("exploitations agricoles", _AGRICULTURE, "Cultures, élevage, culture et élevage associés"),
+    ("BTP", "rev2:F 2025:F", "Construction (section F)"),
+    ("commerces de détail", f"rev2:47 {_RETAIL_2025}", "Commerce de détail, sauf automobiles et motocycles"),
+    ("garages", "45.20A 45.20B 95.31G 95.31H", "Entretien et réparation de véhicules automobiles"),
+    ("stations-service", "47.30Z 47.30Y", "Commerce de détail de carburants"),
 ]
+# The rév. 2-only definitions shipped before NAF 2025: a group still holding one of them is brought to
+# the definition above by migration 5; a group an operator changed is left as it is.
+FORMER_SECTOR_GROUPS = {
+    "bijouteries": "47.77Z", "tabac-presse": "47.26Z", "pharmacies": "47.73Z",
+    "exploitations agricoles": "01.1 01.2 01.3 01.4 01.5", "BTP": "F", "commerces de détail": "47",
+    "garages": "45.20A 45.20B", "stations-service": "47.30Z",
+}
 
 # (zone name, centre INSEE code, radius in km, description)
 NAMED_ZONES = [

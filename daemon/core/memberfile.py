@@ -9,7 +9,7 @@ import io
 import unicodedata
 from dataclasses import dataclass, field
 
-from vigie.daemon.core import audit, members
+from vigie.daemon.core import audit, members, sectors
 from vigie.daemon.core.errors import InvalidInput
 from vigie.daemon.core.models import Commune, Contact, Member, database
 from vigie.daemon.core.reference import geo
@@ -20,6 +20,12 @@ HEADERS = {
     "nom": "name", "raisonsociale": "name", "denomination": "name", "nomraisonsociale": "name",
     "enseigne": "sign",
     "naf": "naf", "codenaf": "naf", "codeape": "naf", "ape": "naf", "apenaf": "naf", "nafape": "naf",
+    "activiteprincipale": "naf", "activiteprincipaleetablissement": "naf",
+    "nafrev2": "naf_rev2", "codenafrev2": "naf_rev2", "aperev2": "naf_rev2", "codeaperev2": "naf_rev2",
+    "naf2008": "naf_rev2", "codenaf2008": "naf_rev2", "ape2008": "naf_rev2", "nafr2": "naf_rev2",
+    "naf2025": "naf_2025", "codenaf2025": "naf_2025", "ape2025": "naf_2025", "codeape2025": "naf_2025",
+    "naf25": "naf_2025", "ape25": "naf_2025", "nafrev21": "naf_2025",
+    "activiteprincipalenaf25etablissement": "naf_2025", "activiteprincipalenaf25": "naf_2025",
     "commune": "commune", "codeinsee": "commune", "insee": "commune", "codecommune": "commune",
     "codepostal": "postal_code", "cp": "postal_code",
     "ville": "town", "localite": "town", "libellecommune": "town",
@@ -39,14 +45,15 @@ HEADERS = {
 }
 # The column names people read in error messages and in the exported file.
 COLUMN_NAMES = {
-    "siret": "siret", "name": "nom", "sign": "enseigne", "naf": "naf", "commune": "commune",
+    "siret": "siret", "name": "nom", "sign": "enseigne", "naf": "naf", "naf_rev2": "naf_rev2",
+    "naf_2025": "naf_2025", "commune": "commune",
     "postal_code": "code_postal", "town": "ville", "address": "adresse", "phone1": "telephone",
     "phone2": "telephone_2", "phone3": "telephone_3", "contact": "contact", "email": "email",
     "chamber": "chambre", "status": "statut", "consent_date": "date_consentement",
     "consent_channel": "canal_consentement", "consent_version": "version_notice", "notes": "notes",
 }
-EXPORT_COLUMNS = ["siret", "name", "sign", "naf", "commune", "postal_code", "town", "address", "phone1",
-                  "phone2", "phone3", "contact", "email", "chamber", "status", "consent_date",
+EXPORT_COLUMNS = ["siret", "name", "sign", "naf_rev2", "naf_2025", "commune", "postal_code", "town", "address",
+                  "phone1", "phone2", "phone3", "contact", "email", "chamber", "status", "consent_date",
                   "consent_channel", "consent_version", "notes"]
 STATUS_EXPORT = {"active": "actif", "suspended": "suspendu", "left": "parti"}
 MAX_BYTES = 20 * 1024 * 1024
@@ -88,20 +95,39 @@ def sniff_delimiter(text: str) -> str:
         "\t" if first.count("\t") > first.count(",") else ",")
 
 
+_NAF_WORDS = ("naf", "ape")
+_NAF_STARTS = ("naf", "ape", "code", "activite", "nomenclature")
+
+
+def header_field(name: str) -> str | None:
+    """The field a column header means; NAF headers are read generously ("Code APE (NAF 2025)",
+    "NAF rév. 2", "ape_2025"): a NAF or APE word with 2025/25 says NAF 2025, with rev2/2008 rév. 2."""
+    key = normalise_header(name)
+    if key in HEADERS:
+        return HEADERS[key]
+    if key.startswith(_NAF_STARTS) and any(word in key for word in _NAF_WORDS) and len(key) <= 30:
+        if key.endswith(("2025", "25")) or "2025" in key:
+            return "naf_2025"
+        if "rev2" in key or "2008" in key:
+            return "naf_rev2"
+    return None
+
+
 def _columns(header: list[str]) -> tuple[dict, list[str]]:
     """field -> column index, and the problems with the header."""
     found, problems = {}, []
     for index, name in enumerate(header):
-        key = HEADERS.get(normalise_header(name))
+        key = header_field(name)
         if key is None:
             continue
         if key in found:
             problems.append(f"colonne « {name} » en double")
             continue
         found[key] = index
-    wanted = {"siret": "siret", "name": "nom (ou raison sociale)", "naf": "naf (ou code_ape)",
-              "phone1": "telephone (ou portable, mobile)"}
+    wanted = {"siret": "siret", "name": "nom (ou raison sociale)", "phone1": "telephone (ou portable, mobile)"}
     missing = [label for k, label in wanted.items() if k not in found]
+    if not any(k in found for k in ("naf", "naf_rev2", "naf_2025")):
+        missing.insert(2, "naf (ou code_ape, naf_rev2, naf_2025)")
     if "commune" not in found and "postal_code" not in found:
         missing.append("commune (code INSEE) ou code_postal")
     if missing:
@@ -128,15 +154,18 @@ def _commune(values: dict, columns: dict) -> str | None:
 def _row(values: dict, columns: dict) -> tuple[dict, list[str]]:
     """Normalise one line; raises InvalidInput naming the field. Returns the row and its warnings."""
     warnings = []
-    raw = {k: v for k, v in values.items() if k in ("siret", "name", "sign", "naf", "chamber", "contact",
+    raw = {k: v for k, v in values.items() if k in ("siret", "name", "sign", "naf", "naf_rev2", "naf_2025",
+                                                    "chamber", "contact",
                                                     "email", "address", "notes", "status", "consent_date",
                                                     "consent_channel", "consent_version")}
     raw["phones"] = [values.get(k, "") for k in ("phone1", "phone2", "phone3") if values.get(k, "").strip()]
     raw["allow_blank_naf"] = True
-    if not values.get("naf", "").strip():
+    if not any(values.get(k, "").strip() for k in ("naf", "naf_rev2", "naf_2025")):
         warnings.append("code NAF vide : l'adhérent ne sera pas atteint par un ciblage par secteur "
                         "(« vigie sirene check --fill » peut le compléter)")
     row = members.clean(raw, partial=True)
+    row.setdefault("naf", "")
+    row.setdefault("naf_2025", "")
     row["phones"] = members.clean_phones(raw["phones"])
     commune = _commune(values, columns)
     if commune is None:
@@ -170,7 +199,7 @@ def _row_errors(values: dict, columns: dict, header: list[str], first: InvalidIn
                 continue
             elif key == "commune":
                 _commune(values, columns)
-            elif key == "naf" and not value.strip():
+            elif key in ("naf", "naf_rev2", "naf_2025") and not value.strip():
                 continue
             else:
                 members.clean({key: value}, partial=True)
@@ -206,7 +235,7 @@ def parse(data: bytes) -> ImportReport:
     if problems:
         report.errors.extend((1, p) for p in problems)
         return report
-    ignored = [h for h in header if h.strip() and normalise_header(h) not in HEADERS]
+    ignored = [h for h in header if h.strip() and header_field(h) is None]
     if ignored:
         report.warnings.append((1, "colonne(s) ignorée(s) : " + ", ".join(f"« {h} »" for h in ignored)))
     seen = {}
@@ -261,8 +290,9 @@ def import_members(data: bytes, *, actor: str, dry_run: bool = False, partial: b
             data_row.setdefault("status", "active")
             plan.append((None, data_row))
             continue
-        if not data_row.get("naf"):
-            data_row.pop("naf", None)        # keep what SIRENE filled in
+        for column in ("naf", "naf_2025"):
+            if not data_row.get(column):
+                data_row.pop(column, None)        # keep what SIRENE or the migration aid filled in
         if data_row.get("commune") is None:
             data_row.pop("commune", None)
         if members.changes(member, data_row):
@@ -305,8 +335,9 @@ def national(phone: str) -> str:
     return phone
 
 
-def export_members() -> bytes:
-    """Every member not erased, in the import format: ``;``, UTF-8 with BOM."""
+def export_members(sector=None) -> bytes:
+    """Every member not erased (of a sector, a selector or group name, whatever nomenclature their code is
+    in, when given), in the import format: ``;``, UTF-8 with BOM; both NAF columns."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([COLUMN_NAMES[k] for k in EXPORT_COLUMNS])
@@ -317,11 +348,15 @@ def export_members() -> bytes:
         phones.setdefault(c.member_id, []).append(c.phone)
         if c.position == 0 or c.member_id not in contact_names:
             contact_names.setdefault(c.member_id, c.name)
-    for m in Member.select().where(Member.status != "erased").order_by(Member.name, Member.id):
+    query = Member.select().where(Member.status != "erased")
+    if sector:
+        query = query.where(members.sector_conditions(sectors.reach([sector]))[0])
+    for m in query.order_by(Member.name, Member.id):
         numbers = [national(p) for p in phones.get(m.id, [])]
         commune = communes.get(m.commune_id)
         values = {
-            "siret": m.siret, "name": m.name, "sign": m.sign, "naf": m.naf, "commune": m.commune_id or "",
+            "siret": m.siret, "name": m.name, "sign": m.sign, "naf_rev2": m.naf, "naf_2025": m.naf_2025,
+            "commune": m.commune_id or "",
             "postal_code": commune.postal_code if commune else "", "town": commune.name if commune else "",
             "address": m.address, "phone1": numbers[0] if numbers else "",
             "phone2": numbers[1] if len(numbers) > 1 else "", "phone3": " / ".join(numbers[2:]),

@@ -7,7 +7,7 @@ import peewee as pw
 from vigie.daemon.core import audit, outbox, sectors, zones
 from vigie.daemon.core.errors import InvalidInput, NotFound
 from vigie.daemon.core.models import AuditLog, Commune, Contact, InboundSms, Member, Message, OptOut, database
-from vigie.daemon.core.reference import validate
+from vigie.daemon.core.reference import naf, validate
 
 ERASED = "effacé"     # what replaces an erased member's phone in the history
 STATUSES = ("active", "suspended", "left", "erased")
@@ -83,11 +83,45 @@ def clean_phones(phones) -> list[str]:
     return result
 
 
+NAF_FIELDS = {"naf": None, "naf_rev2": naf.REV2, "naf_2025": naf.NAF2025}   # field -> nomenclature it says
+NAF_COLUMNS = {naf.REV2: "naf", naf.NAF2025: "naf_2025"}                   # nomenclature -> Member column
+
+
+def clean_naf(fields: dict, *, partial: bool = False) -> dict:
+    """The member's APE codes from ``naf`` (either nomenclature, recognised), ``naf_rev2`` and ``naf_2025``
+    (said): {"naf": rév. 2 code, "naf_2025": NAF 2025 code}, only the keys given when ``partial``.
+
+    A blank said field clears that code; at least one code is required unless ``allow_blank_naf``
+    or ``partial``. Raises InvalidInput naming the field.
+    """
+    out = {}
+    origin = {}
+    for key, said in NAF_FIELDS.items():
+        if key not in fields and (partial or key != "naf"):
+            continue
+        value = str(fields.get(key) or "").strip()
+        if not value:
+            if said is not None:
+                out.setdefault(NAF_COLUMNS[said], "")
+            continue
+        nomenclature, code = _as(key, lambda v, s=said: validate.naf_activity(v, s), value)
+        column = NAF_COLUMNS[nomenclature]
+        if out.get(column) and out[column] != code:
+            raise InvalidInput(f"Deux codes {naf.nomenclature_name(nomenclature)} différents : {out[column]} "
+                               f"(« {origin[column]} ») et {code} (« {key} »).", key)
+        out[column], origin[column] = code, key
+    if not partial and not any(out.values()) and not fields.get("allow_blank_naf"):
+        raise InvalidInput("Le code NAF (APE) est obligatoire (NAF rév. 2 ou NAF 2025).", "naf")
+    if not partial:
+        out = {"naf": out.get("naf", ""), "naf_2025": out.get("naf_2025", "")}
+    return out
+
+
 def clean(fields: dict, *, partial: bool = False) -> dict:
     """Validate and normalise member fields; ``partial`` checks only the keys given.
 
-    Keys: siret, name, sign, naf, commune, phones, chamber, contact, email, address, notes,
-    consent_date, consent_channel, consent_version, status. Raises InvalidInput naming the field.
+    Keys: siret, name, sign, naf (either nomenclature), naf_rev2, naf_2025, commune, phones, chamber,
+    contact, email, address, notes, consent_date, consent_channel, consent_version, status. Raises InvalidInput naming the field.
     """
     out = {}
     def given(key):
@@ -99,14 +133,8 @@ def clean(fields: dict, *, partial: bool = False) -> dict:
         out["name"] = _text(fields.get("name"), "name", "Le nom (raison sociale)", required=True)
     if given("sign"):
         out["sign"] = _text(fields.get("sign"), "sign", "L'enseigne")
-    if given("naf"):
-        value = str(fields.get("naf") or "").strip()
-        if not value and fields.get("allow_blank_naf"):
-            out["naf"] = ""
-        else:
-            if not value:
-                raise InvalidInput("Le code NAF (APE) est obligatoire.", "naf")
-            out["naf"] = _as("naf", validate.naf_code, value)
+    if given("naf") or given("naf_rev2") or given("naf_2025"):
+        out.update(clean_naf(fields, partial=partial))
     if given("commune"):
         value = str(fields.get("commune") or "").strip()
         if not value and fields.get("allow_blank_commune"):
@@ -150,7 +178,7 @@ def _write_contacts(member: Member, phones: list[str], contact_name: str) -> Non
                           "position": i} for i, p in enumerate(phones)]).execute()
 
 
-MEMBER_FIELDS = ("siret", "name", "sign", "naf", "commune", "chamber", "address", "email", "notes",
+MEMBER_FIELDS = ("siret", "name", "sign", "naf", "naf_2025", "commune", "chamber", "address", "email", "notes",
                  "consent_date", "consent_channel", "consent_version", "status", "test_group")
 
 
@@ -166,11 +194,14 @@ def validate_yes_no(value) -> bool:
     raise InvalidInput(f"Valeur « {value} » : répondez oui ou non.")
 
 
-def add(*, siret, name, naf, commune, phones: list[str], sign="", chamber="", contact="", email="",
+def add(*, siret, name, naf="", commune, phones: list[str], sign="", chamber="", contact="", email="",
         address="", notes="", consent_date="", consent_channel="", consent_version="",
-        status="active", actor: str) -> Member:
-    """Register a member; refused (InvalidInput naming the field) when anything is wrong."""
-    data = clean(dict(siret=siret, name=name, naf=naf, commune=commune, phones=phones, sign=sign,
+        status="active", actor: str, naf_rev2="", naf_2025="") -> Member:
+    """Register a member; refused (InvalidInput naming the field) when anything is wrong.
+
+    ``naf`` is an APE code in either nomenclature (recognised); ``naf_rev2`` / ``naf_2025`` say theirs."""
+    data = clean(dict(siret=siret, name=name, naf=naf, naf_rev2=naf_rev2, naf_2025=naf_2025,
+                      commune=commune, phones=phones, sign=sign,
                       chamber=chamber, contact=contact, email=email, address=address, notes=notes,
                       consent_date=consent_date, consent_channel=consent_channel,
                       consent_version=consent_version, status=status))
@@ -231,12 +262,15 @@ def update(member_id: int, *, actor: str, phones: list[str] | None = None, **fie
     member = get(member_id)
     if member.status == "erased":
         raise InvalidInput("Cet adhérent a été effacé : il ne peut plus être modifié.", "status")
-    unknown = set(fields) - set(MEMBER_FIELDS) - {"contact"}
+    unknown = set(fields) - set(MEMBER_FIELDS) - {"contact", "naf_rev2"}
     if unknown:
         raise InvalidInput(f"Champ inconnu : {', '.join(sorted(unknown))}.", sorted(unknown)[0])
     if phones is not None:
         fields["phones"] = phones
     data = clean(fields, partial=True)
+    if not (data.get("naf", member.naf) or data.get("naf_2025", member.naf_2025)):
+        raise InvalidInput("Le code NAF (APE) est obligatoire : gardez au moins le code NAF rév. 2 ou le "
+                           "code NAF 2025.", "naf")
     with database.atomic("IMMEDIATE"):
         _apply(member, data, actor)
     return get(member.id)
@@ -335,8 +369,8 @@ def search(text: str = "", *, naf=None, commune=None, zone=None, chamber=None, s
             cond |= Member.id.in_(Contact.select(Contact.member).where(Contact.phone.contains(tail)))
         query = query.where(cond)
     if naf:
-        codes = sectors.expand([naf] if isinstance(naf, str) else naf)
-        query = query.where(Member.naf.in_(list(codes)))
+        certain, _ = sector_conditions(sectors.reach([naf] if isinstance(naf, str) else naf))
+        query = query.where(certain)
     if commune:
         codes = zones.clean_communes([commune] if isinstance(commune, str) else commune)
         query = query.where(Member.commune.in_(codes))
@@ -351,6 +385,39 @@ def search(text: str = "", *, naf=None, commune=None, zone=None, chamber=None, s
     return list(query), total
 
 
+def _among(column, codes) -> pw.Expression:
+    return column.in_(sorted(codes))       # peewee writes an empty IN as (0 = 1)
+
+
+def sector_conditions(reach: naf.Reach) -> tuple[pw.Expression, pw.Expression]:
+    """SQL conditions on Member for a sector criterion: (reached directly or through a single link,
+    reached through a multiple link only). A member is judged on its code in the criterion's
+    nomenclature; the correspondence is followed only for a member carrying no code in it."""
+    rev2, new = naf.REV2, naf.NAF2025
+    no_rev2, no_2025 = Member.naf == "", Member.naf_2025 == ""
+    certain = (_among(Member.naf, reach.direct[rev2]) | _among(Member.naf_2025, reach.direct[new])
+               | (no_2025 & _among(Member.naf, reach.single[rev2]))
+               | (no_rev2 & _among(Member.naf_2025, reach.single[new])))
+    multiple = ((no_2025 & _among(Member.naf, reach.multiple[rev2]))
+                | (no_rev2 & _among(Member.naf_2025, reach.multiple[new])))
+    return certain, multiple
+
+
+def naf_of(member) -> list[dict]:
+    """The member's APE codes, each with its nomenclature and label (what every page shows)."""
+    result = []
+    for nomenclature, column in NAF_COLUMNS.items():
+        code = getattr(member, column) if not isinstance(member, dict) else member[column]
+        if code:
+            try:
+                text = naf.label(code, nomenclature)
+            except InvalidInput:
+                text = ""
+            result.append({"nomenclature": nomenclature, "nomenclature_name": naf.nomenclature_name(nomenclature),
+                           "code": code, "label": text, "display": naf.display(code, nomenclature)})
+    return result
+
+
 _FETCH = object()
 
 
@@ -361,7 +428,8 @@ def as_dict(member: Member, commune=_FETCH, member_contacts: list[Contact] | Non
     cs = contacts(member) if member_contacts is None else member_contacts
     return {
         "id": member.id, "siret": member.siret, "name": member.name, "sign": member.sign,
-        "naf": member.naf, "commune": member.commune_id, "commune_name": commune.name if commune else "",
+        "naf": member.naf, "naf_2025": member.naf_2025, "naf_codes": naf_of(member),
+        "commune": member.commune_id, "commune_name": commune.name if commune else "",
         "phones": [c.phone for c in cs], "contact": cs[0].name if cs else "", "chamber": member.chamber,
         "email": member.email, "address": member.address, "notes": member.notes,
         "status": member.status, "status_label": STATUS_LABELS.get(member.status, member.status),
@@ -405,6 +473,24 @@ def personal_data(member_id) -> dict:
                           "received_at": s.received_at} for s in inbound],
         "audit": [{"at": a.at, "actor": a.actor, "action": a.action, "detail": a.detail} for a in audit_rows],
     }
+
+
+def count_by_sector(selectors=None) -> list[dict]:
+    """Active members per sector group (or per selector given), whatever nomenclature their code is in:
+    ``members`` (directly or through a single link of the correspondence), of which ``rev2`` and
+    ``naf_2025`` carry a code of that nomenclature, and ``multiple`` (reached only through a multiple link,
+    not counted in ``members``)."""
+    names = selectors if selectors is not None else [g.name for g in sectors.list_all()]
+    result = []
+    active = Member.status == "active"
+    for name in names:
+        certain, multiple = sector_conditions(sectors.reach([name]))
+        reached = Member.select().where(active & certain)
+        result.append({"sector": name, "members": reached.count(),
+                       "rev2": reached.where(Member.naf != "").count(),
+                       "naf_2025": reached.where(Member.naf_2025 != "").count(),
+                       "multiple": Member.select().where(active & multiple & ~certain).count()})
+    return result
 
 
 def count_by_status() -> dict:

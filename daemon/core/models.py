@@ -81,7 +81,9 @@ class Member(BaseModel):
     siret = pw.CharField(max_length=14, unique=True, null=True)   # null once erased
     name = pw.CharField()
     sign = pw.CharField(default="")                                 # enseigne
-    naf = pw.CharField(max_length=6, index=True)                    # "47.77Z"
+    naf = pw.CharField(max_length=6, index=True)                    # NAF rév. 2 "47.77Z", or ""
+    naf_2025 = pw.CharField(max_length=6, default="", index=True)   # NAF 2025 "47.77Y", or "" (migration 5)
+    sirene_naf_2025 = pw.CharField(max_length=6, default="")        # NAF 2025 code SIRENE gave at the last check
     chamber = pw.CharField(default="")                              # cci | cma | ca
     commune = pw.ForeignKeyField(Commune, null=True, index=True, on_delete="SET NULL")
     address = pw.TextField(default="")

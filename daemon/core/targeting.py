@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import peewee as pw
 
-from vigie.daemon.core import sectors, zones
+from vigie.daemon.core import members, sectors, zones
 from vigie.daemon.core.errors import InvalidInput
 from vigie.daemon.core.models import Commune, Contact, Member, OptOut
-from vigie.daemon.core.reference import geo, smstext, validate
+from vigie.daemon.core.reference import geo, naf, smstext, validate
 from vigie.daemon.core.reference.french import of, plural
 
 
@@ -31,6 +31,10 @@ class Targeting:
     members: list[str] = field(default_factory=list)     # SIRETs chosen explicitly
     all: bool = False
     test_group: bool = False                             # members of the test group (exercises)
+    # Members reached only through a « Multiple » link of the NAF correspondence (a rév. 2 criterion, a
+    # member coded in NAF 2025 only, or the reverse) are left out unless this is set; the preview lists
+    # them, and one can also be chosen by its SIRET.
+    include_multiple: bool = False
 
     # --- storage ---------------------------------------------------------------------
 
@@ -48,6 +52,7 @@ class Targeting:
                                                      list(t.zones or []), list(t.members or []))
         t.all = bool(t.all)
         t.test_group = bool(t.test_group)
+        t.include_multiple = bool(t.include_multiple)
         return t
 
     # --- checks ------------------------------------------------------------------------
@@ -66,7 +71,7 @@ class Targeting:
         if self.is_empty():
             raise InvalidInput("Ciblage vide : choisissez des secteurs, des communes, des zones, un rayon, "
                                "des adhérents ou « tous les adhérents ».", "targeting")
-        sectors.expand(self.sectors)
+        sectors.reach(self.sectors)
         zones.clean_communes(self.communes)
         for name in self.zones:
             if zones.find(name) is None:
@@ -123,6 +128,8 @@ class Targeting:
         if area:
             parts.append(area)
         text = ", ".join(parts)
+        if self.sectors and self.include_multiple:
+            text += " (liens multiples de la correspondance NAF inclus)"
         if self.members:
             chosen = plural(len(self.members), "adhérent choisi", "adhérents choisis")
             text = f"{text} + {chosen}" if text else chosen
@@ -176,7 +183,8 @@ def _selection(t: Targeting, area=_UNKNOWN):
     if t.sectors or t.communes or t.zones or t.around:
         condition = True
         if t.sectors:
-            condition = Member.naf.in_(sorted(sectors.expand(t.sectors)))
+            certain, multiple = members.sector_conditions(sectors.reach(t.sectors))
+            condition = (certain | multiple) if t.include_multiple else certain
         if area is _UNKNOWN:
             area = t.area_communes()
         if area is not None:
@@ -219,6 +227,38 @@ def resolve(t: Targeting) -> list[Recipient]:
     return result
 
 
+def correspondence(t: Targeting) -> dict:
+    """How the sector criterion used the NAF correspondence, for the preview: active members in the
+    areas asked reached through a single link (included), and those reached through a multiple link
+    (listed, included only with ``include_multiple`` or when chosen by SIRET)."""
+    empty = {"single": 0, "multiple": 0, "total": 0, "multiple_included": bool(t.include_multiple),
+             "multiple_members": []}
+    if t.all or not t.sectors:
+        return empty
+    reach = sectors.reach(t.sectors)
+    direct = (members.sector_conditions(naf.Reach(reach.direct, _none(), _none()))[0])
+    certain, multiple = members.sector_conditions(reach)
+    scope = (Member.status == "active")
+    area = t.area_communes()
+    if area is not None:
+        scope &= Member.commune.in_(sorted(area))
+    single = Member.select().where(scope & certain & ~direct).count()
+    chosen = {validate.siret(s) for s in t.members} if t.members else set()
+    listed = []
+    for m in (Member.select().where(scope & multiple & ~certain).order_by(Member.name, Member.id)):
+        own, code = (naf.NAF2025, m.naf_2025) if m.naf_2025 else (naf.REV2, m.naf)
+        listed.append({"id": m.id, "siret": m.siret, "name": m.name, "naf": m.naf, "naf_2025": m.naf_2025,
+                       "code": naf.display(code, own),
+                       "counterparts": naf.counterparts(code, own),
+                       "included": bool(t.include_multiple or m.siret in chosen)})
+    return {"single": single, "multiple": len(listed), "total": single + len(listed),
+            "multiple_included": bool(t.include_multiple), "multiple_members": listed}
+
+
+def _none() -> dict:
+    return {n: frozenset() for n in naf.NOMENCLATURES}
+
+
 @dataclass
 class Preview:
     count: int
@@ -228,6 +268,7 @@ class Preview:
     chars: int
     sms_total: int
     estimated_seconds: float
+    naf_correspondence: dict = field(default_factory=dict)
 
 
 def estimate_seconds(sms_total: int, settings) -> float:
@@ -256,7 +297,9 @@ def preview(t: Targeting, text: str, settings, with_recipients: bool = True) -> 
     info = smstext.analyze(text or "")
     total = n * info.parts
     return Preview(count=n, recipients=recipients, encoding=info.encoding, parts=info.parts,
-                   chars=info.chars, sms_total=total, estimated_seconds=estimate_seconds(total, settings))
+                   chars=info.chars, sms_total=total, estimated_seconds=estimate_seconds(total, settings),
+                   naf_correspondence=correspondence(t))
+
 
 
 def count_by_commune(t: Targeting, area=_UNKNOWN) -> dict[str, int]:

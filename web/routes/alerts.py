@@ -109,7 +109,14 @@ def compose_submit():
             except (ValueError, TypeError):
                 bottle.abort(400, "Ciblage illisible : recomposez l'alerte.")
             return _composer(text, t, preset_name=preset_name, expires_hours=expires_hours, options=options)
-        t = forms.form_targeting()
+        if action in ("include_multiple", "leave_multiple"):     # from the confirmation page
+            try:
+                t = Targeting.from_json(form("targeting"))
+            except (ValueError, TypeError):
+                bottle.abort(400, "Ciblage illisible : recomposez l'alerte.")
+            t.include_multiple = action == "include_multiple"
+        else:
+            t = forms.form_targeting()
         if action == "transliterate":
             return _composer(smstext.transliterate(text), t, preset_name=preset_name,
                              expires_hours=expires_hours, options=options)
@@ -208,7 +215,7 @@ def preview_json():
                   refused=smstext.unsendable_message(info.unsendable) if info.unsendable else "",
                   max_parts=_settings().alerts.max_parts, transliterated=None, count=None,
                   sms_total=None, estimated_seconds=None, estimate="", description="", error="",
-                  field="", hint="", start="")
+                  field="", hint="", start="", naf_correspondence=None)
     if info.non_gsm or info.replaced:
         answer["transliterated"] = smstext.transliterate(raw)
     try:
@@ -229,7 +236,8 @@ def preview_json():
         preview = targeting.preview(t, text, _settings(), with_recipients=False)
         answer.update(count=preview.count, sms_total=preview.sms_total,
                       estimated_seconds=preview.estimated_seconds,
-                      estimate=fmt_duration(preview.estimated_seconds), description=t.describe())
+                      estimate=fmt_duration(preview.estimated_seconds), description=t.describe(),
+                      naf_correspondence=preview.naf_correspondence)
     except InvalidInput as e:
         answer.update(error=e.message, field=e.field or "")
     return json_answer(answer)

@@ -14,9 +14,11 @@ import time
 import bottle
 from bottle import request
 
-from vigie.daemon.core import audit, memberfile, members, sectors, zones
+from vigie.daemon.core import audit, memberfile, members, naf2025, sectors, zones
 from vigie.daemon.core.errors import InvalidInput, NotFound
 from vigie.daemon.core.models import OptOut
+from vigie.daemon.core.reference import naf
+from vigie.daemon.core.reference.french import plural
 
 from .. import auth, forms
 from ..render import flash, form, int_arg, json_answer, page, query, see_other
@@ -24,7 +26,8 @@ from ..render import flash, form, int_arg, json_answer, page, query, see_other
 PAGE_SIZE = 50
 CHAMBERS = {"": "—", "cci": "CCI (commerce et industrie)", "cma": "CMA (métiers et artisanat)",
             "ca": "Chambre d'agriculture"}
-FIELDS = ("siret", "name", "sign", "naf", "commune", "chamber", "contact", "email", "address", "notes",
+NAF_FIELDS = ("naf", "naf_rev2", "naf_2025")      # "naf": either nomenclature, recognised (older forms)
+FIELDS = ("siret", "name", "sign", *NAF_FIELDS, "commune", "chamber", "contact", "email", "address", "notes",
           "consent_date", "consent_channel", "consent_version", "status")
 UPLOAD_MAX_AGE = 3600
 _KEY = re.compile(r"^[0-9a-f]{32}$")
@@ -53,7 +56,7 @@ def list_page():
     return page("members", title="Adhérents", rows=rows, total=total, offset=offset, page_size=PAGE_SIZE,
                 filters=filters, error=error, groups=sectors.list_all(), zones_list=zones.list_all(),
                 communes=forms.communes(), chambers=CHAMBERS, statuses=members.STATUS_LABELS,
-                counts=members.count_by_status())
+                counts=members.count_by_status(), naf2025_todo=naf2025.todo_count())
 
 
 # --- one member -------------------------------------------------------------------------------
@@ -62,6 +65,12 @@ def _form_values() -> dict:
     values = {k: form(k) for k in FIELDS}
     values["phones"] = form("phones")
     return values
+
+
+def _fields(values: dict, *, skip=()) -> dict:
+    """The member fields of a posted form; a NAF field the form does not carry is left out (a blank
+    one it carries clears that code)."""
+    return {k: values[k] for k in FIELDS if k not in skip and (k not in NAF_FIELDS or k in request.forms)}
 
 
 def _phones_list(text: str) -> list[str]:
@@ -81,7 +90,17 @@ def _edit_page(member, values: dict, error: str = "", errors=None, status: int =
     return page("member", title=f"Adhérent {member.name}" if member else "Nouvel adhérent", member=member,
                 values=values, error=error, errors=errors or {}, communes=forms.communes(),
                 chambers=CHAMBERS, statuses={k: v for k, v in members.STATUS_LABELS.items() if k != "erased"},
-                national=memberfile.national, opted_out=_opted_out(member))
+                national=memberfile.national, opted_out=_opted_out(member),
+                naf_candidates=_candidates(member))
+
+
+def _candidates(member) -> list[str]:
+    if member is None or not member.naf:
+        return []
+    try:
+        return naf.counterparts(member.naf)
+    except InvalidInput:
+        return []
 
 
 @auth.requires("members")
@@ -93,8 +112,7 @@ def new_page():
 def create():
     values = _form_values()
     try:
-        member = members.add(**{k: values[k] for k in FIELDS}, phones=_phones_list(values["phones"]),
-                             actor=_actor())
+        member = members.add(**_fields(values), phones=_phones_list(values["phones"]), actor=_actor())
     except InvalidInput as e:
         return _edit_page(None, values, e.message, {e.field: e.message}, status=400)
     flash(f"Adhérent « {member.name} » enregistré.")
@@ -105,6 +123,7 @@ def _values_of(member) -> dict:
     data = members.as_dict(member)
     values = {k: data.get(k) or "" for k in FIELDS}
     values["commune"] = data["commune"] or ""
+    values["naf_rev2"], values["naf"] = data["naf"] or "", ""
     values["phones"] = "\n".join(memberfile.national(p) for p in data["phones"])
     if re.match(r"^\d{4}-\d{2}-\d{2}$", values["consent_date"]):
         year, month, day = values["consent_date"].split("-")
@@ -122,7 +141,7 @@ def edit_page(member_id: int):
 def update(member_id: int):
     member = members.get(member_id)
     values = _form_values()
-    fields = {k: values[k] for k in FIELDS if k != "status"}
+    fields = _fields(values, skip=("status",))
     try:
         members.update(member.id, actor=_actor(), phones=_phones_list(values["phones"]), **fields)
     except InvalidInput as e:
@@ -241,8 +260,46 @@ def export_csv():
     bottle.response.set_header("Content-Disposition",
                                f'attachment; filename="adherents-{time.strftime("%Y%m%d")}.csv"')
     bottle.response.set_header("Cache-Control", "no-store")
-    audit.record(_actor(), "member.export", "")
-    return memberfile.export_members()
+    sector = query("secteur").strip() or None
+    try:
+        data = memberfile.export_members(sector=sector)
+    except InvalidInput as e:
+        bottle.abort(400, e.message)
+    audit.record(_actor(), "member.export", sector or "")
+    return data
+
+
+# --- the passage to NAF 2025 ---------------------------------------------------------------------
+
+@auth.requires("members")
+def naf2025_page():
+    """Members with a rév. 2 code and no NAF 2025 code: single links to apply at once, multiple ones to
+    choose one by one (with the code SIRENE gave when a check has read it)."""
+    plan = naf2025.plan()
+    return page("naf2025", title="Passage à la NAF 2025", single=[i.as_dict() for i in plan.single],
+                multiple=[i.as_dict() for i in plan.multiple], error="")
+
+
+@auth.requires("members")
+def naf2025_apply():
+    result = naf2025.apply(actor=_actor())
+    flash(f"{plural(len(result.applied), 'code NAF 2025 enregistré', 'codes NAF 2025 enregistrés')} par "
+          f"correspondance unique ; {plural(len(result.multiple), 'adhérent reste', 'adhérents restent')} à choisir.")
+    see_other("/adherents/naf2025")
+
+
+@auth.requires("members")
+def naf2025_choose(member_id: int):
+    member = members.get(member_id)
+    try:
+        members.update(member.id, actor=_actor(), naf_2025=form("naf_2025"))
+    except InvalidInput as e:
+        plan = naf2025.plan()
+        bottle.response.status = 400
+        return page("naf2025", title="Passage à la NAF 2025", single=[i.as_dict() for i in plan.single],
+                    multiple=[i.as_dict() for i in plan.multiple], error=f"{member.name} : {e.message}")
+    flash(f"« {member.name} » : code NAF 2025 {members.get(member.id).naf_2025} enregistré.")
+    see_other("/adherents/naf2025")
 
 
 def register(app: bottle.Bottle) -> None:
@@ -255,6 +312,9 @@ def register(app: bottle.Bottle) -> None:
     app.route("/adherents/import", "POST", import_upload)
     app.route("/adherents/import/confirmer", "POST", import_commit)
     app.route("/adherents/export.csv", "GET", export_csv)
+    app.route("/adherents/naf2025", "GET", naf2025_page)
+    app.route("/adherents/naf2025", "POST", naf2025_apply)
+    app.route("/adherents/<member_id:int>/naf2025", "POST", naf2025_choose)
     app.route("/adherents/<member_id:int>", "GET", edit_page)
     app.route("/adherents/<member_id:int>", "POST", update)
     app.route("/adherents/<member_id:int>/statut", "POST", set_status)

@@ -2,7 +2,7 @@
 
 import bottle
 
-from vigie.daemon.core import sectors, zones
+from vigie.daemon.core import members, sectors, zones
 
 from .. import auth, forms
 from ..render import form, form_list, json_answer, page, query
@@ -69,7 +69,9 @@ def zone_delete(zone_id: int):
 
 def _groups_page(error="", errors=None, values=None, status=200):
     bottle.response.status = status
-    return page("sectors", title="Groupes de secteurs", rows=sectors.list_all(), label=sectors.label,
+    rows = sectors.list_all()
+    counts = {c["sector"]: c for c in members.count_by_sector([g.name for g in rows])}
+    return page("sectors", title="Groupes de secteurs", rows=rows, label=sectors.label, counts=counts,
                 error=error, errors=errors or {}, values=values or {"name": "", "codes": "", "description": ""})
 
 

@@ -167,6 +167,12 @@
       } else if (d.count !== null) {
         estimate.textContent = plural(d.count, "téléphone") + " · " + plural(d.parts, "SMS", "SMS") +
           " chacun · " + plural(d.sms_total, "SMS", "SMS") + " au total · durée d'envoi estimée : " + d.estimate;
+        var naf = d.naf_correspondence;
+        if (naf && naf.multiple) {     /* NAF rév. 2 <-> NAF 2025: multiple links are the operator's call */
+          estimate.textContent += " · " + plural(naf.multiple, "adhérent") + " par un lien « Multiple » de la " +
+            "correspondance NAF : " + (naf.multiple_included ? "inclus" : (naf.multiple > 1 ? "laissés" : "laissé") +
+            " de côté (liste à l'aperçu)");
+        }
       }
       var start = $("#start-estimate");
       if (start) start.textContent = d.start || "";

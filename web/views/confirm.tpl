@@ -19,6 +19,41 @@
 <li>Durée d'envoi estimée : {{estimate}}</li>
 </ul>
 % include("carte.tpl", svg=carte["svg"], rows=carte["rows"], legend=[("cible", "communes de la zone visée"), ("destinataires", "communes où des adhérents recevront l'alerte"), ("rayon", "rayon"), ("centre", "commune centre")])
+% c = preview.naf_correspondence or {}
+% if c.get("total"):
+<section class="naf-correspondence" id="naf-correspondence">
+<h2>Correspondance NAF rév. 2 ↔ NAF 2025</h2>
+<p>{{c["single"]}} adhérent{{'s' if c["single"] > 1 else ''}} atteint{{'s' if c["single"] > 1 else ''}} par un lien unique (inclus) ;
+{{c["multiple"]}} par un lien « Multiple » ({{'inclus' if c["multiple_included"] else ('laissés de côté, sauf ceux choisis par leur SIRET' if c["multiple"] > 1 else 'laissé de côté, sauf s\'il est choisi par son SIRET')}}).</p>
+% if c["multiple_members"]:
+<table class="naf-multiple">
+<thead><tr><th>Adhérent</th><th>SIRET</th><th>Code</th><th>Correspond à</th><th>Reçoit l'alerte</th></tr></thead>
+<tbody>
+% for m in c["multiple_members"]:
+<tr><td>{{m["name"]}}</td><td>{{m["siret"] or ''}}</td><td>{{m["code"]}}</td><td>{{", ".join(m["counterparts"])}}</td><td>{{'oui' if m["included"] else 'non'}}</td></tr>
+% end
+</tbody>
+</table>
+<form method="post" action="/alertes/nouvelle" class="buttons">
+  <input type="hidden" name="csrf" value="{{csrf}}">
+  <input type="hidden" name="text" value="{{text}}">
+  <input type="hidden" name="targeting" value="{{targeting_json}}">
+  <input type="hidden" name="preset_name" value="{{preset_name}}">
+  <input type="hidden" name="expires_hours" value="{{expires_hours}}">
+  <input type="hidden" name="send_at" value="{{options['send_at']}}">
+  <input type="hidden" name="non_urgent" value="{{'1' if options['non_urgent'] else ''}}">
+  <input type="hidden" name="ack" value="{{'1' if options['ack'] else ''}}">
+  <input type="hidden" name="exercise" value="{{'1' if options['exercise'] else ''}}">
+% if c["multiple_included"]:
+  <button type="submit" name="action" value="leave_multiple">{{'Les laisser de côté' if c["multiple"] > 1 else "Le laisser de côté"}}</button>
+% else:
+  <button type="submit" name="action" value="include_multiple">{{'Les inclure tous' if c["multiple"] > 1 else "L'inclure"}}</button>
+% end
+  <button type="submit" name="action" value="edit">Choisir un par un (Modifier)</button>
+</form>
+% end
+</section>
+% end
 % if recipients:
 <details><summary>Premiers destinataires</summary>
 <ul class="recipients-preview">

@@ -11,7 +11,7 @@
 <input id="file" name="file" type="file" accept=".csv,text/csv" required>
 <button type="submit" class="primary">Vérifier le fichier</button>
 </form>
-<p class="muted">Colonnes reconnues : siret, nom, enseigne, naf, commune (code INSEE) ou code_postal + ville, telephone, telephone_2, contact, email, chambre, statut, date_consentement, canal_consentement, version_notice, notes. Rien n'est enregistré avant votre confirmation.</p>
+<p class="muted">Colonnes reconnues : siret, nom, enseigne, naf (code APE, nomenclature reconnue), naf_rev2, naf_2025 (ou « Code APE 2025 », « NAF 2025 »…), commune (code INSEE) ou code_postal + ville, telephone, telephone_2, contact, email, chambre, statut, date_consentement, canal_consentement, version_notice, notes. Rien n'est enregistré avant votre confirmation.</p>
 </section>
 % else:
 <section class="card">
@@ -44,10 +44,10 @@
 <details {{'open' if report.ok else ''}}><summary>Lignes valides</summary>
 <div class="table-wrap">
 <table>
-<thead><tr><th>Ligne</th><th>SIRET</th><th>Nom</th><th>NAF</th><th>Commune</th><th>Téléphones</th></tr></thead>
+<thead><tr><th>Ligne</th><th>SIRET</th><th>Nom</th><th>Codes NAF</th><th>Commune</th><th>Téléphones</th></tr></thead>
 <tbody>
 % for r in report.rows[:200]:
-<tr><td>{{r.get('line')}}</td><td>{{r.get('siret')}}</td><td>{{r.get('name')}}</td><td>{{r.get('naf')}}</td><td>{{r.get('commune') or ''}}</td><td>{{", ".join(r.get('phones') or [])}}</td></tr>
+<tr><td>{{r.get('line')}}</td><td>{{r.get('siret')}}</td><td>{{r.get('name')}}</td><td>{{'%s (NAF rév. 2)' % r['naf'] if r.get('naf') else ''}} {{'%s (NAF 2025)' % r['naf_2025'] if r.get('naf_2025') else ''}}</td><td>{{r.get('commune') or ''}}</td><td>{{", ".join(r.get('phones') or [])}}</td></tr>
 % end
 </tbody>
 </table>

@@ -25,7 +25,14 @@
 % field("siret", "SIRET", required=True, hint="14 chiffres")
 % field("name", "Nom (raison sociale)", required=True)
 % field("sign", "Enseigne")
-% field("naf", "Code NAF (APE)", required=True, hint="ex. : 47.77Z")
+% field("naf_rev2", "Code APE en NAF rév. 2", hint="ex. : 47.77Z")
+% field("naf_2025", "Code APE en NAF 2025", hint="ex. : 47.77Y (en vigueur au 1er janvier 2027) ; au moins l'un des deux codes")
+% if errors.get("naf"):
+<p class="field-error">{{errors["naf"]}}</p>
+% end
+% if member and not member.naf_2025 and naf_candidates:
+<p class="muted naf-todo">Correspondance NAF 2025 de {{member.naf}} : {{", ".join(naf_candidates)}}{{' (SIRENE : %s)' % member.sirene_naf_2025 if member.sirene_naf_2025 else ''}} — <a href="/adherents/naf2025">à faire</a></p>
+% end
 <label for="f-commune">Commune *</label>
 <select id="f-commune" name="commune" {{'disabled' if erased else ''}}>
 <option value="">—</option>

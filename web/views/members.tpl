@@ -5,11 +5,16 @@
 <a class="button primary" href="/adherents/nouveau">Nouvel adhérent</a>
 <a class="button" href="/adherents/import">Importer un fichier CSV</a>
 <a class="button" href="/adherents/export.csv">Exporter en CSV</a>
+% if filters.get('secteur') and not error:
+% from urllib.parse import quote
+<a class="button" href="/adherents/export.csv?secteur={{quote(filters['secteur'])}}">Exporter ce secteur</a>
+% end
+<a class="button" href="/adherents/naf2025">Passage à la NAF 2025{{' (%d à faire)' % naf2025_todo if naf2025_todo else ''}}</a>
 </p>
 <form method="get" action="/adherents" class="filters">
   <label>Recherche <input name="q" value="{{filters['q']}}" placeholder="nom, enseigne, SIRET, téléphone"></label>
-  <label>Secteur (groupe ou code NAF)
-  <input name="secteur" value="{{filters['secteur']}}" list="sector-groups" size="14" placeholder="47.77Z">
+  <label>Secteur (groupe, code NAF rév. 2 ou NAF 2025)
+  <input name="secteur" value="{{filters['secteur']}}" list="sector-groups" size="14" placeholder="47.77Z, 47.77Y">
   <datalist id="sector-groups">
   % for g in groups:
   <option value="{{g.name}}">
@@ -48,12 +53,16 @@
 % if rows:
 <div class="table-wrap">
 <table class="members">
-<thead><tr><th>Nom</th><th>Enseigne</th><th>SIRET</th><th>NAF</th><th>Commune</th><th>Téléphones</th><th>Statut</th></tr></thead>
+<thead><tr><th>Nom</th><th>Enseigne</th><th>SIRET</th><th>Codes NAF</th><th>Commune</th><th>Téléphones</th><th>Statut</th></tr></thead>
 <tbody>
 % for m in rows:
 <tr class="status-{{m['status']}}">
 <td><a href="/adherents/{{m['id']}}">{{m['name']}}</a></td><td>{{m['sign']}}</td><td>{{m['siret'] or ''}}</td>
-<td>{{m['naf']}}</td><td>{{m['commune_name']}}</td><td class="phone">{{", ".join(phone(p) for p in m['phones'])}}</td>
+<td class="naf">
+% for c in m['naf_codes']:
+<span class="naf-code" title="{{c['label']}}">{{c['display']}}</span>
+% end
+</td><td>{{m['commune_name']}}</td><td class="phone">{{", ".join(phone(p) for p in m['phones'])}}</td>
 <td><span class="badge member-{{m['status']}}">{{m['status_label']}}</span></td>
 </tr>
 % end

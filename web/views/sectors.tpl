@@ -6,11 +6,17 @@
 <section class="card">
 % if rows:
 <table>
-<thead><tr><th>Groupe</th><th>Codes NAF</th><th>Description</th></tr></thead>
+<thead><tr><th>Groupe</th><th>Codes NAF</th><th>Adhérents actifs</th><th>Description</th></tr></thead>
 <tbody>
 % for g in rows:
 <tr><td><a href="/secteurs/{{g.id}}">{{g.name}}</a></td>
-<td><small>{{"; ".join(label(c) for c in g.codes.split())}}</small></td><td>{{g.description}}</td></tr>
+<td><small>{{"; ".join(label(c) for c in g.codes.split())}}</small></td>
+% n = counts.get(g.name)
+<td class="sector-count">{{n["members"] if n else "—"}}
+% if n:
+<small class="muted">(NAF rév. 2 : {{n["rev2"]}}, NAF 2025 : {{n["naf_2025"]}}{{", %d par lien multiple" % n["multiple"] if n["multiple"] else ""}})</small>
+% end
+</td><td>{{g.description}}</td></tr>
 % end
 </tbody>
 </table>

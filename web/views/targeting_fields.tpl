@@ -19,12 +19,13 @@
 % else:
 <p class="muted">Aucun groupe de secteurs défini (<a href="/secteurs">en créer</a>).</p>
 % end
-<label for="naf_codes">Codes NAF (séparés par des espaces, ex. : 47.77Z 47.7 G)</label>
+<label for="naf_codes">Codes NAF rév. 2 ou NAF 2025 (séparés par des espaces, ex. : 47.77Z 47.77Y ; un code présent dans les deux nomenclatures se précise : rev2:47 ou 2025:47)</label>
 <input id="naf_codes" name="naf_codes" value="{{values['naf_codes']}}" placeholder="47.77Z, tabac, bijouterie…" list="sector-suggestions" autocomplete="off" data-suggest="/secteurs/suggestions.json">
 <datalist id="sector-suggestions"></datalist>
 % if errors.get("sectors"):
 <p class="field-error">{{errors["sectors"]}}</p>
 % end
+<label class="check"><input type="checkbox" name="include_multiple" value="1" {{'checked' if values.get('include_multiple') else ''}}> Inclure les adhérents atteints par un lien « Multiple » de la correspondance NAF rév. 2 ↔ NAF 2025 <small class="muted">(l'aperçu les liste)</small></label>
 </div>
 
 <div>

@@ -191,22 +191,31 @@ def phones(value: str, *, allow_foreign: bool | None = None) -> list[str]:
 
 def naf_code(value: str) -> str:
     """A NAF rév. 2 sub-class of the shipped nomenclature: '4777Z' -> '47.77Z'."""
+    return naf_activity(value, "rev2")[1]
+
+
+def naf_activity(value: str, nomenclature: str | None = None) -> tuple[str, str]:
+    """(nomenclature, sub-class) of an APE code, in the nomenclature given or said ('2025:47.77'), or
+    recognised: '4777Y' -> ('2025', '47.77Y'), '47.77Z' -> ('rev2', '47.77Z'); an ambiguous one is refused."""
     from vigie.daemon.core.reference import naf
     raw = str(value or "").strip()
     if not raw:
         raise InvalidInput("Le code NAF (APE) est obligatoire.", "naf")
     try:
-        code = naf.normalize(raw)
+        nomenclature, code = naf.resolve(raw, nomenclature)
     except InvalidInput as e:
         raise InvalidInput(e.message, "naf") from None
-    kind = naf.level(code)
-    if kind == "class" and len(naf.children(code)) == 1:
-        return naf.children(code)[0]          # "47.77" can only mean 47.77Z
+    kind = naf.level(code, nomenclature)
+    below = naf.children(code, nomenclature)
+    if kind == "class" and len(below) == 1:
+        return nomenclature, below[0]          # "47.77" in NAF rév. 2 can only mean 47.77Z
     if kind != "subclass":
+        example = "47.77Y" if nomenclature == naf.NAF2025 else "47.77Z"
         raise InvalidInput(
-            f"Le code NAF « {raw} » désigne {naf.LEVEL_WITH_ARTICLE[kind]}, pas une activité "
-            f"précise : indiquez le code APE complet (par ex. 47.77Z).", "naf")
-    return code
+            f"Le code NAF « {raw} » désigne {naf.LEVEL_WITH_ARTICLE[kind]} de la "
+            f"{naf.nomenclature_name(nomenclature)}, pas une activité précise : indiquez le code APE complet "
+            f"(par ex. {example}).", "naf")
+    return nomenclature, code
 
 
 _CHAMBERS = (
