@@ -1,14 +1,24 @@
 """Alert pages over WSGI: composer, live preview, confirmation, sending, tracking, resend, cancel."""
 
 import re
+import time
 import urllib.parse
 
+import pytest
+
 from vigie.daemon.core import outbox, presets, sectors, zones
-from vigie.daemon.core.models import Alert, AuditLog, Message, Preset
+from vigie.daemon.core.models import Alert, AuditLog, Heartbeat, Message, ModemStatus, Preset
 
 from .fixtures_web import ALENCON, ARGENTAN, FLERS, add_member, siret_for
 
 TEXT = "Vols par effraction de bijouteries cette nuit dans l'Orne. Fermez vos vitrines, signalez tout fait suspect au 17."
+
+
+@pytest.fixture(autouse=True)
+def box_can_send(database):
+    """A live daemon with a ready modem, as the daemon writes them: the confirmation is a single step."""
+    Heartbeat.create(component="daemon", pid=1, updated_at=time.time())
+    ModemStatus.create(name="hat", state="ready", registered=True)
 
 
 def compose(client, **fields):

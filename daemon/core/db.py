@@ -33,8 +33,13 @@ def _migration_2(db: pw.Database) -> None:
     db.execute_sql('CREATE INDEX IF NOT EXISTS "member_name" ON "member" ("name")')
 
 
+def _migration_3(db: pw.Database) -> None:
+    """Idempotency keys: a confirmation submitted twice creates one alert."""
+    db.create_tables([models.IdempotencyKey], safe=True)
+
+
 # Each entry upgrades the schema from version i to i + 1; append, never edit a released one.
-MIGRATIONS = [_migration_1, _migration_2]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -3,6 +3,7 @@
 Sending goes through alerts.create(); the web only inserts alerts and reads states.
 """
 
+import secrets
 import time
 
 import bottle
@@ -29,7 +30,7 @@ from ..render import (
     query,
     see_other,
 )
-from .dashboard import progress
+from .dashboard import cannot_send_reason, progress
 
 PAGE_SIZE = 50
 RECIPIENTS_PAGE = 200
@@ -114,10 +115,26 @@ def compose_submit():
             raise InvalidInput("Ce ciblage n'atteint aucun adhérent actif joignable.", "targeting")
     except InvalidInput as e:
         return _invalid(e, text, t, preset_name=preset_name, expires_hours=expires_hours)
+    return _confirm_page(text, t, preview, preset_name, expires_hours)
+
+
+def _confirm_page(text: str, t: Targeting, preview, preset_name: str, expires_hours: str, *,
+                  key: str = "", error: str = ""):
+    """The confirmation step. Its form carries a fresh idempotency key, so that the same confirmation
+    submitted twice (double click, reload, network retry) creates one alert; and, when nothing can
+    send, it says so and asks for a second, explicit confirmation."""
     return page("confirm", title="Confirmer l'alerte", text=text, targeting_json=t.to_json(),
                 description=t.describe(), preview=preview, preset_name=preset_name,
                 expires_hours=expires_hours, estimate=fmt_duration(preview.estimated_seconds),
-                recipients=preview.recipients[:20])
+                recipients=preview.recipients[:20], idempotency_key=key or secrets.token_urlsafe(18),
+                warning=cannot_send_reason(), error=error)
+
+
+def _console_key() -> str | None:
+    key = form("idempotency_key").strip()
+    if not key or len(key) > 100:
+        return None
+    return f"console:{auth.current_user().id}:{key}"
 
 
 def _save_preset(text: str, t: Targeting, name: str, expires_hours: str):
@@ -143,6 +160,12 @@ def send():
         t = Targeting.from_json(form("targeting"))
     except (InvalidInput, ValueError, TypeError):
         bottle.abort(400, "Ciblage illisible : recomposez l'alerte.")
+    key = _console_key()
+    if key:
+        done = alerts.by_idempotency_key(key)
+        if done is not None:          # this very confirmation was already sent: show its alert
+            flash(f"Cette confirmation a déjà créé l'alerte n° {done.id} : elle n'est pas envoyée deux fois.")
+            see_other(f"/alertes/{done.id}")
     try:
         expires_at = _expires_at(expires_hours)
         preview = targeting.preview(t, text, _settings())
@@ -151,17 +174,23 @@ def send():
             alerts.create(text, t, settings=_settings(), author=_actor(), source="console",
                           expires_at=expires_at, preset=preset_name, dry_run=True)
             bottle.response.status = 409
-            return page("confirm", title="Confirmer l'alerte", text=text, targeting_json=t.to_json(),
-                        description=t.describe(), preview=preview, preset_name=preset_name,
-                        expires_hours=expires_hours, estimate=fmt_duration(preview.estimated_seconds),
-                        recipients=preview.recipients[:20],
-                        error=f"Le nombre de destinataires a changé depuis l'aperçu ({confirmed} → "
-                              f"{preview.count}) : vérifiez et confirmez de nouveau.")
+            return _confirm_page(text, t, preview, preset_name, expires_hours,
+                                 error=f"Le nombre de destinataires a changé depuis l'aperçu ({confirmed} → "
+                                       f"{preview.count}) : vérifiez et confirmez de nouveau.")
+        if cannot_send_reason() and form("send_anyway") != "1":
+            bottle.response.status = 409
+            return _confirm_page(text, t, preview, preset_name, expires_hours, key=form("idempotency_key"),
+                                 error="Rien ne peut partir maintenant : cochez « Mettre en file malgré "
+                                       "tout » pour confirmer une seconde fois, ou attendez le retour "
+                                       "d'un modem.")
         alert = alerts.create(text, t, settings=_settings(), author=_actor(), source="console",
-                              expires_at=expires_at, preset=preset_name)
+                              expires_at=expires_at, preset=preset_name, idempotency_key=key)
     except InvalidInput as e:
         return _invalid(e, text, t, preset_name=preset_name, expires_hours=expires_hours)
-    flash(f"Alerte n° {alert.id} mise en file d'envoi : {plural(alert.recipient_count, 'téléphone')}.")
+    if alert.replayed:
+        flash(f"Cette confirmation a déjà créé l'alerte n° {alert.id} : elle n'est pas envoyée deux fois.")
+    else:
+        flash(f"Alerte n° {alert.id} mise en file d'envoi : {plural(alert.recipient_count, 'téléphone')}.")
     see_other(f"/alertes/{alert.id}")
 
 

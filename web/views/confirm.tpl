@@ -3,6 +3,9 @@
 % if get("error"):
 <p class="flash error" role="alert">{{error}}</p>
 % end
+% if get("warning"):
+<p class="flash error big" role="alert" id="send-warning"><strong>Attention : rien ne peut partir maintenant.</strong> {{warning}}</p>
+% end
 <section class="card confirm">
 <p class="confirm-line"><strong id="confirm-count">{{preview.count}} téléphone{{'s' if preview.count > 1 else ''}} recevr{{'ont' if preview.count > 1 else 'a'}} ce message de {{preview.parts}} SMS</strong></p>
 <blockquote class="sms">{{text}}</blockquote>
@@ -29,7 +32,14 @@
   <input type="hidden" name="preset_name" value="{{preset_name}}">
   <input type="hidden" name="expires_hours" value="{{expires_hours}}">
   <input type="hidden" name="confirmed_count" value="{{preview.count}}">
+  <input type="hidden" name="idempotency_key" value="{{idempotency_key}}">
+% if get("warning"):
+  <label class="second-confirmation"><input type="checkbox" name="send_anyway" value="1" required id="send-anyway">
+  Mettre en file malgré tout : je sais qu'aucun SMS ne partira avant le retour d'un modem ou du démon.</label>
+  <button type="submit" class="primary danger" id="send-button">Mettre l'alerte en file malgré tout</button>
+% else:
   <button type="submit" class="primary danger" id="send-button">Envoyer l'alerte maintenant</button>
+% end
 </form>
 <form method="post" action="/alertes/nouvelle" class="buttons">
   <input type="hidden" name="csrf" value="{{csrf}}">

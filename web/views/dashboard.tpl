@@ -3,6 +3,10 @@
 <div id="live-status" data-url="/etat.json">
 <p id="daemon-warning" class="flash error big{{'' if not status['daemon']['ok'] else ' hidden'}}" role="alert">{{status['daemon']['message']}}</p>
 
+% if status['daemon']['ok'] and status['cannot_send']:
+<p id="send-warning" class="flash error big" role="alert">{{status['cannot_send']}}</p>
+% end
+
 <div class="columns">
 <section class="card">
 <h2>Modems</h2>
@@ -33,6 +37,35 @@
  Nouvel essai prévu : <span id="queue-retry">{{status['queue']['retry_wait']}}</span></p>
 </section>
 </div>
+
+<section class="card" id="stuck-messages">
+<h2>Messages bloqués</h2>
+% if status['stuck']:
+% for g in status['stuck']:
+<div class="stuck stuck-{{g['kind']}}">
+<p><strong>{{g['count_label']}}</strong> — {{g['reason']}}</p>
+<ul>
+% for m in g['examples']:
+<li>{{m['phone_label']}}
+% if m['alert_id']:
+ (<a href="/alertes/{{m['alert_id']}}">alerte n° {{m['alert_id']}}</a>)
+% end
+ — depuis {{m['since_label']}}
+% if g['kind'] == 'retry':
+ — prochain essai le {{m['next_label']}}
+% end
+</li>
+% end
+% if g['count'] > len(g['examples']):
+<li>… et {{g['count'] - len(g['examples'])}} autre(s)</li>
+% end
+</ul>
+</div>
+% end
+% else:
+<p>Aucun message bloqué.</p>
+% end
+</section>
 
 <section class="card">
 <h2>Alertes en cours</h2>
