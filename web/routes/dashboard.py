@@ -3,7 +3,6 @@
 import time
 
 import bottle
-
 import peewee as pw
 
 from vigie.daemon.core import alerts, inbox, outbox
