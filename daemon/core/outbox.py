@@ -14,7 +14,7 @@ import time
 
 import peewee as pw
 
-from vigie.daemon.core.models import Alert, Attempt, Message, Part, StatusReport, database
+from vigie.daemon.core.models import Alert, Attempt, Message, OptOut, Part, StatusReport, database
 
 log = logging.getLogger(__name__)
 
@@ -359,11 +359,17 @@ def cancel_alert(alert_id: int) -> int:
 
 
 def requeue_failed(alert_id: int) -> int:
-    """Send again to an alert's failed recipients (operator's decision)."""
+    """Send again to an alert's failed recipients (operator's decision), except the phones that have
+    answered STOP since: they stay failed, with the reason."""
     with database.atomic():
+        failed = (Message.alert == alert_id) & (Message.state == State.FAILED.value)
+        opted_out = Message.phone.in_(OptOut.select(OptOut.phone))
+        note = " — Non renvoyé : le destinataire a répondu STOP depuis."
+        (Message.update(error=pw.fn.COALESCE(Message.error, "Échec").concat(note))
+         .where(failed & opted_out & ~pw.fn.COALESCE(Message.error, "").contains(note)).execute())
         n = (Message.update(state=State.QUEUED.value, next_attempt_at=0.0, attempts=0,
                             finished_at=None, error=None, error_code=None)
-             .where((Message.alert == alert_id) & (Message.state == State.FAILED.value)).execute())
+             .where(failed & ~opted_out).execute())
         if n:
             Alert.update(state="sending", completed_at=None).where(Alert.id == alert_id).execute()
     return n
