@@ -3,10 +3,18 @@ that never block the sender or the panic button, a CLI that answers a locked or 
 one French line."""
 
 import os
+import resource
 import signal
+import sqlite3
+import subprocess
+import sys
 import time
 
+import pytest
+
 from tests.fixtures_daemon import vigie, vigie_process, wait_until, write_config
+from tests.fixtures_domain import make_siret
+from vigie.daemon import cli
 from vigie.daemon.core import db as db_mod
 from vigie.daemon.core import outbox
 from vigie.daemon.core.models import Heartbeat, Message
@@ -50,3 +58,60 @@ def test_a_second_daemon_on_the_same_database_is_refused_in_french(tmp_path, sim
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
     assert os.path.exists(str(tmp_path / "vigie.db") + ".run-lock")
+
+
+def _member_add(config, n: int, **kw):
+    return vigie(config, "member", "add", "--siret", make_siret(n), "--name", f"Commerce {n}", "--naf", "47.77Z",
+                 "--commune", "61001", "--phone", f"06 12 00 {n // 100:02d} {n % 100:02d}", **kw)
+
+
+def test_cli_facing_a_locked_database_prints_one_french_line(tmp_path, sims):
+    config = write_config(tmp_path, [])
+    db_mod.open_database(str(tmp_path / "vigie.db"))
+    db_mod.close_database()
+    holder = sqlite3.connect(str(tmp_path / "vigie.db"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO audit_log (at, actor, action, target, detail) VALUES (0, 't', 't', '', '')")
+    try:
+        answer = _member_add(config, 1)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert answer.returncode == 4, answer.stderr
+    assert answer.stderr.strip().splitlines() == [
+        "Erreur : la base de données est occupée par un autre programme depuis trop longtemps : rien n'a "
+        "été enregistré ; réessayez dans un instant."], answer.stderr
+    assert _member_add(config, 1).returncode == 0
+
+
+def test_cli_facing_a_full_disk_prints_one_french_line(tmp_path):
+    config = write_config(tmp_path, [])
+    path = str(tmp_path / "vigie.db")
+    db_mod.open_database(path)
+    db_mod.close_database()
+    wal = os.path.getsize(path + "-wal") if os.path.exists(path + "-wal") else 0
+
+    def small_disk():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        limit = wal + 1001          # the journal may not grow past this: its next page write is cut short
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    answer = subprocess.run([sys.executable, "-m", "vigie.daemon.cli", "--config", config, "member", "add",
+                             "--siret", make_siret(1), "--name", "X" * 50, "--naf", "47.77Z", "--commune", "61001",
+                             "--phone", "0612000001"],
+                            capture_output=True, text=True, timeout=120, preexec_fn=small_disk)
+    assert answer.returncode == 4, answer.stderr
+    lines = answer.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Erreur : "), answer.stderr
+    assert "rien n'a été enregistré" in lines[0] and "disque" in lines[0]
+
+
+def test_a_full_database_is_named_as_such(tmp_path):
+    con = sqlite3.connect(str(tmp_path / "petit.db"))
+    con.execute("CREATE TABLE t (x TEXT)")
+    con.execute("PRAGMA max_page_count = 3")
+    with pytest.raises(sqlite3.OperationalError) as full:
+        for _ in range(100):
+            con.execute("INSERT INTO t VALUES (?)", ("x" * 2000,))
+    assert "full" in str(full.value)
+    assert cli.database_failure(full.value).startswith("le disque de la base de données est plein")
