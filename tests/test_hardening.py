@@ -8,8 +8,10 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 
+import peewee as pw
 import pytest
 
 from tests.fixtures_daemon import vigie, vigie_process, wait_until, write_config
@@ -17,7 +19,7 @@ from tests.fixtures_domain import make_siret
 from vigie.daemon import cli
 from vigie.daemon.core import db as db_mod
 from vigie.daemon.core import outbox
-from vigie.daemon.core.models import Heartbeat, Message
+from vigie.daemon.core.models import Heartbeat, Member, Message
 
 
 def test_a_second_daemon_on_the_same_database_is_refused_in_french(tmp_path, sims):
@@ -115,3 +117,49 @@ def test_a_full_database_is_named_as_such(tmp_path):
             con.execute("INSERT INTO t VALUES (?)", ("x" * 2000,))
     assert "full" in str(full.value)
     assert cli.database_failure(full.value).startswith("le disque de la base de données est plein")
+
+
+def test_a_large_import_never_keeps_a_sender_waiting(tmp_path):
+    """`vigie member import` of a big file while another process writes with a 1 s busy timeout (the
+    daemon waits 15 s; a panic press must get in at once): the writer is never refused."""
+    config = write_config(tmp_path, [])
+    path = str(tmp_path / "vigie.db")
+    db_mod.open_database(path)
+    rows = ["siret;nom;naf;commune;telephone"]
+    rows += [f"{make_siret(i)};Commerce {i};47.77Z;61001;06{10000000 + i:08d}" for i in range(1, 1501)]
+    big = tmp_path / "adherents.csv"
+    big.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    stop, refused, written = threading.Event(), [], []
+
+    def sender():
+        con = sqlite3.connect(path, timeout=1.0, isolation_level=None)
+        while not stop.is_set():
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                con.execute("INSERT OR REPLACE INTO heartbeat (component, pid, info, updated_at) "
+                            "VALUES ('essai', 1, '', ?)", (time.time(),))
+                con.execute("COMMIT")
+                written.append(time.time())
+            except sqlite3.OperationalError as e:
+                refused.append(str(e))
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+            stop.wait(0.01)
+        con.close()
+
+    thread = threading.Thread(target=sender)
+    thread.start()
+    try:
+        answer = vigie(config, "member", "import", str(big))
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert answer.returncode == 0, answer.stderr
+    assert Member.select().count() == 1500
+    first, last = (Member.select(fn(Member.created_at)).scalar() for fn in (pw.fn.MIN, pw.fn.MAX))
+    during = [t for t in written if first < t < last]
+    assert refused == [], refused[:3]
+    assert len(during) >= 10, (len(during), last - first)
+    # Importing the same file again changes nothing.
+    again = vigie(config, "member", "import", str(big))
+    assert again.returncode == 0 and Member.select().count() == 1500
