@@ -3,9 +3,7 @@
 <div id="live-status" data-url="/etat.json">
 <p id="daemon-warning" class="flash error big{{'' if not status['daemon']['ok'] else ' hidden'}}" role="alert">{{status['daemon']['message']}}</p>
 
-% if status['daemon']['ok'] and status['cannot_send']:
-<p id="send-warning" class="flash error big" role="alert">{{status['cannot_send']}}</p>
-% end
+<p id="send-warning" class="flash error big{{'' if status['daemon']['ok'] and status['cannot_send'] else ' hidden'}}" role="alert">{{status['cannot_send'] if status['daemon']['ok'] else ''}}</p>
 
 <div class="columns">
 <section class="card">
@@ -40,6 +38,7 @@
 
 <section class="card" id="stuck-messages">
 <h2>Messages bloqués</h2>
+<div id="stuck-groups">
 % if status['stuck']:
 % for g in status['stuck']:
 <div class="stuck stuck-{{g['kind']}}">
@@ -65,6 +64,7 @@
 % else:
 <p>Aucun message bloqué.</p>
 % end
+</div>
 </section>
 
 <section class="card">
