@@ -481,3 +481,30 @@ def test_a_pin_used_twice_fails_at_start_and_frees_the_other_pins(tmp_path, data
     retry = PanicController(box_settings(tmp_path, pin=22, led_pin=17), mock_factory)
     retry.start()                          # the LED's pin 17 was given back
     retry.close()
+
+
+# --- a press is never lost to the database (issue 14) ------------------------------------------
+
+def test_a_press_is_never_lost_to_a_locked_database(panic_preset, panic_controller, db_path, caplog):
+    import sqlite3
+
+    from vigie.daemon.core.models import database
+    database.obj.pragma("busy_timeout", 300, permanent=True)     # the daemon waits 15 s; the test need not
+    controller = panic_controller()
+    assert controller.wait_for(lambda c: c.state == "idle", WAIT)
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")                           # a long writer: a big import, a backup
+    try:
+        press(controller, until_state="sending")
+        assert eventually(lambda: sum("la base refuse l'écriture" in r.getMessage() for r in caplog.records) >= 3)
+        assert Alert.select().count() == 0
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    outcome = release(controller, 1)
+    assert outcome.result == "sent", outcome.message
+    alert = Alert.get()
+    assert Message.select().where(Message.alert == alert.id).count() == 3
+    hold = audit_rows("button.hold")
+    assert len(hold) == 1 and '"essais": ' in hold[0].detail and "database is locked" in hold[0].detail
+    assert not audit_rows("button.error")

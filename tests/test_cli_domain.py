@@ -266,3 +266,19 @@ def test_a_member_phone_damaged_by_a_spreadsheet_gets_the_hint(vigie_cli):
                            "--commune", "61001", "--phone", "0612345678")
     assert rc == 2 and "champ « siret »" in err and "n'existe pas" in err
     assert Member.select().count() == 0
+
+
+def test_send_to_a_stop_listed_number_is_refused_unless_overridden_and_audited(vigie_cli):
+    OptOut.create(phone="+33600000101", source="sms")
+    rc, out, err = vigie_cli("send", "--to", "06 00 00 01 01", "--text", "Essai")
+    assert rc == 2 and "Erreur (champ « phone ») :" in err and "a répondu STOP" in err and "--malgre-stop" in err
+    assert Message.select().count() == 0 and not AuditLog.select().where(
+        AuditLog.action == "send.override_stop").exists()
+    rc, out, err = vigie_cli("send", "--to", "06 00 00 01 01", "--text", "Message ponctuel", "--malgre-stop")
+    assert rc == 0 and Message.get().phone == "+33600000101" and int(out) == Message.get().id
+    assert "malgré tout" in err
+    entry = AuditLog.get(AuditLog.action == "send.override_stop")
+    assert entry.target == "+33600000101" and entry.actor.startswith("cli:") and "Message ponctuel" in entry.detail
+    rc, out, err = vigie_cli("send", "--to", "06 00 00 02 02", "--text", "Autre")
+    assert rc == 0 and Message.select().count() == 2
+    assert AuditLog.select().where(AuditLog.action == "send.override_stop").count() == 1

@@ -141,3 +141,79 @@ def test_two_handlers_at_once_answer_each_sms_once(domain_settings, member):
     assert not errors and sum(counts) == 20
     assert InboundSms.select().where(InboundSms.kind == "").count() == 0
     assert Message.select().count() == 10 and OptOut.select().count() == 10
+
+
+# --- after a STOP, nothing but the confirmation (issue 14) ---------------------------------------
+
+def test_stop_cancels_what_waits_for_that_phone(domain_settings, member):
+    from vigie.daemon.core import alerts, outbox
+    from vigie.daemon.core.targeting import Targeting
+    other = members.add(siret=make_siret(2), name="Tabac", naf="47.26Z", commune="61001",
+                        phones=["06 00 00 02 01"], actor="test")
+    alert = alerts.create("Alerte test", Targeting(all=True), settings=domain_settings, author="t", source="cli")
+    retry = outbox.enqueue(MEMBER_PHONE, "Un SMS isolé", max_attempts=5)
+    claimed = outbox.claim("hat")
+    while claimed.id != retry.id:                      # the lone SMS waits for a retry
+        outbox.release(claimed, "test")
+        Message.update(next_attempt_at=1e12).where(Message.id == claimed.id).execute()
+        claimed = outbox.claim("hat")
+    outbox.mark_retry(claimed, "Refusé temporairement (+CMS ERROR 38)", code=38)
+    Message.update(next_attempt_at=0).where(Message.id != retry.id).execute()
+    receive("STOP")
+    inbox.handle_pending(domain_settings)
+    mine = {m.id: m for m in Message.select().where(Message.phone == MEMBER_PHONE)}
+    cancelled = [m for m in mine.values() if m.state == "cancelled"]
+    assert len(cancelled) == 2 and all(m.error == inbox.STOP_CANCEL_REASON for m in cancelled)
+    assert [m.text for m in mine.values() if m.state == "queued"] == [inbox.STOP_REPLY]
+    theirs = Message.get((Message.phone == "+33600000201") & (Message.alert == alert.id))
+    assert theirs.state == "queued" and other.id
+    assert '"cancelled": 2' in AuditLog.get(AuditLog.action == "optout.stop").detail
+
+
+def test_resend_failed_skips_phones_that_answered_stop_since(domain_settings, member):
+    from vigie.daemon.core import alerts, outbox
+    from vigie.daemon.core.targeting import Targeting
+    members.add(siret=make_siret(2), name="Tabac", naf="47.26Z", commune="61001",
+                phones=["06 00 00 02 01"], actor="test")
+    alert = alerts.create("Alerte test", Targeting(all=True), settings=domain_settings, author="t", source="cli")
+    for _ in range(2):
+        outbox.mark_failed(outbox.claim("hat"), "Refus définitif (+CMS ERROR 21)", 21)
+    receive("STOP")
+    inbox.handle_pending(domain_settings)
+    assert alerts.resend_failed(alert.id, "test") == 1
+    stopped = Message.get((Message.phone == MEMBER_PHONE) & (Message.alert == alert.id))
+    assert stopped.state == "failed" and "répondu STOP depuis" in stopped.error
+    again = Message.get((Message.phone == "+33600000201") & (Message.alert == alert.id))
+    assert again.state == "queued"
+    assert alerts.resend_failed(alert.id, "test") == 0
+    assert Message.get_by_id(stopped.id).error.count("répondu STOP depuis") == 1
+
+
+@pytest.mark.parametrize("sender", ["36179", "81212", "Orange", "SFR-INFO", "+3336179", "+447700900123",
+                                    "+33142000000", "0600000101"])
+def test_no_confirmation_to_short_codes_alphanumeric_foreign_or_landline_senders(domain_settings,
+                                                                                database, sender):
+    receive("STOP", phone=sender)
+    inbox.handle_pending(domain_settings)
+    receive("START", phone=sender)
+    inbox.handle_pending(domain_settings)
+    replies = Message.select().where(Message.text.in_([inbox.STOP_REPLY, inbox.START_REPLY]))
+    if sender == "0600000101":            # a national mobile number is normalised and answered
+        assert replies.count() == 2
+    else:
+        assert replies.count() == 0, [(m.phone, m.text) for m in replies]
+
+
+@pytest.mark.parametrize("phone", ["+590690001234", "+262692001234", "+596696001234", "+594694001234",
+                                   "+33750123456"])
+def test_overseas_and_07_mobiles_get_their_confirmation(domain_settings, database, phone):
+    receive("STOP", phone=phone)
+    inbox.handle_pending(domain_settings)
+    assert Message.get().phone == phone and Message.get().text == inbox.STOP_REPLY
+
+
+def test_an_automatic_responder_never_makes_a_loop(domain_settings, member):
+    for i in range(10):
+        receive("STOP" if i % 2 == 0 else "START")
+        inbox.handle_pending(domain_settings)
+    assert Message.select().where(Message.phone == MEMBER_PHONE).count() == inbox.REPLY_LIMIT

@@ -53,33 +53,66 @@ def test_wrong_password_and_unknown_user_give_the_same_message(database):
     assert AuditLog.select().where(AuditLog.action == "login.fail").count() == 2
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(database):
-    users.create("martin", PASSWORD, "operator", actor="test")
-    now = 1_800_000_000.0
-    for i in range(users.MAX_FAILURES - 1):
-        with pytest.raises(users.SignInRefused, match="incorrect"):
-            users.authenticate("martin", "faux-mot-de-passe", f"10.0.0.{i}", now=now)
-    with pytest.raises(users.SignInRefused, match="verrouillé"):
-        users.authenticate("martin", "faux-mot-de-passe", "10.0.0.9", now=now)
-    # Even the right password is refused while locked.
-    with pytest.raises(users.SignInRefused, match="verrouillé"):
-        users.authenticate("martin", PASSWORD, "10.0.0.9", now=now + 60)
-    assert users.is_locked(users.get("martin"), now=now + 60)
-    # After the lock, the right password works again and the counter is reset.
-    assert users.authenticate("martin", PASSWORD, "10.0.0.9", now=now + users.LOCK_SECONDS + 1)
-    assert users.get("martin").failed_logins == 0
+def refusal(username, password, address, now) -> str:
+    with pytest.raises(users.SignInRefused) as refused:
+        users.authenticate(username, password, address, now=now)
+    return str(refused.value)
 
 
-def test_an_address_with_too_many_failures_is_throttled(database):
+def test_existing_and_unknown_accounts_get_the_same_answers_throughout(database):
     users.create("martin", PASSWORD, "operator", actor="test")
     now = 1_800_000_000.0
-    for i in range(users.ADDRESS_MAX_FAILURES):
-        with pytest.raises(users.SignInRefused):
-            users.authenticate(f"inconnu{i}", "x" * 12, "10.9.9.9", now=now)
-    with pytest.raises(users.SignInRefused, match="Trop d'échecs"):
-        users.authenticate("martin", PASSWORD, "10.9.9.9", now=now + 1)
+    for name, address in (("martin", "10.0.0.1"), ("personne", "10.0.0.2")):
+        answers = [refusal(name, "faux-mot-de-passe", address, now + i * 0.1) for i in range(6)]
+        assert answers[:3] == ["Nom d'utilisateur ou mot de passe incorrect."] * 3
+        assert all(a.startswith("Trop de tentatives de connexion depuis ce poste : patientez ") for a in answers[4:])
+        if name == "martin":
+            seen = answers
+    assert [a.split("patientez")[0] for a in answers] == [a.split("patientez")[0] for a in seen]
+    assert not users.is_locked(users.get("martin"), now=now + 60)
+
+
+def test_failures_slow_down_with_growing_delays_and_never_lock_the_owner_out(database):
+    users.create("martin", PASSWORD, "operator", actor="test")
+    now = 1_800_000_000.0
+    attacker, owner = "10.6.6.6", "10.0.0.1"
+    waits = []
+    for _ in range(10):
+        wait, who = users.throttle_wait("martin", attacker, now)
+        now += wait + 0.01                   # the attacker waits exactly as long as told
+        refusal("martin", "faux-mot-de-passe", attacker, now)
+        waits.append(wait)
+    assert waits[:3] == [0.0, 0.0, 0.0] and all(b > a for a, b in zip(waits[3:], waits[4:])), waits
+    # Even the right password waits its turn from the attacker's address...
+    assert "patientez" in refusal("martin", PASSWORD, attacker, now + 1)
+    # ...but the owner, from their own computer, signs in at once, during the attack.
+    assert users.authenticate("martin", PASSWORD, owner, now=now + 1)
+    # Many addresses against one account: the account's own delay stays short.
+    for i in range(30):
+        wait, _ = users.throttle_wait("martin", f"10.1.{i}.1", now)
+        assert wait <= users.ACCOUNT_MAX_DELAY
+        now += wait + 0.01
+        refusal("martin", "faux-mot-de-passe", f"10.1.{i}.1", now)
+    wait, who = users.throttle_wait("martin", owner, now)
+    assert 0 < wait <= users.ACCOUNT_MAX_DELAY and who == "account"
+    assert "patientez" in refusal("martin", PASSWORD, owner, now + 0.5)
+    assert users.authenticate("martin", PASSWORD, owner, now=now + users.ACCOUNT_MAX_DELAY + 1)
+    assert AuditLog.select().where(AuditLog.action == "login.lock").count() == 0
+    assert AuditLog.select().where(AuditLog.action == "login.throttled").count() >= 2
+
+
+def test_an_address_with_too_many_failures_is_slowed_down_for_every_account(database):
+    users.create("martin", PASSWORD, "operator", actor="test")
+    now = 1_800_000_000.0
+    for i in range(users.ADDRESS_FREE_FAILURES + 2):
+        wait, _ = users.throttle_wait(f"inconnu{i}", "10.9.9.9", now)
+        now += wait + 0.01
+        refusal(f"inconnu{i}", "x" * 12, "10.9.9.9", now)
+    assert "depuis ce poste : patientez" in refusal("martin", PASSWORD, "10.9.9.9", now + 0.5)
     # Another address is not affected.
     assert users.authenticate("martin", PASSWORD, "10.0.0.1", now=now + 1)
+    # An administrator lifts the delays on an account.
+    users.unlock(users.get("martin"), actor="test")
 
 
 def test_disabled_account_cannot_sign_in_and_loses_its_sessions(database):

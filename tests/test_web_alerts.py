@@ -1,16 +1,26 @@
 """Alert pages over WSGI: composer, live preview, confirmation, sending, tracking, resend, cancel."""
 
 import re
+import time
 import urllib.parse
 
+import pytest
+
 from vigie.daemon.core import outbox, presets, sectors, zones
-from vigie.daemon.core.models import Alert, AuditLog, Message, Preset
+from vigie.daemon.core.models import Alert, AuditLog, Heartbeat, Message, ModemStatus, Preset
 from vigie.daemon.transport import reports
 from vigie.daemon.transport.base import DeliveryReport
 
 from .fixtures_web import ALENCON, ARGENTAN, FLERS, add_member, siret_for
 
 TEXT = "Vols par effraction de bijouteries cette nuit dans l'Orne. Fermez vos vitrines, signalez tout fait suspect au 17."
+
+
+@pytest.fixture(autouse=True)
+def box_can_send(database):
+    """A live daemon with a ready modem, as the daemon writes them: the confirmation is a single step."""
+    Heartbeat.create(component="daemon", pid=1, updated_at=time.time())
+    ModemStatus.create(name="hat", state="ready", registered=True)
 
 
 def compose(client, **fields):
@@ -229,3 +239,73 @@ def test_alert_list(database, operator):
     assert page.status == 200
     assert "Deuxième alerte" in page.text and "Vols par effraction" in page.text
     assert page.text.index("Deuxième alerte") < page.text.index("Vols par effraction")
+
+
+def confirm_fields(confirm) -> dict:
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', confirm.text.split(
+        'action="/alertes/envoyer"')[1].split("</form>")[0]))
+    return {k: v.replace("&quot;", '"').replace("&#039;", "'").replace("&amp;", "&") for k, v in fields.items()}
+
+
+def test_a_confirmation_submitted_twice_creates_one_alert(database, operator):
+    population()
+    fields = confirm_fields(compose(operator, sector_group="bijouteries"))
+    assert fields["idempotency_key"]
+    first = operator.post("/alertes/envoyer", fields)
+    second = operator.post("/alertes/envoyer", fields)
+    assert first.status == second.status == 303
+    assert Alert.select().count() == 1 and Message.select().count() == 3
+    assert second.location == first.location
+    assert "n&#039;est pas envoyée deux fois" in operator.get(second.location).text
+    # A new confirmation (a new preview) is a new alert.
+    again = confirm_fields(compose(operator, sector_group="bijouteries"))
+    assert again["idempotency_key"] != fields["idempotency_key"]
+    assert operator.post("/alertes/envoyer", again).status == 303
+    assert Alert.select().count() == 2
+
+
+def test_when_nothing_can_send_the_confirmation_says_so_and_asks_twice(database, operator):
+    population()
+    ModemStatus.update(state="degraded").execute()
+    confirm = compose(operator, sector_group="bijouteries")
+    assert "rien ne peut partir maintenant" in confirm.text and "hat : sans réseau" in confirm.text
+    assert 'name="send_anyway"' in confirm.text
+    fields = confirm_fields(confirm)
+    refused = operator.post("/alertes/envoyer", fields)
+    assert refused.status == 409 and "Mettre en file malgré tout" in refused.text
+    assert Alert.select().count() == 0 and Message.select().count() == 0
+    sent = operator.post("/alertes/envoyer", dict(fields, send_anyway="1"))
+    assert sent.status == 303 and Alert.select().count() == 1
+
+    # The daemon silent for more than a minute: the same.
+    ModemStatus.update(state="ready").execute()
+    Heartbeat.update(updated_at=time.time() - 120).execute()
+    confirm = compose(operator, sector_group="bijouteries")
+    assert "Le démon ne répond plus" in confirm.text and 'name="send_anyway"' in confirm.text
+    assert operator.post("/alertes/envoyer", confirm_fields(confirm)).status == 409
+    assert Alert.select().count() == 1
+    Heartbeat.update(updated_at=time.time()).execute()
+    confirm = compose(operator, sector_group="bijouteries")
+    assert 'name="send_anyway"' not in confirm.text and "rien ne peut partir" not in confirm.text
+
+
+def test_dashboard_says_which_messages_are_stuck_and_why(database, operator):
+    population()
+    send(operator, sector_group="bijouteries")
+    page = operator.get("/")
+    assert "Aucun message bloqué." in page.text
+    first = outbox.claim("hat")
+    outbox.mark_retry(first, "Refusé temporairement par le réseau : +CMS ERROR 38", code=38)
+    ModemStatus.update(state="disconnected").execute()
+    page = operator.get("/")
+    assert "Messages bloqués" in page.text and "Aucun message bloqué." not in page.text
+    assert "2 messages</strong> — Aucun modem n&#039;est prêt à envoyer (hat : déconnecté)" in page.text
+    assert "1 message</strong> — Nouvel essai prévu après un échec temporaire : Refusé temporairement" in page.text
+    data = operator.get("/etat.json").json()
+    assert data["can_send"] is False and "déconnecté" in data["cannot_send"]
+    assert sorted(g["kind"] for g in data["stuck"]) == ["blocked", "retry"]
+    Message.update(state="sending", claimed_at=time.time() - 600, modem="hat").where(
+        Message.id == first.id).execute()
+    data = operator.get("/etat.json").json()
+    sending = [g for g in data["stuck"] if g["kind"] == "sending"]
+    assert sending and sending[0]["count"] == 1 and "modem hat" in sending[0]["reason"]

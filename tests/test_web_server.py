@@ -102,3 +102,49 @@ def test_unreadable_certificate_is_refused_in_french(tmp_path):
                     f'certificate = "{tmp_path / "absent.crt"}"\nkey = "{tmp_path / "absent.key"}"\n', encoding="utf-8")
     result = subprocess.run(vigie(str(path), "web"), capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and "certificat" in result.stderr
+
+
+def test_slow_clients_dripping_headers_do_not_starve_the_others(server):
+    """Twenty sockets that send a header line now and then (more than the server's threads), then a
+    normal request: it is answered; the slow ones are cut once their headers are overdue."""
+    import threading
+    import time
+    base, _ = server(https=False)
+    port = int(base.rsplit(":", 1)[1])
+    slow, stop = [], threading.Event()
+    for i in range(20):            # from two other hosts (other loopback addresses): 10 each
+        s = socket.create_connection(("127.0.0.1", port), timeout=30, source_address=(f"127.0.0.{2 + i % 2}", 0))
+        s.sendall(b"GET /connexion HTTP/1.1\r\nHost: localhost\r\n")
+        slow.append(s)
+
+    def drip():
+        while not stop.wait(1.0):
+            for s in slow:
+                try:
+                    s.sendall(b"X-Lent: 1\r\n")
+                except OSError:
+                    pass
+
+    dripper = threading.Thread(target=drip, daemon=True)
+    dripper.start()
+    try:
+        stop.wait(2.0)                              # the slow ones have taken what they could
+        with urllib.request.urlopen(base + "/connexion", timeout=30) as answer:
+            assert answer.status == 200 and "Connexion" in answer.read().decode("utf-8")
+        # The slow ones are cut (no answer, or a closed socket) instead of holding a thread forever.
+        closed = 0
+        deadline = time.monotonic() + 60
+        for s in slow:
+            s.settimeout(max(0.1, deadline - time.monotonic()))
+            try:
+                data = s.recv(65536)
+                while data and b"\r\n\r\n" not in data:
+                    data += s.recv(65536)
+            except OSError:
+                data = b""
+            closed += 1 if not data or data.startswith(b"HTTP/1.1 4") else 0
+        assert closed == len(slow)
+    finally:
+        stop.set()
+        for s in slow:
+            s.close()

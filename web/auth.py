@@ -7,6 +7,7 @@ the request (no fixation). Every state change is a POST carrying the session's C
 
 import functools
 import hmac
+import ipaddress
 import secrets
 import time
 
@@ -46,8 +47,47 @@ def is_https() -> bool:
     return request.urlparts.scheme == "https"
 
 
+def _trusted(address: str, proxies) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    for proxy in proxies:
+        try:
+            if ip in ipaddress.ip_network(str(proxy).strip(), strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def trusted_proxies() -> tuple:
+    """[web] trusted_proxies: addresses or networks of the reverse proxies whose X-Forwarded-For is
+    believed; none by default."""
+    settings = request.app.config.get("vigie.settings")
+    web = getattr(settings, "web", None)
+    return tuple(getattr(web, "trusted_proxies", ()) or ())
+
+
 def client_address() -> str:
-    return request.remote_addr or request.environ.get("REMOTE_ADDR") or ""
+    """The address of the client: the TCP peer, never a header it could write itself.
+
+    Only when the peer is a configured trusted proxy is X-Forwarded-For read, from the right: the
+    first address that is not itself a trusted proxy is the client (what comes before it was written
+    by the client and proves nothing)."""
+    peer = request.environ.get("REMOTE_ADDR") or ""
+    proxies = trusted_proxies()
+    if not proxies or not _trusted(peer, proxies):
+        return peer
+    forwarded = request.environ.get("HTTP_X_FORWARDED_FOR", "")
+    hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, proxies):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer          # garbage from the proxy's own client: keep the proxy's address
+    return peer
 
 
 def idle_seconds() -> float:

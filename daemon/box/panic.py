@@ -30,6 +30,15 @@ log = logging.getLogger(__name__)
 
 ACTOR = "bouton"
 MAX_SIMULATED_SECONDS = 60.0
+# A press is never lost to a busy or failing database: storing the alert is tried again, with these
+# pauses (then the last one, forever), until it is stored or the daemon stops.
+STORE_RETRY_SECONDS = (0.1, 0.2, 0.5, 1.0, 2.0)
+
+
+def is_storage_error(e: Exception) -> bool:
+    """A database that is locked, full or failing (sqlite3's errors and peewee's wrappers of them)."""
+    import sqlite3
+    return isinstance(e, sqlite3.Error) or type(e).__module__ == "peewee"
 
 # What one press came to; ``ok`` is False when a wanted broadcast did not happen.
 RESULT_SENT, RESULT_SHORT, RESULT_BOUNCE, RESULT_REFUSED, RESULT_ERROR = (
@@ -255,18 +264,26 @@ class PanicController:
         self._set_state("sending")
         if self.beeper is not None:
             self.beeper.beep()
+        from vigie.daemon.core import alerts
+        failures: list[str] = []
         try:
-            from vigie.daemon.core import alerts
-            alert = alerts.send_preset(name, settings=self.settings, author=ACTOR, source="button")
+            alert = self._until_stored(
+                lambda: alerts.send_preset(name, settings=self.settings, author=ACTOR, source="button"),
+                failures)
         except VigieError as e:
             return self._fail(f"Alerte « {name} » non envoyée : {e}")
         except Exception as e:
             log.exception("bouton : envoi du modèle « %s » en échec", name)
             return self._fail(f"Alerte « {name} » non envoyée (erreur de la base de données : {e}).")
+        if alert is None:                   # the daemon stopped while the database refused
+            return self._fail(f"Alerte « {name} » non enregistrée : arrêt du démon pendant que la base "
+                              f"refusait l'écriture ({failures[-1] if failures else '?'}).")
         self.last_trigger = self.clock()
         self.alert_id = alert.id
         count = alert.recipient_count
-        self._audit("button.hold", f"alerte n°{alert.id} envoyée", count=count)
+        detail = ({"essais": len(failures) + 1, "erreur": failures[0]} if failures else None)
+        self._until_stored(lambda: self._audit("button.hold", f"alerte n°{alert.id} envoyée", detail=detail,
+                                               count=count), [])
         log.warning("bouton : alerte « %s » n°%d déclenchée vers %d destinataire(s)", name, alert.id, count)
         if self.on_alert is not None:
             try:
@@ -276,6 +293,25 @@ class PanicController:
         self._set_state("exercise" if alert.exercise else "sending")
         return PressOutcome(RESULT_SENT, f"Alerte « {name} » envoyée à {count} destinataire(s) "
                                          f"(alerte n°{alert.id}).", alert.id)
+
+    def _until_stored(self, write, failures: list[str]):
+        """Run ``write`` until the database takes it; a locked, full or failing database is waited
+        for (each failure appended to ``failures``), anything else raised. None if the daemon stops."""
+        while True:
+            try:
+                return write()
+            except Exception as e:
+                if not is_storage_error(e):
+                    raise
+                failures.append(str(e))
+                pause = STORE_RETRY_SECONDS[min(len(failures), len(STORE_RETRY_SECONDS)) - 1]
+                log.error("bouton : la base refuse l'écriture (%s) : nouvel essai dans %.1f s (essai %d)",
+                          e, pause, len(failures) + 1)
+                with contextlib.suppress(Exception):
+                    from vigie.daemon.core.models import database
+                    database.rollback()
+                if self._stop.wait(pause):
+                    return None
 
     def _fail(self, message: str) -> PressOutcome:
         log.error("bouton : %s", message)

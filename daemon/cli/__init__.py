@@ -8,6 +8,7 @@ import importlib
 import logging
 import os
 import pkgutil
+import sqlite3
 import sys
 
 from vigie.daemon.core.errors import InvalidInput, VigieError
@@ -61,6 +62,29 @@ def missing_dependency(e: ModuleNotFoundError) -> int:
     return 3
 
 
+def database_failure(e: Exception) -> str | None:
+    """One French line for an SQLite failure a person can act on; None when it is not one."""
+    text = str(e).lower()
+    if "database is locked" in text or "database table is locked" in text or "busy" in text:
+        return ("la base de données est occupée par un autre programme depuis trop longtemps : rien n'a "
+                "été enregistré ; réessayez dans un instant.")
+    if "database or disk is full" in text or "disk is full" in text:
+        return ("le disque de la base de données est plein : rien n'a été enregistré ; libérez de la place "
+                "(anciennes sauvegardes, journaux) puis recommencez.")
+    if "disk i/o error" in text:
+        return ("erreur d'écriture ou de lecture sur le disque de la base de données (disque plein, carte "
+                "SD ou clé défaillante ?) : rien n'a été enregistré ; vérifiez le disque puis recommencez.")
+    if "readonly" in text or "read-only" in text:
+        return ("la base de données est en lecture seule pour cet utilisateur : lancez la commande en tant "
+                "qu'utilisateur « vigie » (sudo -u vigie …).")
+    if "unable to open database" in text:
+        return "impossible d'ouvrir la base de données : vérifiez le chemin [database] path et ses droits."
+    if "malformed" in text or "not a database" in text:
+        return ("la base de données est endommagée : restaurez la dernière sauvegarde (vigie backup) ; "
+                "rien n'a été enregistré.")
+    return None
+
+
 def main(argv=None) -> int:
     try:
         parser = build_parser()
@@ -88,6 +112,15 @@ def main(argv=None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as e:
+        # sqlite3's errors, and peewee's wrappers of them (peewee is imported lazily: see PACKAGES).
+        if not (isinstance(e, sqlite3.Error) or type(e).__module__ == "peewee"):
+            raise
+        line = database_failure(e)
+        if line is None:
+            line = f"la base de données a refusé l'opération ({e}) : rien n'a été enregistré."
+        print(f"Erreur : {line}", file=sys.stderr)
+        return 4
 
 
 if __name__ == "__main__":

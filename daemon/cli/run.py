@@ -9,6 +9,12 @@ def register(sub):
 
 
 def run(args) -> int:
+    from vigie.daemon.box import lock
     from vigie.daemon.box.service import Daemon
-    Daemon(load_settings(args)).run_forever()
+    settings = load_settings(args)
+    held = lock.acquire(settings.database.path)     # before anything touches the outbox
+    try:
+        Daemon(settings).run_forever()
+    finally:
+        lock.release(held)
     return 0

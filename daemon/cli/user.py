@@ -55,8 +55,10 @@ def cmd_list(args) -> int:
 def cmd_passwd(args) -> int:
     open_db(args)
     user = users.get(args.name)
-    users.set_password(user, _read_password("Nouveau mot de passe : "), actor=ACTOR)
-    print(f"Mot de passe de « {user.username} » changé ; ses sessions ouvertes sont fermées.")
+    revoked = users.set_password(user, _read_password("Nouveau mot de passe : "), actor=ACTOR)
+    tokens = (f" et ses {revoked} jetons d'API révoqués" if revoked > 1 else
+              " et son jeton d'API révoqué" if revoked == 1 else "")
+    print(f"Mot de passe de « {user.username} » changé ; ses sessions ouvertes sont fermées{tokens}.")
     return 0
 
 

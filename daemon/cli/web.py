@@ -8,14 +8,14 @@ from vigie.daemon.core.errors import ConfigError
 
 
 def build_server(settings, host: str, port: int):
-    """A cheroot server for the console app (HTTPS with [web] certificate and key)."""
-    from cheroot import wsgi
-
+    """A cheroot server for the console app (HTTPS with [web] certificate and key), hardened against
+    slow clients (web/server.py)."""
     from vigie.web.app import make_app
+    from vigie.web.server import make_server
 
     app = make_app(settings)
-    server = wsgi.Server((host, port), app, numthreads=8, server_name="vigientreprise",
-                         request_queue_size=32, timeout=30)
+    # [web] trusted_proxies: read with a default until the configuration schema declares it.
+    server = make_server(app, host, port, getattr(settings.web, "trusted_proxies", ()) or ())
     if settings.web.certificate:
         from cheroot.ssl.builtin import BuiltinSSLAdapter
         try:

@@ -7,7 +7,7 @@ import peewee as pw
 from vigie.daemon.core import acks, audit, fields, outbox, presets, schedule
 from vigie.daemon.core import targeting as targeting_mod
 from vigie.daemon.core.errors import InvalidInput, NotFound
-from vigie.daemon.core.models import Alert, Member, Message, database
+from vigie.daemon.core.models import Alert, IdempotencyKey, Member, Message, database
 from vigie.daemon.core.outbox import AlertState, State
 from vigie.daemon.core.reference import smstext
 from vigie.daemon.core.targeting import Targeting
@@ -71,15 +71,42 @@ def _enqueue(alert: Alert, recipients, settings) -> None:
     ])
 
 
+class IdempotencyConflict(InvalidInput):
+    """An idempotency key already used for a different request."""
+
+
+def by_idempotency_key(key: str, request_hash: str = "") -> Alert | None:
+    """The alert a key was already turned into, or None; a different request with it is refused."""
+    row = IdempotencyKey.get_or_none(IdempotencyKey.key == key)
+    if row is None:
+        return None
+    if request_hash and row.request_hash and row.request_hash != request_hash:
+        raise IdempotencyConflict("Cette clé d'idempotence a déjà servi pour une autre alerte (n° "
+                                  f"{row.alert_id}) : une nouvelle alerte demande une nouvelle clé.",
+                                  "Idempotency-Key")
+    alert = Alert.get_by_id(row.alert_id)
+    alert.replayed = True
+    return alert
+
+
 def create(text: str, targeting: Targeting, *, settings, author: str, source: str, priority: int = 0,
            expires_at: float | None = None, preset: str = "", dry_run: bool = False,
            at: float | None = None, urgent: bool = True, ack: bool = False, exercise: bool = False,
-           valid_hours: float | None = None) -> Alert:
+           valid_hours: float | None = None, idempotency_key: str | None = None,
+           request_hash: str = "") -> Alert:
     """Validate, resolve and queue an alert; with ``dry_run`` nothing is written.
 
     ``at`` schedules the start (Europe/Paris for people, epoch here); a non-urgent alert also waits
     out the quiet hours. A scheduled alert is stored without messages: its recipients are resolved
-    when it starts (``start_due``), so a STOP or a new member in between counts."""
+    when it starts (``start_due``), so a STOP or a new member in between counts.
+
+    With ``idempotency_key``, an alert is created once per key: the same key again returns the
+    alert it created (``alert.replayed`` is then True), whatever the targeting reaches now."""
+    if idempotency_key and not dry_run:
+        existing = by_idempotency_key(idempotency_key, request_hash)
+        if existing is not None:
+            existing.sample_text = existing.text
+            return existing
     if not text or not text.strip():
         raise InvalidInput("Le texte est vide.", "text")
     full = compose_text(text, exercise=exercise, ack=ack)
@@ -112,6 +139,11 @@ def create(text: str, targeting: Targeting, *, settings, author: str, source: st
         alert.sample_text = sample_text(full, targeting, recipients, start)
         return alert
     with database.atomic("IMMEDIATE"):
+        if idempotency_key:
+            # Checked again under the write lock: two submissions racing create one alert.
+            existing = by_idempotency_key(idempotency_key, request_hash)
+            if existing is not None:
+                return existing
         recipients = targeting_mod.resolve(targeting)
         if not recipients:
             raise InvalidInput("Ce ciblage n'atteint aucun adhérent actif joignable : rien n'a été envoyé.",
@@ -126,6 +158,10 @@ def create(text: str, targeting: Targeting, *, settings, author: str, source: st
                       "preset": preset or "", "priority": priority, "exercise": bool(exercise),
                       "ack": bool(ack), "urgent": bool(urgent),
                       **({"start_at": start} if scheduled else {})}, count=len(recipients))
+        if idempotency_key:
+            IdempotencyKey.create(key=idempotency_key, alert=alert.id, request_hash=request_hash or "",
+                                  created_at=now)
+    alert.replayed = False
     alert.sample_text = sample_text(full, targeting, recipients, start)
     return alert
 

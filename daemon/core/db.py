@@ -119,8 +119,13 @@ def _migration_5_naf_2025(db: pw.Database) -> None:
                            (json.dumps(data, ensure_ascii=False, sort_keys=True), preset_id))
 
 
+def _migration_6(db: pw.Database) -> None:
+    """Idempotency keys: a confirmation submitted twice creates one alert."""
+    db.create_tables([models.IdempotencyKey], safe=True)
+
+
 # Each entry upgrades the schema from version i to i + 1; append, never edit a released one.
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5_naf_2025]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5_naf_2025, _migration_6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -10,9 +10,11 @@ import re
 import time
 import unicodedata
 
+import phonenumbers
+
 from vigie.daemon.core import acks, audit, outbox
 from vigie.daemon.core.errors import InvalidInput
-from vigie.daemon.core.models import Contact, InboundPart, InboundSms, Member, OptOut, database
+from vigie.daemon.core.models import Contact, InboundPart, InboundSms, Member, Message, OptOut, database
 from vigie.daemon.core.reference import validate
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,15 @@ STOP_REPLY = ("Vigientreprise : vous ne recevrez plus d'alertes de la gendarmeri
               "Répondez START pour vous réinscrire.")
 START_REPLY = ("Vigientreprise : vous recevrez de nouveau les alertes de la gendarmerie. "
                "Répondez STOP pour ne plus les recevoir.")
+# A confirmation goes only where an SMS costs the normal price: mobiles of metropolitan France and of
+# the overseas departments and territories. Never to a short code (3xxxx–8xxxx: the sender bills
+# the box for each SMS it receives), an alphanumeric sender or a foreign number.
+REPLY_REGIONS = {"FR", "GP", "GF", "MQ", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF"}
+# At most this many confirmations to one phone in REPLY_WINDOW_SECONDS: an automatic responder
+# answering our confirmation with STOP / START never makes a loop.
+REPLY_LIMIT = 2
+REPLY_WINDOW_SECONDS = 24 * 3600
+STOP_CANCEL_REASON = "Annulé : le destinataire a répondu STOP avant l'envoi."
 KINDS = ("stop", "start", "ack", "incident", "unknown")
 KIND_LABELS = {"stop": "désinscription", "start": "réinscription", "ack": "accusé de lecture",
                "incident": "signalement", "unknown": "numéro inconnu", "": "à traiter"}
@@ -90,6 +101,49 @@ def normalise_phone(phone: str) -> str:
         return phone
 
 
+def can_reply(phone: str) -> bool:
+    """Whether a STOP/START confirmation may be sent to ``phone`` (an E.164 mobile, French or overseas)."""
+    if not re.fullmatch(r"\+\d{8,15}", phone or ""):
+        return False
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return (phonenumbers.is_valid_number(number)
+            and phonenumbers.region_code_for_number(number) in REPLY_REGIONS
+            and phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE)
+
+
+def _recent_replies(phone: str, now: float) -> int:
+    return (Message.select().where((Message.phone == phone) & Message.alert.is_null()
+                                   & Message.text.in_([STOP_REPLY, START_REPLY])
+                                   & (Message.created_at > now - REPLY_WINDOW_SECONDS)).count())
+
+
+def _confirm(phone: str, text: str, member: Member | None, settings, why: str) -> bool:
+    """Queue a STOP/START confirmation if ``phone`` may receive one; says in the journal when not."""
+    now = time.time()
+    if not can_reply(phone):
+        log.info("pas de confirmation %s à %s : ni mobile français ni d'outre-mer (numéro court, "
+                 "expéditeur alphanumérique ou étranger)", why, phone)
+        return False
+    if _recent_replies(phone, now) >= REPLY_LIMIT:
+        log.warning("pas de confirmation %s à %s : déjà %d confirmations en 24 h (répondeur automatique ?)",
+                    why, phone, REPLY_LIMIT)
+        return False
+    outbox.enqueue(phone, text, member=member.id if member else None, expires_at=now + 24 * 3600,
+                   max_attempts=settings.daemon.max_attempts if settings else 5)
+    return True
+
+
+def cancel_waiting(phone: str) -> int:
+    """A STOP: what still waits for that phone (queued, or waiting for a retry) is not sent."""
+    return (Message.update(state=outbox.State.CANCELLED.value, finished_at=time.time(),
+                           error=STOP_CANCEL_REASON)
+            .where((Message.phone == phone)
+                   & Message.state.in_([s.value for s in outbox.WAITING])).execute())
+
+
 def member_for(phone: str) -> Member | None:
     """The member owning that phone, an active one first."""
     rows = list(Member.select().join(Contact).where(Contact.phone == phone)
@@ -107,26 +161,32 @@ def handle(sms: InboundSms, settings) -> str | None:
     phone = normalise_phone(sms.phone)
     member = member_for(phone)
     what = command(sms.text)
-    expiry = time.time() + 24 * 3600
-    max_attempts = settings.daemon.max_attempts if settings else 5
     with database.atomic("IMMEDIATE"):
         if what == "stop":
             if not _claim(sms, "stop", member):
                 return None
+            cancelled = cancel_waiting(phone)
+            if cancelled:
+                log.info("STOP de %s : %d message(s) en attente annulé(s)", phone, cancelled)
             if OptOut.get_or_none(OptOut.phone == phone) is None:
                 OptOut.create(phone=phone, source="sms")
-                outbox.enqueue(phone, STOP_REPLY, member=member.id if member else None,
-                               expires_at=expiry, max_attempts=max_attempts)
-                audit.record(f"sms:{phone}", "optout.stop", phone, {"text": sms.text[:160]})
+                replied = _confirm(phone, STOP_REPLY, member, settings, "de désinscription")
+                audit.record(f"sms:{phone}", "optout.stop", phone,
+                             {"text": sms.text[:160], "cancelled": cancelled, "confirmation": replied},
+                             count=cancelled)
+            elif cancelled:
+                audit.record(f"sms:{phone}", "optout.stop", phone,
+                             {"text": sms.text[:160], "cancelled": cancelled, "confirmation": False},
+                             count=cancelled)
             return "stop"
         if what == "start":
             if not _claim(sms, "start", member):
                 return None
             removed = OptOut.delete().where(OptOut.phone == phone).execute()
             if removed:
-                outbox.enqueue(phone, START_REPLY, member=member.id if member else None,
-                               expires_at=expiry, max_attempts=max_attempts)
-                audit.record(f"sms:{phone}", "optout.start", phone, {"text": sms.text[:160]})
+                replied = _confirm(phone, START_REPLY, member, settings, "de réinscription")
+                audit.record(f"sms:{phone}", "optout.start", phone,
+                             {"text": sms.text[:160], "confirmation": replied})
             return "start"
         if acks.is_ack(words(sms.text)):
             # « OK » to an alert that asked for it; an OK nobody asked for stays a report

@@ -6,6 +6,7 @@ Files come from chambers of commerce and spreadsheets: UTF-8 with or without BOM
 
 import csv
 import io
+import time
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -57,6 +58,11 @@ EXPORT_COLUMNS = ["siret", "name", "sign", "naf_rev2", "naf_2025", "commune", "p
                   "consent_channel", "consent_version", "notes"]
 STATUS_EXPORT = {"active": "actif", "suspended": "suspendu", "left": "parti"}
 MAX_BYTES = 20 * 1024 * 1024
+# A large import writes in short transactions: each holds the write lock at most about BATCH_SECONDS,
+# then lets go for BATCH_PAUSE_SECONDS, longer than SQLite's busy handler sleeps between two tries
+# at that stage, so the daemon (a claim, a panic alert) always gets in between two batches.
+BATCH_SECONDS = 0.05
+BATCH_PAUSE_SECONDS = 0.03
 
 
 @dataclass
@@ -274,6 +280,11 @@ def import_members(data: bytes, *, actor: str, dry_run: bool = False, partial: b
 
     All or nothing by default: one bad line and nothing is written. ``partial`` writes the good
     lines anyway. Importing the same file twice changes nothing the second time.
+
+    Every line is checked before anything is written; the writing is then cut in short batches
+    (BATCH_SECONDS each) so that the daemon and the panic button are never kept waiting for the
+    database more than a fraction of a second. Should the process die in the middle, what was
+    written is consistent, and importing the same file again completes it.
     """
     report = parse(data)
     if report.errors and not partial:
@@ -301,15 +312,29 @@ def import_members(data: bytes, *, actor: str, dry_run: bool = False, partial: b
     report.updated = len(plan) - report.created
     if dry_run or not plan:
         return report
-    with database.atomic("IMMEDIATE"):
-        for member, data_row in plan:
-            if member is None:
-                members._insert(data_row, actor, action="member.import")
-            else:
-                members._apply(member, data_row, actor, action="member.import")
-        audit.record(actor, "member.import.file", "", {"created": report.created, "updated": report.updated,
-                                                       "errors": len(report.errors)},
-                     count=len(report.rows))
+    done = 0
+    while done < len(plan):
+        with database.atomic("IMMEDIATE"):
+            started = time.monotonic()
+            while done < len(plan):
+                member, data_row = plan[done]
+                if member is None:
+                    # Inserted by someone else since the plan (between two batches): update it instead.
+                    member = Member.get_or_none(Member.siret == data_row["siret"])
+                if member is None:
+                    members._insert(data_row, actor, action="member.import")
+                else:
+                    members._apply(member, data_row, actor, action="member.import")
+                done += 1
+                if time.monotonic() - started >= BATCH_SECONDS:
+                    break
+            if done == len(plan):
+                audit.record(actor, "member.import.file", "", {"created": report.created,
+                                                               "updated": report.updated,
+                                                               "errors": len(report.errors)},
+                             count=len(report.rows))
+        if done < len(plan):
+            time.sleep(BATCH_PAUSE_SECONDS)      # the lock is free: whoever waits for it gets it now
     report.written = True
     return report
 

@@ -4,7 +4,7 @@ import time
 
 import peewee as pw
 
-from vigie.daemon.core import audit, outbox, sectors, zones
+from vigie.daemon.core import audit, models, outbox, sectors, zones
 from vigie.daemon.core.errors import InvalidInput, NotFound
 from vigie.daemon.core.models import AuditLog, Commune, Contact, InboundSms, Member, Message, OptOut, database
 from vigie.daemon.core.reference import naf, validate
@@ -288,15 +288,73 @@ def set_status(member_id, status: str, actor: str) -> Member:
     return member
 
 
+def phone_forms(phone: str) -> list[str]:
+    """The ways a stored or typed text may hold ``phone`` (E.164), longest first: +33612345678,
+    0033612345678, 33612345678, 0612345678, 06 12 34 56 78, 06.12.34.56.78, 06-12-34-56-78, 612345678."""
+    digits = phone.lstrip("+")
+    forms = [phone, "00" + digits, digits]
+    if phone.startswith("+33") and len(phone) == 12:
+        national = "0" + phone[3:]
+        pairs = [national[i:i + 2] for i in range(0, 10, 2)]
+        forms += [national, " ".join(pairs), ".".join(pairs), "-".join(pairs), phone[3:]]
+    return sorted(set(forms), key=len, reverse=True)
+
+
+def _scrub_everywhere(phones: list[str]) -> int:
+    """Replace every form of ``phones`` in every text column of every table: per-part records,
+    delivery reports, incoming fragments, audit actors, targets and details, texts that quote the
+    number. The STOP list is left alone (the number must stay unreachable) and so are contacts
+    (the erased member's are gone; another member's shared number is theirs)."""
+    changed = 0
+    for model in models.ALL_MODELS:
+        if model in (OptOut, Contact):
+            continue
+        table = model._meta.table_name
+        for field in model._meta.sorted_fields:
+            if not isinstance(field, (pw.CharField, pw.TextField)) or field.primary_key \
+                    or isinstance(field, pw.ForeignKeyField):
+                continue
+            column = field.column_name
+            for phone in phones:
+                for form in phone_forms(phone):
+                    cursor = database.execute_sql(
+                        f'UPDATE "{table}" SET "{column}" = REPLACE("{column}", ?, ?) WHERE instr("{column}", ?) > 0',
+                        (form, ERASED, form))
+                    changed += cursor.rowcount or 0
+    return changed
+
+
+def _forget_old_pages() -> None:
+    """What the erasure replaced must not survive in the file: freed space was zeroed (secure_delete);
+    the journal's old copies of the pages are checkpointed into the file and the journal truncated
+    (best effort: a reader holding an old snapshot delays it to a later checkpoint)."""
+    try:
+        database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    except pw.OperationalError:
+        pass
+
+
 def erase(member_id, actor: str) -> Member:
     """Right to erasure: personal data deleted, anonymous counts kept.
 
-    Contacts go, identifying fields are blanked, the SIRET is released, and the phones in the
-    outbox history of that member are replaced by a placeholder.
+    Contacts go, identifying fields are blanked, the SIRET is released, and the member's phones
+    disappear from every table (outbox, per-part records, delivery reports, incoming SMS, audit),
+    in every form, except from the STOP list when the member had answered STOP. Freed space is
+    zeroed and the journal checkpointed, so the number is not left in the file's free pages.
     """
     member = get(member_id)
     if member.status == "erased":
         return member
+    database.execute_sql("PRAGMA secure_delete = ON")
+    try:
+        _erase(member, actor)
+    finally:
+        database.execute_sql("PRAGMA secure_delete = OFF")
+    _forget_old_pages()
+    return Member.get_by_id(member.id)
+
+
+def _erase(member: Member, actor: str) -> None:
     with database.atomic("IMMEDIATE"):
         # what has not gone out yet is cancelled: nobody should receive it after the erasure
         outbox.MESSAGES.move(outbox.State.CANCELLED, outbox.WAITING, Message.member == member.id,
@@ -316,8 +374,8 @@ def erase(member_id, actor: str) -> Member:
         if member.siret:    # the trail keeps who did what, without naming the establishment
             AuditLog.update(target=f"adhérent n° {member.id}", detail="").where(
                 AuditLog.target == member.siret).execute()
+        _scrub_everywhere(own)
         audit.record(actor, "member.erase", f"adhérent n° {member.id}", {"phones": len(phones)})
-    return Member.get_by_id(member.id)
 
 
 def get(siret_or_id) -> Member:

@@ -343,11 +343,23 @@ class AuditLog(BaseModel):
     count = pw.IntegerField(null=True)
 
 
+class IdempotencyKey(BaseModel):
+    """A confirmation already turned into an alert: the same key again returns that alert.
+
+    ``key`` is scoped by its origin ("api:<user id>:<header>", "console:<user id>:<form key>");
+    ``request_hash`` tells a replay from a different request reusing the key."""
+
+    key = pw.CharField(primary_key=True)
+    alert = pw.ForeignKeyField(Alert, on_delete="CASCADE")
+    request_hash = pw.CharField(default="")
+    created_at = pw.FloatField(default=now)
+
+
 ALL_MODELS = [
     Commune, FormerCommune, Zone, ZoneCommune, SectorGroup,
     Member, Contact, OptOut,
     Alert, Message, Attempt, Part, StatusReport,
     InboundPart, InboundSms,
     TransportStatus, Heartbeat,
-    User, Session, ApiToken, LoginFailure, Preset, AuditLog,
+    User, Session, ApiToken, LoginFailure, Preset, AuditLog, IdempotencyKey,
 ]

@@ -17,7 +17,7 @@ import peewee as pw
 
 from vigie.daemon.core.lifecycle import IllegalTransition as IllegalTransition  # raised by the moves below
 from vigie.daemon.core.lifecycle import LabelledState, Lifecycle
-from vigie.daemon.core.models import Alert, Attempt, Message, Part, database
+from vigie.daemon.core.models import Alert, Attempt, Message, OptOut, Part, database
 from vigie.daemon.core.reference import smstext
 
 log = logging.getLogger(__name__)
@@ -301,10 +301,16 @@ def cancel_alert(alert_id: int) -> int:
 
 
 def requeue_failed(alert_id: int) -> int:
-    """Send again to an alert's failed recipients (operator's decision)."""
+    """Send again to an alert's failed recipients (operator's decision), except the phones that have
+    answered STOP since: they stay failed, with the reason."""
     with database.atomic():
-        n = MESSAGES.move(State.QUEUED, State.FAILED, Message.alert == alert_id, next_attempt_at=0.0,
-                          attempts=0, finished_at=None, error=None, error_code=None)
+        failed = (Message.alert == alert_id) & (Message.state == State.FAILED.value)
+        opted_out = Message.phone.in_(OptOut.select(OptOut.phone))
+        note = " — Non renvoyé : le destinataire a répondu STOP depuis."
+        (Message.update(error=pw.fn.COALESCE(Message.error, "Échec").concat(note))
+         .where(failed & opted_out & ~pw.fn.COALESCE(Message.error, "").contains(note)).execute())
+        n = MESSAGES.move(State.QUEUED, State.FAILED, (Message.alert == alert_id) & ~opted_out,
+                          next_attempt_at=0.0, attempts=0, finished_at=None, error=None, error_code=None)
         if n:
             ALERTS.move(AlertState.SENDING, (AlertState.DONE, AlertState.CANCELLED), Alert.id == alert_id,
                         completed_at=None)

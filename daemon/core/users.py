@@ -24,10 +24,14 @@ ROLES = {
 }
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
-MAX_FAILURES = 5                 # consecutive failures on one account before it is locked
-LOCK_SECONDS = 15 * 60
-ADDRESS_MAX_FAILURES = 20        # failures from one address within the window before refusing it
-ADDRESS_WINDOW_SECONDS = 15 * 60
+# Sign-in throttling: failures within the window, after a few free ones, make the next try wait
+# THROTTLE_BASE_SECONDS, then twice as long at each failure, up to a cap. The account's own delay
+# (whatever the address) stays short, so that an attacker cannot lock its owner out.
+THROTTLE_WINDOW_SECONDS = 15 * 60
+THROTTLE_BASE_SECONDS = 1.0
+PAIR_FREE_FAILURES, PAIR_MAX_DELAY = 3, 15 * 60          # one account from one address
+ADDRESS_FREE_FAILURES, ADDRESS_MAX_DELAY = 10, 15 * 60   # one address, any account
+ACCOUNT_FREE_FAILURES, ACCOUNT_MAX_DELAY = 10, 30.0      # one account, any address
 TOKEN_PREFIX = "vg_"
 
 # argon2id with OWASP's minimum (19 MiB, 2 passes, 1 lane): strong, yet quick on a Raspberry Pi
@@ -149,19 +153,28 @@ def delete(user, *, actor: str) -> None:
         audit.record(actor, "user.delete", user.username)
 
 
-def set_password(user, password: str, *, actor: str) -> None:
-    """Set a new password (administrator reset or `vigie user passwd`); ends the user's sessions."""
+def _revoke_all(user: User) -> int:
+    """A new password ends everything the old one opened: sessions and API tokens."""
+    Session.delete().where(Session.user == user.id).execute()
+    return ApiToken.delete().where(ApiToken.user == user.id).execute()
+
+
+def set_password(user, password: str, *, actor: str) -> int:
+    """Set a new password (administrator reset or `vigie user passwd`); ends the user's sessions and
+    revokes their API tokens (returns how many)."""
     user = get(user)
     check_password(password, user.username)
     with database.atomic():
         User.update(password_hash=_hasher.hash(password), failed_logins=0, locked_until=None).where(
             User.id == user.id).execute()
-        Session.delete().where(Session.user == user.id).execute()
-        audit.record(actor, "user.password", user.username)
+        revoked = _revoke_all(user)
+        audit.record(actor, "user.password", user.username, {"tokens_revoked": revoked}, count=revoked)
+    return revoked
 
 
-def change_own_password(user, current: str, new: str, confirm: str) -> None:
-    """A signed-in user changes their password: the current one is required; sessions end."""
+def change_own_password(user, current: str, new: str, confirm: str) -> int:
+    """A signed-in user changes their password: the current one is required; sessions end and API
+    tokens are revoked (returns how many)."""
     user = get(user)
     if not _verify(user.password_hash, current or ""):
         raise InvalidInput("Le mot de passe actuel est incorrect.", "current")
@@ -172,8 +185,10 @@ def change_own_password(user, current: str, new: str, confirm: str) -> None:
     check_password(new, user.username)
     with database.atomic():
         User.update(password_hash=_hasher.hash(new)).where(User.id == user.id).execute()
-        Session.delete().where(Session.user == user.id).execute()
-        audit.record(user.username, "user.password", user.username, "changé par l'intéressé")
+        revoked = _revoke_all(user)
+        audit.record(user.username, "user.password", user.username,
+                     {"by": "l'intéressé", "tokens_revoked": revoked}, count=revoked)
+    return revoked
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -185,56 +200,91 @@ def _verify(password_hash: str, password: str) -> bool:
 
 # --- sign-in -----------------------------------------------------------------------------
 
-def _fmt_until(ts: float) -> str:
-    return time.strftime("%H:%M", time.localtime(ts))
+def _wait_label(seconds: float) -> str:
+    seconds = max(1, int(seconds + 0.999))
+    if seconds < 60:
+        return f"{seconds} seconde{'s' if seconds > 1 else ''}"
+    minutes = (seconds + 59) // 60
+    return f"{minutes} minute{'s' if minutes > 1 else ''}"
+
+
+def _delay(failures: int, free: int, cap: float) -> float:
+    """Seconds to wait after the last failure: none for the first ``free`` failures, then doubling."""
+    if failures < free:
+        return 0.0
+    return min(cap, THROTTLE_BASE_SECONDS * 2 ** (failures - free))
+
+
+def throttle_wait(username: str, address: str, now: float | None = None) -> tuple[float, str]:
+    """How long a sign-in for ``username`` from ``address`` must still wait, and who is slowed.
+
+    Counted on the name as typed, so an unknown name is treated exactly like an existing one. The
+    address and the (account, address) pair get growing delays; the account from everywhere gets a
+    short, capped one: an attacker is slowed down, the owner never locked out for more than
+    ACCOUNT_MAX_DELAY seconds."""
+    now = now or time.time()
+    since = now - THROTTLE_WINDOW_SECONDS
+    name = (username or "").strip()[:64].lower()
+    recent = LoginFailure.select(pw.fn.COUNT(LoginFailure.id), pw.fn.MAX(LoginFailure.at))
+    waits = []
+    for who, condition, free, cap in (
+        ("address", LoginFailure.address == address, ADDRESS_FREE_FAILURES, ADDRESS_MAX_DELAY),
+        ("pair", (LoginFailure.address == address) & (pw.fn.LOWER(LoginFailure.username) == name),
+         PAIR_FREE_FAILURES, PAIR_MAX_DELAY),
+        ("account", pw.fn.LOWER(LoginFailure.username) == name, ACCOUNT_FREE_FAILURES, ACCOUNT_MAX_DELAY),
+    ):
+        if who != "account" and not address:
+            continue
+        n, last = recent.where(condition & (LoginFailure.at > since)).tuples().get()
+        if n and last is not None:
+            wait = last + _delay(n, free, cap) - now
+            if wait > 0:
+                waits.append((wait, who))
+    return max(waits) if waits else (0.0, "")
 
 
 def authenticate(username: str, password: str, address: str = "", now: float | None = None) -> User:
-    """Check a sign-in; record and throttle failures. Raises SignInRefused with a French reason."""
+    """Check a sign-in; record and throttle failures. Raises SignInRefused with a French reason.
+
+    The answer never tells whether the account exists: an unknown name, a wrong password and a
+    disabled account get the same message, after the same argon2 work. Repeated failures are not
+    punished by locking the account (anyone could lock the administrator out during an incident)
+    but by growing delays, per address and per account."""
     now = now or time.time()
     username = (username or "").strip()
-    recent = LoginFailure.select().where((LoginFailure.address == address)
-                                         & (LoginFailure.at > now - ADDRESS_WINDOW_SECONDS)).count()
-    if address and recent >= ADDRESS_MAX_FAILURES:
-        audit.record(username or "inconnu", "login.throttled", address)
-        raise SignInRefused("Trop d'échecs de connexion depuis ce poste : réessayez dans un quart d'heure.")
+    wait, who = throttle_wait(username, address, now)
+    if wait > 0:
+        audit.record(username[:64] or "inconnu", "login.throttled", address, {"wait": round(wait), "by": who})
+        where = " depuis ce poste" if who in ("address", "pair") else ""
+        raise SignInRefused(f"Trop de tentatives de connexion{where} : patientez {_wait_label(wait)} "
+                            "avant de réessayer.")
     user = User.get_or_none(User.username == username)
-    if user is not None and user.locked_until and user.locked_until > now:
-        _verify(_DUMMY_HASH, password or "")
-        LoginFailure.create(username=username, address=address, at=now)
-        audit.record(username, "login.locked", address)
-        raise SignInRefused(f"Compte verrouillé après {MAX_FAILURES} échecs : réessayez après "
-                            f"{_fmt_until(user.locked_until)}.")
     ok = _verify(user.password_hash if user else _DUMMY_HASH, password or "")
     if user is None or not ok or user.disabled:
         with database.atomic():
             LoginFailure.delete().where(LoginFailure.at < now - 86400).execute()   # keep a day
             LoginFailure.create(username=username[:64], address=address, at=now)
-            message = "Nom d'utilisateur ou mot de passe incorrect."
-            if user is not None and not user.disabled:
-                failures = user.failed_logins + 1
-                if failures >= MAX_FAILURES:
-                    User.update(failed_logins=0, locked_until=now + LOCK_SECONDS).where(
-                        User.id == user.id).execute()
-                    audit.record(username, "login.lock", address, count=failures)
-                    message = (f"Compte verrouillé après {MAX_FAILURES} échecs : réessayez après "
-                               f"{_fmt_until(now + LOCK_SECONDS)}.")
-                else:
-                    User.update(failed_logins=User.failed_logins + 1).where(User.id == user.id).execute()
+            if user is not None:
+                User.update(failed_logins=User.failed_logins + 1).where(User.id == user.id).execute()
             audit.record(username[:64] or "inconnu", "login.fail", address)
-        raise SignInRefused(message)
+        raise SignInRefused("Nom d'utilisateur ou mot de passe incorrect.")
     with database.atomic():
         fields = dict(failed_logins=0, locked_until=None, last_login=now)
         if _hasher.check_needs_rehash(user.password_hash):
             fields["password_hash"] = _hasher.hash(password)
         User.update(**fields).where(User.id == user.id).execute()
+        # The owner is in: the failures of this address on this account no longer slow anyone.
+        LoginFailure.delete().where((pw.fn.LOWER(LoginFailure.username) == username.lower())
+                                    & (LoginFailure.address == address)).execute()
         audit.record(username, "login", address)
     return get(user.id)
 
 
 def unlock(user, *, actor: str) -> User:
+    """An administrator lifts any delay on the account's sign-ins."""
     user = get(user)
     User.update(failed_logins=0, locked_until=None).where(User.id == user.id).execute()
+    LoginFailure.delete().where(pw.fn.LOWER(LoginFailure.username) == user.username.lower()).execute()
     audit.record(actor, "user.unlock", user.username)
     return get(user.id)
 

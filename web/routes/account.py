@@ -36,6 +36,10 @@ def login_submit():
     see_other(next_path)
 
 
+def _tokens_revoked(n: int) -> str:
+    return f"{n} jeton d'API révoqué" if n == 1 else f"{n} jetons d'API révoqués"
+
+
 def logout():
     session = auth.current_session()
     if session is not None:
@@ -57,13 +61,14 @@ def account_page(error: str = "", errors=None, new_token: str = ""):
 def change_password():
     user = auth.current_user()
     try:
-        users.change_own_password(user, form("current"), form("password"), form("confirm"))
+        revoked = users.change_own_password(user, form("current"), form("password"), form("confirm"))
     except InvalidInput as e:
         bottle.response.status = 400
         return account_page.__wrapped__(error=e.message, errors={e.field: e.message})
     # The password changed: start a new session (the old token is gone).
     auth.open_session(users.get(user.id))
-    flash("Mot de passe changé.")
+    flash("Mot de passe changé." + (f" {_tokens_revoked(revoked)} : créez-en de nouveaux pour vos logiciels."
+                                     if revoked else ""))
     see_other("/compte")
 
 

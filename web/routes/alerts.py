@@ -3,7 +3,7 @@
 Sending goes through alerts.create(); the web only inserts alerts and reads states.
 """
 
-
+import secrets
 import time
 
 import bottle
@@ -31,7 +31,7 @@ from ..render import (
     see_other,
 )
 from .carte import alert_map, alert_states, targeting_map
-from .dashboard import progress
+from .dashboard import cannot_send_reason, progress
 
 PAGE_SIZE = 50
 RECIPIENTS_PAGE = 200
@@ -134,8 +134,10 @@ def compose_submit():
     return _confirm(text, t, preview, draft, preset_name, expires_hours, options)
 
 
-def _confirm(text, t, preview, draft, preset_name, expires_hours, options, error: str = ""):
-    """The confirmation page: what will be sent, to how many, when."""
+def _confirm(text, t, preview, draft, preset_name, expires_hours, options, *, key: str = "", error: str = ""):
+    """The confirmation page: what will be sent, to how many, when. Its form carries a fresh idempotency
+    key, so that the same confirmation submitted twice (double click, reload, network retry) creates one
+    alert; and, when nothing can send, it says so and asks for a second, explicit confirmation."""
     preview.parts, preview.encoding = draft.parts, draft.encoding
     preview.sms_total = preview.count * draft.parts
     if draft.start_at:
@@ -148,7 +150,15 @@ def _confirm(text, t, preview, draft, preset_name, expires_hours, options, error
                 description=t.describe(), preview=preview, preset_name=preset_name,
                 expires_hours=expires_hours, estimate=fmt_duration(preview.estimated_seconds),
                 recipients=preview.recipients[:20], draft=draft, options=options, start_label=start_label,
-                error=error, carte=targeting_map(t))
+                error=error, carte=targeting_map(t), idempotency_key=key or secrets.token_urlsafe(18),
+                warning=cannot_send_reason())
+
+
+def _console_key() -> str | None:
+    key = form("idempotency_key").strip()
+    if not key or len(key) > 100:
+        return None
+    return f"console:{auth.current_user().id}:{key}"
 
 
 def _save_preset(text: str, t: Targeting, name: str, expires_hours: str, options: dict):
@@ -177,6 +187,12 @@ def send():
         t = Targeting.from_json(form("targeting"))
     except (InvalidInput, ValueError, TypeError):
         bottle.abort(400, "Ciblage illisible : recomposez l'alerte.")
+    key = _console_key()
+    if key:
+        done = alerts.by_idempotency_key(key)
+        if done is not None:          # this very confirmation was already sent: show its alert
+            flash(f"Cette confirmation a déjà créé l'alerte n° {done.id} : elle n'est pas envoyée deux fois.")
+            see_other(f"/alertes/{done.id}")
     try:
         valid_hours = _valid_hours(expires_hours)
         arguments = forms.alert_arguments(options)
@@ -189,11 +205,22 @@ def send():
             return _confirm(text, t, preview, draft, preset_name, expires_hours, options,
                             error=f"Le nombre de destinataires a changé depuis l'aperçu ({confirmed} → "
                                   f"{preview.count}) : vérifiez et confirmez de nouveau.")
+        if cannot_send_reason() and form("send_anyway") != "1":
+            draft = alerts.create(text, t, settings=_settings(), author=_actor(), source="console",
+                                  valid_hours=valid_hours, preset=preset_name, dry_run=True, **arguments)
+            bottle.response.status = 409
+            return _confirm(text, t, preview, draft, preset_name, expires_hours, options,
+                            key=form("idempotency_key"),
+                            error="Rien ne peut partir maintenant : cochez « Mettre en file malgré "
+                                  "tout » pour confirmer une seconde fois, ou attendez le retour "
+                                  "d'un modem.")
         alert = alerts.create(text, t, settings=_settings(), author=_actor(), source="console",
-                              valid_hours=valid_hours, preset=preset_name, **arguments)
+                              valid_hours=valid_hours, preset=preset_name, idempotency_key=key, **arguments)
     except InvalidInput as e:
         return _invalid(e, text, t, preset_name=preset_name, expires_hours=expires_hours, options=options)
-    if alert.start_at:
+    if alert.replayed:
+        flash(f"Cette confirmation a déjà créé l'alerte n° {alert.id} : elle n'est pas envoyée deux fois.")
+    elif alert.start_at:
         flash(f"Alerte n° {alert.id} programmée : départ le {schedule.fmt_paris(alert.start_at)}, "
               f"{plural(alert.recipient_count, 'téléphone')} aujourd'hui.")
     else:

@@ -3,14 +3,19 @@
 import time
 
 import bottle
+import peewee as pw
 
 from vigie.daemon.core import alerts, inbox, outbox
 from vigie.daemon.core import status as status_mod
-from vigie.daemon.core.models import Alert
+from vigie.daemon.core.models import Alert, Message, TransportStatus
+from vigie.daemon.core.outbox import State
 
 from .. import auth
-from ..render import fmt_duration, fmt_time, json_answer, page
+from ..render import fmt_duration, fmt_time, json_answer, page, phone_label, plural
 from .carte import incidents_map
+
+SENDING_STUCK_SECONDS = 300     # a message "en cours d'envoi" longer than this is shown as stuck
+STUCK_EXAMPLES = 5
 
 
 def signal_label(csq) -> str:
@@ -34,6 +39,71 @@ def daemon_status(now: float | None = None) -> dict:
     return dict(ok=live.alive, age=round(live.age, 1), updated_at=live.updated_at,
                 message="" if live.alive else f"Le démon ne répond plus depuis {fmt_duration(live.age)} "
                                               f"(dernier signe de vie le {fmt_time(live.updated_at)}).")
+
+
+def cannot_send_reason(now: float | None = None) -> str:
+    """Why nothing can go out right now, in French; "" when something can send.
+
+    Read from the rows the daemon writes: its heartbeat and the state of each transport."""
+    daemon = daemon_status(now)
+    if not daemon["ok"]:
+        return (daemon["message"] + " Aucun SMS ne partira tant que le démon n'est pas relancé : "
+                "l'alerte attendra dans la file.")
+    rows = list(TransportStatus.select(TransportStatus.name, TransportStatus.kind, TransportStatus.state)
+                .order_by(TransportStatus.name))
+    if not rows:
+        return ("Aucun modem ni route opérateur n'a encore été vu par le démon : aucun SMS ne peut partir, "
+                "l'alerte attendra dans la file.")
+    if not any(m.state == status_mod.READY for m in rows):
+        states = ", ".join(f"{status_mod.KIND_LABELS.get(m.kind, m.kind)} {m.name} : {status_mod.state_label(m.state)}"
+                           for m in rows)
+        return (f"Aucun moyen d'envoi n'est prêt ({states}) : l'alerte attendra dans la file "
+                "jusqu'au retour du réseau.")
+    return ""
+
+
+def _examples(query, now: float) -> list[dict]:
+    return [dict(id=m.id, alert_id=m.alert_id, phone_label=phone_label(m.phone), error=m.error or "",
+                 since_label=fmt_duration(now - (m.claimed_at or m.created_at)),
+                 next_label=fmt_time(m.next_attempt_at) if m.next_attempt_at else "—")
+            for m in query.order_by(Message.priority.desc(), Message.id).limit(STUCK_EXAMPLES)]
+
+
+def stuck(now: float | None = None) -> list[dict]:
+    """Messages that are not moving, grouped by the reason, in French, each with a few examples."""
+    now = now or time.time()
+    groups = []
+    blocker = cannot_send_reason(now)
+    waiting = Message.select().where(Message.state.in_([State.QUEUED.value, State.RETRY_WAIT.value])
+                                     & (Message.next_attempt_at <= now))
+    if blocker and waiting.count():
+        groups.append(dict(kind="blocked", count=waiting.count(), reason=blocker,
+                           examples=_examples(waiting, now)))
+    retrying = (Message.select(Message.error, pw.fn.COUNT(Message.id))
+                .where((Message.state == State.RETRY_WAIT.value) & (Message.next_attempt_at > now))
+                .group_by(Message.error).order_by(pw.fn.COUNT(Message.id).desc()).tuples())
+    for error, n in retrying:
+        query = Message.select().where((Message.state == State.RETRY_WAIT.value)
+                                       & (Message.next_attempt_at > now) & (Message.error == error))
+        groups.append(dict(kind="retry", count=n,
+                           reason=f"Nouvel essai prévu après un échec temporaire : {error or 'motif inconnu'}",
+                           examples=_examples(query, now)))
+    slow = Message.select().where((Message.state == State.SENDING.value)
+                                  & (Message.claimed_at < now - SENDING_STUCK_SECONDS))
+    modems_slow = (Message.select(Message.modem).distinct()
+                   .where((Message.state == State.SENDING.value)
+                          & (Message.claimed_at < now - SENDING_STUCK_SECONDS)).tuples())
+    for (modem,) in modems_slow:
+        query = slow.where(Message.modem == modem)
+        n = query.count()
+        groups.append(dict(kind="sending", count=n,
+                           reason=f"En cours d'envoi depuis plus de {SENDING_STUCK_SECONDS // 60} min sur le "
+                                  f"modem {modem or '?'} : sans réponse du module, le message sera renvoyé "
+                                  "et marqué « doublon possible » à la reprise.",
+                           examples=_examples(query, now)))
+    for g in groups:
+        g["count_label"] = plural(g["count"], "message")
+    return groups
 
 
 def modems() -> list[dict]:
@@ -64,8 +134,12 @@ def active_alerts(limit: int = 10) -> list[dict]:
 
 def status() -> dict:
     """Everything the dashboard and /api/v1/status show, as JSON-ready data."""
-    return dict(daemon=daemon_status(), modems=modems(), transports=status_mod.transport_rows(), queue=outbox.counts(),
-                queue_depth=outbox.queue_depth(), alerts=active_alerts(), now=time.time())
+    now = time.time()
+    blocker = cannot_send_reason(now)
+    return dict(daemon=daemon_status(now), modems=modems(), transports=status_mod.transport_rows(),
+                queue=outbox.counts(),
+                queue_depth=outbox.queue_depth(), alerts=active_alerts(), now=now,
+                can_send=not blocker, cannot_send=blocker, stuck=stuck(now))
 
 
 def home():

@@ -56,8 +56,10 @@ def change(user_id: int):
         elif action == "password":
             if form("password") != form("confirm"):
                 raise InvalidInput("Les deux saisies du mot de passe diffèrent.", "confirm")
-            users.set_password(target, form("password"), actor=actor)
-            message = f"Mot de passe de « {target.username} » réinitialisé ; ses sessions sont fermées."
+            revoked = users.set_password(target, form("password"), actor=actor)
+            message = f"Mot de passe de « {target.username} » réinitialisé ; ses sessions sont fermées"
+            message += (f" et ses {revoked} jetons d'API révoqués." if revoked > 1 else
+                        " et son jeton d'API révoqué." if revoked == 1 else ".")
         elif action == "delete":
             if form("confirm_delete") != "oui":
                 raise InvalidInput("Cochez la case de confirmation pour supprimer ce compte.", "confirm_delete")

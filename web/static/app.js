@@ -227,11 +227,45 @@
     return div;
   }
 
+  function renderStuck(g) {
+    var div = el("div", "stuck stuck-" + g.kind), p = el("p"), ul = el("ul");
+    p.appendChild(el("strong", null, g.count_label));
+    p.appendChild(document.createTextNode(" — " + g.reason));
+    div.appendChild(p);
+    g.examples.forEach(function (m) {
+      var li = el("li", null, m.phone_label);
+      if (m.alert_id) {
+        var a = el("a", null, "alerte n° " + m.alert_id);
+        a.href = "/alertes/" + m.alert_id;
+        li.appendChild(document.createTextNode(" ("));
+        li.appendChild(a);
+        li.appendChild(document.createTextNode(")"));
+      }
+      li.appendChild(document.createTextNode(" — depuis " + m.since_label +
+        (g.kind === "retry" ? " — prochain essai le " + m.next_label : "")));
+      ul.appendChild(li);
+    });
+    if (g.count > g.examples.length) ul.appendChild(el("li", null, "… et " + (g.count - g.examples.length) + " autre(s)"));
+    div.appendChild(ul);
+    return div;
+  }
+
   function initDashboard(box) {
     poll(box.getAttribute("data-url"), function (d) {
       var warn = $("#daemon-warning");
       warn.textContent = d.daemon.message;
       warn.classList.toggle("hidden", d.daemon.ok);
+      var sendWarn = $("#send-warning");
+      if (sendWarn) {
+        sendWarn.textContent = d.daemon.ok ? d.cannot_send : "";
+        sendWarn.classList.toggle("hidden", !d.daemon.ok || d.can_send);
+      }
+      var stuck = $("#stuck-groups");
+      if (stuck && d.stuck) {
+        stuck.textContent = "";
+        if (!d.stuck.length) stuck.appendChild(el("p", null, "Aucun message bloqué."));
+        d.stuck.forEach(function (g) { stuck.appendChild(renderStuck(g)); });
+      }
       $("#queue-depth").textContent = d.queue_depth;
       $("#queue-delivered").textContent = d.queue.delivered;
       $("#queue-failed").textContent = d.queue.failed;

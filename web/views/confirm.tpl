@@ -3,6 +3,9 @@
 % if get("error"):
 <p class="flash error" role="alert">{{error}}</p>
 % end
+% if get("warning"):
+<p class="flash error big" role="alert" id="send-warning"><strong>Attention : rien ne peut partir maintenant.</strong> {{warning}}</p>
+% end
 <section class="card confirm">
 % if draft.exercise:
 <p class="badge exercise" id="exercise-badge">EXERCICE</p>
@@ -76,7 +79,14 @@
   <input type="hidden" name="ack" value="{{'1' if options['ack'] else ''}}">
   <input type="hidden" name="exercise" value="{{'1' if options['exercise'] else ''}}">
   <input type="hidden" name="confirmed_count" value="{{preview.count}}">
+  <input type="hidden" name="idempotency_key" value="{{idempotency_key}}">
+% if get("warning"):
+  <label class="second-confirmation"><input type="checkbox" name="send_anyway" value="1" required id="send-anyway">
+  Mettre en file malgré tout : je sais qu'aucun SMS ne partira avant le retour d'un modem ou du démon.</label>
+  <button type="submit" class="primary danger" id="send-button">Mettre l'alerte en file malgré tout</button>
+% else:
   <button type="submit" class="primary danger" id="send-button">{{'Programmer l’alerte' if draft.start_at else 'Envoyer l’alerte maintenant'}}</button>
+% end
 </form>
 <form method="post" action="/alertes/nouvelle" class="buttons">
   <input type="hidden" name="csrf" value="{{csrf}}">

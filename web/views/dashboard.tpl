@@ -3,6 +3,8 @@
 <div id="live-status" data-url="/etat.json">
 <p id="daemon-warning" class="flash error big{{'' if not status['daemon']['ok'] else ' hidden'}}" role="alert">{{status['daemon']['message']}}</p>
 
+<p id="send-warning" class="flash error big{{'' if status['daemon']['ok'] and status['cannot_send'] else ' hidden'}}" role="alert">{{status['cannot_send'] if status['daemon']['ok'] else ''}}</p>
+
 <div class="columns">
 <section class="card">
 <h2>Modems</h2>
@@ -33,6 +35,37 @@
  Nouvel essai prévu : <span id="queue-retry">{{status['queue']['retry_wait']}}</span></p>
 </section>
 </div>
+
+<section class="card" id="stuck-messages">
+<h2>Messages bloqués</h2>
+<div id="stuck-groups">
+% if status['stuck']:
+% for g in status['stuck']:
+<div class="stuck stuck-{{g['kind']}}">
+<p><strong>{{g['count_label']}}</strong> — {{g['reason']}}</p>
+<ul>
+% for m in g['examples']:
+<li>{{m['phone_label']}}
+% if m['alert_id']:
+ (<a href="/alertes/{{m['alert_id']}}">alerte n° {{m['alert_id']}}</a>)
+% end
+ — depuis {{m['since_label']}}
+% if g['kind'] == 'retry':
+ — prochain essai le {{m['next_label']}}
+% end
+</li>
+% end
+% if g['count'] > len(g['examples']):
+<li>… et {{g['count'] - len(g['examples'])}} autre(s)</li>
+% end
+</ul>
+</div>
+% end
+% else:
+<p>Aucun message bloqué.</p>
+% end
+</div>
+</section>
 
 <section class="card">
 <h2>Alertes en cours</h2>
