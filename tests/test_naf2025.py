@@ -357,3 +357,17 @@ def test_counts_and_export_by_sector_across_both(jewellers, vigie_cli):
     assert by_name["bijouteries"]["codes"][1]["display"] == "47.77Y (NAF 2025)"
     rc, out, _ = vigie_cli("sector", "search", "horlogerie bijouterie")
     assert "47.77Y" in out and "NAF 2025" in out and "47.77Z" in out
+
+
+def test_report_counts_members_by_sector_and_section_across_both(jewellers):
+    import datetime as dt
+
+    from vigie.daemon.core import report
+    today = dt.date.today()
+    data = report.figures(today, today)["members"]
+    by_sector = {s["sector"]: s for s in data["by_sector_group"]}
+    assert (by_sector["bijouteries"]["members"], by_sector["bijouteries"]["naf_2025"]) == (3, 2)
+    sections = {(s["nomenclature"], s["section"]): s for s in data["by_naf_section"]}
+    # Members with a NAF 2025 code are counted in its section, the others in their rév. 2 section.
+    assert sections[("2025", "G")]["members"] == 3 and sections[("rev2", "G")]["members"] == 3
+    assert sections[("2025", "G")]["label"].endswith("(NAF 2025)")

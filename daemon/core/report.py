@@ -12,6 +12,7 @@ from collections import Counter
 
 import peewee as pw
 
+from vigie.daemon.core import members as members_mod
 from vigie.daemon.core import sectors
 from vigie.daemon.core.errors import InvalidInput
 from vigie.daemon.core.models import Alert, Commune, Member, Message, OptOut
@@ -111,14 +112,21 @@ def _alert_block(alerts: list[Alert]) -> dict:
     }
 
 
-def _section(code: str) -> str:
+def _section(code: str, nomenclature: str = naf.REV2) -> str:
     """The NAF section (letter) of a member's code, « ? » when the code is not in the nomenclature."""
     try:
-        while code and naf.level(code) != "section":
-            code = naf.parent(code)
+        while code and naf.level(code, nomenclature) != "section":
+            code = naf.parent(code, nomenclature)
         return code or "?"
-    except Exception:               # a code from another nomenclature, or damaged
+    except Exception:               # a damaged code
         return "?"
+
+
+def _member_section(rev2: str, new: str) -> tuple[str, str]:
+    """(nomenclature, section) of a member: its NAF 2025 code when it has one, else its rév. 2 code."""
+    if new:
+        return naf.NAF2025, _section(new, naf.NAF2025)
+    return naf.REV2, _section(rev2)
 
 
 def _members_block() -> dict:
@@ -129,12 +137,12 @@ def _members_block() -> dict:
         Member.select(Commune.arrondissement_name).join(Commune, pw.JOIN.LEFT_OUTER,
                                                         on=(Member.commune == Commune.insee))
         .where(Member.status == "active").tuples()))
-    codes = [c for (c,) in active.select(Member.naf).tuples()]
-    by_sector = []
-    for group in sectors.list_all():
-        wanted = sectors.expand([group.name])
-        by_sector.append({"sector": group.name, "members": sum(1 for c in codes if c in wanted)})
-    by_section = Counter(_section(code) for code in codes)
+    codes = list(active.select(Member.naf, Member.naf_2025).tuples())
+    # Whatever nomenclature a member's code is in (members reached only through a multiple link apart).
+    by_sector = [{"sector": c["sector"], "members": c["members"], "naf_rev2": c["rev2"],
+                  "naf_2025": c["naf_2025"], "multiple": c["multiple"]}
+                 for c in members_mod.count_by_sector([g.name for g in sectors.list_all()])]
+    by_section = Counter(_member_section(rev2, new) for rev2, new in codes)
     return {
         "active": len(codes),
         "by_status": dict(Counter(s for (s,) in Member.select(Member.status).where(Member.status != "erased")
@@ -142,8 +150,11 @@ def _members_block() -> dict:
         "by_chamber": [{"chamber": k, "label": CHAMBER_LABELS.get(k, k), "members": v}
                        for k, v in sorted(by_chamber.items())],
         "by_sector_group": by_sector,
-        "by_naf_section": [{"section": k, "label": naf.label(k) if k != "?" else "inconnue", "members": v}
-                           for k, v in sorted(by_section.items())],
+        "by_naf_section": [{"section": k, "nomenclature": n,
+                            "label": (f"{naf.label(k, n)} ({naf.nomenclature_name(n)})" if k != "?"
+                                      else "inconnue"), "members": v}
+                           for (n, k), v in sorted(by_section.items(), key=lambda kv: (kv[0][0] != naf.NAF2025,
+                                                                                       kv[0][1]))],
         "by_area": [{"area": k, "members": v} for k, v in sorted(by_area.items())],
     }
 
