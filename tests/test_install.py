@@ -316,3 +316,23 @@ def test_no_import_of_the_project_is_silenced():
                         if module and module.startswith("vigie"):
                             silenced.append(f"{os.path.relpath(path, ROOT)}:{inner.lineno}")
     assert silenced == []
+
+
+def test_the_project_builds_a_wheel_without_a_packaging_warning(tmp_path):
+    """Offline, with this environment's setuptools: no deprecated licence field, no data folder left
+    undeclared ("Package would be ignored"), and the wheel holds the data, the views and the assets."""
+    import zipfile
+    env = dict(os.environ, PIP_CONFIG_FILE=os.devnull, PYTHONDONTWRITEBYTECODE="")
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--no-build-isolation",
+                           "--no-index", "-w", str(tmp_path), ROOT],
+                          capture_output=True, text=True, env=env, timeout=300, cwd=str(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    output = done.stdout + done.stderr
+    for warning in ("SetuptoolsDeprecationWarning", "Package would be ignored", "license classifiers",
+                    "_MissingDynamic", "is deprecated"):
+        assert warning not in output, warning
+    wheel = next(tmp_path.glob("vigientreprise-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for path in ("vigie/daemon/data/orne-communes.csv", "vigie/daemon/data/naf-rev2.csv",
+                 "vigie/web/static/app.js", "vigie/web/views/compose.tpl", "vigie/daemon/cli/__init__.py"):
+        assert path in names, path
