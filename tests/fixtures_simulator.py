@@ -4,7 +4,7 @@
         client = connect(sim800)            # python-gsmmodem-new GsmModem, connected
         client.modem.sendSms("+33612345678", "Bonjour")
         assert sim800.wait_air(1)
-        report = client.reports.get(timeout=10)
+        report = client.reports.get(timeout=60)
 
 ``make_sim(model=..., **kwargs)`` starts more simulators (all stopped at teardown).
 """

@@ -140,7 +140,7 @@ enabled = false
         proc.terminate()
     for proc in procs:
         try:
-            proc.wait(timeout=15)
+            proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             proc.kill()
 

@@ -181,7 +181,7 @@ def test_sigkill_mid_batch_then_restart_loses_nothing(tmp_path, sims):
         proc = vigie_process(config, "run")
         assert wait_until(lambda: len(sim.air()) >= 30 * (round_ + 1), 60)
         proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
+        proc.wait(timeout=60)
         in_flight_at_kills += Message.select().where(Message.state == "sending").count()
         assert db_mod.integrity_check(db_mod.models.database.obj) == "ok"
     proc = vigie_process(config, "run")

@@ -118,10 +118,14 @@ def test_demo_banner_once_listening_ctrl_c_is_exit_0_and_a_second_run_keeps_the_
     assert not os.path.lexists(tmp_path / "demo" / "gsm0")               # and the simulated modem
     assert "conservées" not in first.output
 
+    subprocess.run([sys.executable, "-m", "vigie.daemon.cli", "--config", str(tmp_path / "demo" / "vigie.toml"),
+                    "user", "passwd", "admin"], input="autre-mot-de-passe-1\nautre-mot-de-passe-1\n", text=True,
+                   capture_output=True, timeout=120, check=True)            # changed between the two runs
     second = demos(demo_command(), tmp_path, port)
     assert second.banner.wait(DEADLINE), second.output
     assert "Données de la démonstration précédente conservées" in second.output
     assert second.password() == password
+    assert not log_in(port, password).endswith("/connexion")       # the banner still tells the truth
     members = subprocess.run([sys.executable, "-m", "vigie.daemon.cli", "--config",
                               str(tmp_path / "demo" / "vigie.toml"), "member", "list", "--json"],
                              capture_output=True, text=True, timeout=120)

@@ -126,7 +126,7 @@ def test_two_handlers_at_once_answer_each_sms_once(domain_settings, member):
 
     def worker():
         try:
-            barrier.wait(timeout=10)
+            barrier.wait(timeout=60)
             counts.append(inbox.handle_pending(domain_settings))
         except Exception as e:          # reported below, not swallowed
             errors.append(e)

@@ -290,3 +290,49 @@ def test_a_missing_dependency_is_one_french_line_and_exit_3(tmp_path):
         assert f'"{package}' in f.read()                  # a declared dependency, by its pip name
     assert "make venv" in lines[0] and "sudo make install" in lines[0]
     assert "indisponible" not in done.stderr and "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_no_import_of_the_project_is_silenced():
+    """A missing module of the project is a bug, shown as one: no `except ImportError` around it."""
+    import ast
+    silenced = []
+    for folder in ("daemon", "web"):
+        for dirpath, _, filenames in os.walk(os.path.join(ROOT, folder)):
+            for name in filenames:
+                if not name.endswith(".py"):
+                    continue
+                path = os.path.join(dirpath, name)
+                with open(path, encoding="utf-8") as f:
+                    tree = ast.parse(f.read(), path)
+                for node in ast.walk(tree):
+                    if not isinstance(node, ast.Try):
+                        continue
+                    caught = {ast.unparse(h.type) for h in node.handlers if h.type is not None}
+                    if not caught & {"ImportError", "ModuleNotFoundError"}:
+                        continue
+                    for inner in ast.walk(ast.Module(body=node.body, type_ignores=[])):
+                        module = (inner.module if isinstance(inner, ast.ImportFrom) else
+                                  inner.names[0].name if isinstance(inner, ast.Import) else None)
+                        if module and module.startswith("vigie"):
+                            silenced.append(f"{os.path.relpath(path, ROOT)}:{inner.lineno}")
+    assert silenced == []
+
+
+def test_the_project_builds_a_wheel_without_a_packaging_warning(tmp_path):
+    """Offline, with this environment's setuptools: no deprecated licence field, no data folder left
+    undeclared ("Package would be ignored"), and the wheel holds the data, the views and the assets."""
+    import zipfile
+    env = dict(os.environ, PIP_CONFIG_FILE=os.devnull, PYTHONDONTWRITEBYTECODE="")
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--no-build-isolation",
+                           "--no-index", "-w", str(tmp_path), ROOT],
+                          capture_output=True, text=True, env=env, timeout=300, cwd=str(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    output = done.stdout + done.stderr
+    for warning in ("SetuptoolsDeprecationWarning", "Package would be ignored", "license classifiers",
+                    "_MissingDynamic", "is deprecated"):
+        assert warning not in output, warning
+    wheel = next(tmp_path.glob("vigientreprise-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for path in ("vigie/daemon/data/orne-communes.csv", "vigie/daemon/data/naf-rev2.csv",
+                 "vigie/web/static/app.js", "vigie/web/views/compose.tpl", "vigie/daemon/cli/__init__.py"):
+        assert path in names, path

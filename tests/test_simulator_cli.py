@@ -29,7 +29,7 @@ def emulator(tmp_path):
     yield proc, link, air
     if proc.poll() is None:
         proc.kill()
-        proc.wait(10)
+        proc.wait(60)
 
 
 def inject(link, *args):
@@ -57,12 +57,12 @@ def test_emulator_process_serves_pyserial_gsmmodem_and_inject(emulator):
         with open(air, encoding="utf-8") as f:
             (entry,) = [json.loads(line) for line in f]
         assert (entry["modem"], entry["text"]) == ("cli0", "Vol à l'étalage signalé à Sées, soyez vigilants")
-        assert client.reports.get(timeout=10).reference == entry["mr"]
+        assert client.reports.get(timeout=60).reference == entry["mr"]
 
         done = inject(link, "sms", "--from", "+33612345678", "--text", "STOP")
         assert done.returncode == 0, done.stderr
         assert "Fait" in done.stdout
-        sms = client.received.get(timeout=10)
+        sms = client.received.get(timeout=60)
         assert (sms.number, sms.text) == ("+33612345678", "STOP")
 
         assert inject(link, "fault", "cms", "--code", "38", "--count", "1").returncode == 0
@@ -74,11 +74,11 @@ def test_emulator_process_serves_pyserial_gsmmodem_and_inject(emulator):
         assert json.loads(status.stdout)["air"] == 1
         assert SimulatedModem.control(link, {"cmd": "report", "outcome": "failed"}) == {"ok": True}
         client.modem.sendSms("+33612345678", "échec")
-        assert client.reports.get(timeout=10).deliveryStatus == 0x41
+        assert client.reports.get(timeout=60).deliveryStatus == 0x41
     finally:
         client.close()
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(10) == 0
+    assert proc.wait(60) == 0
     assert not os.path.lexists(link)
     assert not os.path.exists(link + ".ctl")
 

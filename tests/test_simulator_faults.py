@@ -88,7 +88,7 @@ def test_unplug_then_a_new_port_behind_the_same_link(make_sim, connect, model):
     client = connect(sim)
     link = sim.port
     sim.unplug(None)
-    error = client.fatal.get(timeout=10)             # the library's reader thread died on the I/O error
+    error = client.fatal.get(timeout=60)             # the library's reader thread died on the I/O error
     assert isinstance(error, serial.SerialException)
     assert not client.modem.alive
     assert not os.path.lexists(link)

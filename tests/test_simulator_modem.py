@@ -146,7 +146,7 @@ def test_latency_of_one_modem_does_not_block_another(make_sim, connect):
     assert len(fast.air()) == 10
     assert not done.is_set() and slow.air() == []   # the slow one is still "transmitting"
     slow.unplug(None)          # ends the module's wait: the client sees its port die, the SMS never went out
-    assert slow_client.fatal.get(timeout=10)
+    assert slow_client.fatal.get(timeout=60)
     assert slow.wait_event("unplugged", 60) and slow.air() == []
 
 

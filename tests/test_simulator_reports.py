@@ -7,7 +7,7 @@ import pytest
 MODELS = ["sim800", "sim7600"]
 
 
-def next_report(client, timeout=10):
+def next_report(client, timeout=60):
     return client.reports.get(timeout=timeout)
 
 
@@ -110,10 +110,10 @@ def test_incoming_sms_reach_the_callback(make_sim, connect, model):
     sim = make_sim(model)
     client = connect(sim)
     sim.inject_sms("+33611111111", "STOP")
-    sms = client.received.get(timeout=10)
+    sms = client.received.get(timeout=60)
     assert (sms.number, sms.text) == ("+33611111111", "STOP")
     sim.inject_sms("+33622222222", "Reçu : « merci » ça marche, l'œuvre")
-    sms = client.received.get(timeout=10)
+    sms = client.received.get(timeout=60)
     assert sms.text == "Reçu : « merci » ça marche, l'œuvre"
     mem = "ME"
     assert f'+CMTI: "{mem}",{sim.profile.first_index}' in [e["line"] for e in sim.events if e["type"] == "urc"]
@@ -124,7 +124,7 @@ def test_incoming_multipart_arrives_in_parts_with_their_header(sim800, connect):
     client = connect(sim800)
     text = "Réponse longue : " + "abcdefghij" * 35
     sim800.inject_sms("+33633333333", text)
-    parts = [client.received.get(timeout=10) for _ in range(3)]
+    parts = [client.received.get(timeout=60) for _ in range(3)]
     order = {}
     for p in parts:
         (ie,) = [ie for ie in p.udh if ie.id == 0x00]

@@ -56,7 +56,7 @@ def server(tmp_path):
     yield start
     for proc in procs:
         proc.terminate()
-        assert proc.wait(timeout=15) == 0
+        assert proc.wait(timeout=60) == 0
 
 
 def opener(https: bool):

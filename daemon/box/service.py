@@ -15,7 +15,7 @@ import threading
 import time
 
 from vigie.daemon.box import sdnotify
-from vigie.daemon.core import alerts, outbox
+from vigie.daemon.core import alerts, inbox, outbox
 from vigie.daemon.core import db as db_mod
 from vigie.daemon.core.control import ControlServer, dispatcher
 from vigie.daemon.core.models import Heartbeat
@@ -140,11 +140,8 @@ class Daemon:
 
     def handle_inbox(self) -> None:
         try:
-            from vigie.daemon.core import inbox
             if inbox.handle_pending(self.settings):
                 self.wake.set()
-        except ImportError:
-            pass
         except Exception:
             log.exception("traitement des SMS reçus en échec")
             self.incoming.set()

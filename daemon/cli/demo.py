@@ -133,16 +133,15 @@ def _prepare(root: str, cfg: str, link: str, port: int) -> tuple[str, bool]:
     if kept and os.path.exists(password_path):
         with open(password_path, encoding="utf-8") as f:
             password = f.read().strip()
-    if not password:
-        password = secrets.token_urlsafe(12)
-        exists = subprocess.run(_vigie("user", "list", "--json", config=cfg), capture_output=True, text=True,
-                                check=True).stdout
-        command = ("passwd", "admin") if '"admin"' in exists else ("add", "admin", "--role", "admin")
-        subprocess.run(_vigie("user", *command, config=cfg), input=f"{password}\n{password}\n", text=True,
-                       **quiet)
-        fd = os.open(password_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(password + "\n")
+    password = password or secrets.token_urlsafe(12)
+    # Set every time, so that the banner tells the truth even if the account was changed meanwhile.
+    accounts = subprocess.run(_vigie("user", "list", "--json", config=cfg), capture_output=True, text=True,
+                              check=True).stdout
+    command = ("passwd", "admin") if '"admin"' in accounts else ("add", "admin", "--role", "admin")
+    subprocess.run(_vigie("user", *command, config=cfg), input=f"{password}\n{password}\n", text=True, **quiet)
+    fd = os.open(password_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(password + "\n")
     return password, kept
 
 

@@ -5,6 +5,7 @@ import subprocess
 
 from vigie.daemon.core import config as config_mod
 from vigie.daemon.core import db as db_mod
+from vigie.daemon.core import defaults
 from vigie.daemon.core.errors import VigieError
 
 
@@ -65,10 +66,6 @@ def run(args) -> int:
         print(f"Configuration écrite : {path}")
     settings = config_mod.load(path)
     db_mod.open_database(settings.database.path)
-    try:
-        from vigie.daemon.core import defaults
-        defaults.ensure_defaults()
-    except ImportError:
-        pass
+    defaults.ensure_defaults()
     print(f"Base de données prête : {settings.database.path}")
     return 0
