@@ -87,11 +87,11 @@ def test_the_upgraded_database_works_with_the_new_code(old_database):
     failed = Message.get(Message.phone == "+33622222222")
     assert failed.state == "failed" and "destinataire inconnu" in failed.error
     # Queued work is claimed and sent, its report matched, on the migrated rows.
-    message = outbox.claim("hat")
-    assert message is not None and message.phone == "+33644444444"
+    message = outbox.claim("hat")        # the queued one, or the retry once due (the dump's clock)
+    assert message is not None and message.phone in ("+33633333333", "+33644444444")
     outbox.record_part(message, 1, 1, "hat", "42")
     outbox.mark_sent(message)
-    report = reports.match("hat", DeliveryReport(reference="42", phone="+33644444444", status="delivered",
+    report = reports.match("hat", DeliveryReport(reference="42", phone=message.phone, status="delivered",
                                                  raw_status=0))
     assert report.part is not None and Message.get_by_id(message.id).state == "delivered"
     assert {m["name"]: m["state_label"] for m in modem_rows()} == {"cle-usb": "sans réseau", "hat": "prêt"}

@@ -18,7 +18,7 @@ from vigie.daemon.transport.worker import TransportWorker
 
 @pytest.fixture
 def settings(tmp_path):
-    return daemon_settings(tmp_path, [], retry_base_seconds=0.05, retry_max_seconds=0.1)
+    return daemon_settings(tmp_path, [], retry_base_seconds=0.1, retry_max_seconds=0.2)
 
 
 @contextlib.contextmanager
@@ -201,3 +201,16 @@ def test_a_text_the_transport_cannot_split_fails_with_its_reason(database, setti
     with running(fake, settings):
         assert wait_until(lambda: state(m) == "failed", 10)
     assert Message.get_by_id(m).error.startswith("Texte ou numéro impossible à encoder")
+
+
+def test_the_gsm_and_fake_transports_follow_the_seam(tmp_path):
+    from vigie.daemon.core import config
+    from vigie.daemon.transport import REGISTRY, build, configured
+    from vigie.daemon.transport.base import Transport
+    settings = config.parse({"modem": [{"name": "hat", "port": str(tmp_path / "tty"), "model": "sim800"}]})
+    entries = list(configured(settings))
+    assert [(table, entry.name) for table, entry in entries] == [("modem", "hat")]
+    gsm = build(*entries[0], settings, power_cycle=None, unknown_hook=object())
+    assert (gsm.name, gsm.kind, gsm.priority, gsm.stores_reports) == ("hat", "gsm", 0, False)
+    assert isinstance(gsm, Transport) and isinstance(FakeTransport(), Transport)
+    assert set(REGISTRY) <= set(config.TABLES)          # every transport has its configuration table
