@@ -9,7 +9,7 @@ from vigie.daemon.core import alerts, schedule
 from vigie.daemon.core.models import Alert, Message
 
 from .fixtures_web import ARGENTAN, FLERS, add_member
-from .test_web_alerts import compose
+from .test_web_alerts import box_can_send, compose  # noqa: F401  (a live daemon, as the console sees it)
 
 
 def _hidden(confirm_text: str) -> dict:

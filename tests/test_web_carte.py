@@ -16,6 +16,7 @@ from vigie.daemon.core.reference import geo
 from vigie.daemon.core.targeting import Targeting
 
 from .fixtures_web import ALENCON, ARGENTAN, FLERS, add_member
+from .test_web_alerts import box_can_send  # noqa: F401  (a live daemon: the confirmation is one step)
 
 SVG = "{http://www.w3.org/2000/svg}"
 SEES, MORTAGNE, DOMFRONT = "61464", "61293", "61145"

@@ -55,10 +55,14 @@ def cannot_send_reason(now: float | None = None) -> str:
         return ("Aucun modem ni route opérateur n'a encore été vu par le démon : aucun SMS ne peut partir, "
                 "l'alerte attendra dans la file.")
     if not any(m.state == status_mod.READY for m in rows):
-        states = ", ".join(f"{status_mod.KIND_LABELS.get(m.kind, m.kind)} {m.name} : {status_mod.state_label(m.state)}"
-                           for m in rows)
+        if all(m.kind == "gsm" for m in rows):
+            states = ", ".join(f"{m.name} : {status_mod.state_label(m.state)}" for m in rows)
+            return (f"Aucun modem n'est prêt à envoyer ({states}) : l'alerte attendra dans la file "
+                    "jusqu'au retour du réseau.")
+        states = ", ".join(f"{status_mod.KIND_LABELS.get(m.kind, m.kind)} {m.name} : "
+                           f"{status_mod.state_label(m.state)}" for m in rows)
         return (f"Aucun moyen d'envoi n'est prêt ({states}) : l'alerte attendra dans la file "
-                "jusqu'au retour du réseau.")
+                "jusqu'au retour du réseau ou de la route opérateur.")
     return ""
 
 

@@ -83,7 +83,7 @@
 % if get("warning"):
   <label class="second-confirmation"><input type="checkbox" name="send_anyway" value="1" required id="send-anyway">
   Mettre en file malgré tout : je sais qu'aucun SMS ne partira avant le retour d'un modem ou du démon.</label>
-  <button type="submit" class="primary danger" id="send-button">Mettre l'alerte en file malgré tout</button>
+  <button type="submit" class="primary danger" id="send-button">{{'Programmer l’alerte malgré tout' if draft.start_at else 'Mettre l’alerte en file malgré tout'}}</button>
 % else:
   <button type="submit" class="primary danger" id="send-button">{{'Programmer l’alerte' if draft.start_at else 'Envoyer l’alerte maintenant'}}</button>
 % end
