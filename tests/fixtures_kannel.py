@@ -1,0 +1,289 @@
+"""Fixtures of the operator route: the simulated SMSC, and a real Kannel (bearerbox + smsbox) in front of it.
+
+    def test_x(smsc, kannel, callbacks):
+        k = kannel()                                # kannel.conf in tmp_path, bearerbox + smsbox started,
+                                                    # bound to the simulated SMSC; callbacks go to `callbacks`
+        status, body = k.sendsms(to="+33612345678", text="Bonjour", dlr_ids={"message": 1, "part": 1})
+        assert smsc.wait_air(1)
+        dlr = callbacks.wait(lambda c: c.path == "/kannel/dlr" and c.query["status"] == "1")
+
+Kannel runs as the test's user: its logs, store file and DLR spool are in tmp_path, every port is a free
+loopback port. The tests are skipped, saying why, when Debian's kannel package is not installed.
+"""
+
+import http.server
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+
+import pytest
+
+from vigie.daemon.simulator.smsc import SimulatedSMSC
+from vigie.daemon.transport.kannel import conf as kconf
+
+BEARERBOX = "/usr/sbin/bearerbox"
+SMSBOX = "/usr/sbin/smsbox"
+NEED_KANNEL = "Kannel absent (/usr/sbin/bearerbox) : « apt-get install kannel » pour les tests de la route opérateur"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(url: str, timeout: float = 5.0) -> tuple[int, str]:
+    """(status, body) of a GET; status 0 when nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8", "replace")
+    except (urllib.error.URLError, OSError):
+        return 0, ""
+
+
+def wait_until(predicate, timeout: float = 30.0, interval: float = 0.05):
+    """Poll another process's state (Kannel gives no event) until true, within a generous deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+class KannelProcesses:
+    """bearerbox and smsbox on one generated kannel.conf."""
+
+    def __init__(self, directory, conf: kconf.KannelConf):
+        self.dir = directory
+        self.conf = conf
+        self.path = os.path.join(directory, "kannel.conf")
+        self.bearerbox = None
+        self.smsbox = None
+        os.makedirs(conf.log_dir, exist_ok=True)
+        os.makedirs(conf.spool_dir, exist_ok=True)
+        os.makedirs(os.path.join(conf.spool_dir, "dlr"), exist_ok=True)
+        with open(self.path, "w", encoding="utf-8") as f:
+            f.write(kconf.render(conf))
+
+    # ---------------------------------------------------------------- processes
+    def _spawn(self, program, name):
+        out = open(os.path.join(self.dir, f"{name}.out"), "ab")
+        try:
+            return subprocess.Popen([program, self.path], stdout=out, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, cwd=self.dir, start_new_session=True)
+        finally:
+            out.close()
+
+    def start(self, wait_online: bool = True):
+        self.start_bearerbox(wait_online=wait_online)
+        self.start_smsbox()
+        return self
+
+    def start_bearerbox(self, wait_online: bool = True):
+        self.bearerbox = self._spawn(BEARERBOX, "bearerbox")
+        if not wait_until(lambda: self.status() or self.bearerbox.poll() is not None, 30):
+            raise RuntimeError(f"bearerbox ne répond pas sur son port d'administration\n{self.logs()}")
+        if self.bearerbox.poll() is not None:
+            raise RuntimeError(f"bearerbox s'est arrêté (code {self.bearerbox.returncode})\n{self.logs()}")
+        if wait_online and not self.wait_online():
+            raise RuntimeError(f"bearerbox n'est pas relié au SMSC simulé\n{self.status()}\n{self.logs()}")
+
+    def start_smsbox(self):
+        self.smsbox = self._spawn(SMSBOX, "smsbox")
+        if not wait_until(lambda: self._sendsms_answers() or self.smsbox.poll() is not None, 30) \
+                or self.smsbox.poll() is not None:
+            raise RuntimeError(f"smsbox ne répond pas sur son port sendsms\n{self.logs()}")
+        if not wait_until(lambda: "smsbox:" in self.status(), 30):
+            raise RuntimeError(f"smsbox n'est pas relié à bearerbox\n{self.status()}\n{self.logs()}")
+
+    def _sendsms_answers(self) -> bool:
+        status, _ = http_get(f"http://127.0.0.1:{self.conf.sendsms_port}/cgi-bin/sendsms", timeout=2)
+        return status != 0
+
+    def stop(self, sig=signal.SIGTERM, timeout: float = 20.0):
+        """Stop both boxes (SIGTERM: clean shutdown; SIGKILL: as a crash); waits for their end."""
+        for proc in (self.smsbox, self.bearerbox):
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(sig)
+        for proc in (self.smsbox, self.bearerbox):
+            if proc is None:
+                continue
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+
+    def kill(self):
+        self.stop(signal.SIGKILL)
+
+    def restart(self, wait_online: bool = True):
+        self.stop()
+        return self.start(wait_online)
+
+    # ---------------------------------------------------------------- state
+    def status(self) -> str:
+        """bearerbox's status page as text ("" when it does not answer)."""
+        status, body = http_get(f"http://127.0.0.1:{self.conf.admin_port}/status.txt"
+                                f"?password={urllib.parse.quote(self.conf.admin_password)}", timeout=2)
+        return body if status == 200 else ""
+
+    def online(self) -> bool:
+        return any(self.conf.smsc_id in line and "(online" in line for line in self.status().splitlines())
+
+    def wait_online(self, timeout: float = 30.0) -> bool:
+        return bool(wait_until(self.online, timeout))
+
+    def logs(self, tail: int = 40) -> str:
+        out = []
+        for name in ("bearerbox.out", "smsbox.out"):
+            path = os.path.join(self.dir, name)
+            if os.path.exists(path):
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    out.append(f"--- {name}\n" + "".join(f.readlines()[-tail:]))
+        return "\n".join(out)
+
+    # ---------------------------------------------------------------- the sendsms interface
+    def sendsms(self, dlr_ids: dict | None = None, **params) -> tuple[int, str]:
+        """GET /cgi-bin/sendsms with the box's credentials; ``dlr_ids`` adds dlr-mask and our dlr-url."""
+        query = {"username": self.conf.username, "password": self.conf.password, "from": self.conf.sender}
+        if dlr_ids is not None:
+            query["dlr-mask"] = str(kconf.DLR_MASK)
+            query["dlr-url"] = kconf.dlr_url(self.conf, dlr_ids)
+        query.update({k.replace("_", "-"): v for k, v in params.items()})
+        url = f"http://127.0.0.1:{self.conf.sendsms_port}/cgi-bin/sendsms?" + urllib.parse.urlencode(
+            query, quote_via=urllib.parse.quote)
+        return http_get(url, timeout=30)
+
+
+@dataclass
+class Callback:
+    path: str
+    query: dict          # first value of each parameter, decoded as UTF-8 (latin-1 where it is not)
+    raw_query: str
+    time: float
+
+
+class CallbackRecorder:
+    """A small HTTP server standing for the box's callback listener: records every request, answers 200
+    (or ``status`` when set, to make smsbox retry)."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.status = 200
+        self._cond = threading.Condition()
+        self._calls = []
+        recorder = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                path, _, raw = self.path.partition("?")
+                query = {}
+                for key, value in urllib.parse.parse_qsl(raw, keep_blank_values=True, encoding="latin-1"):
+                    query.setdefault(key, value)
+                call = Callback(path, query, raw, time.time())
+                with recorder._cond:
+                    recorder._calls.append(call)
+                    recorder._cond.notify_all()
+                    status = recorder.status
+                self.send_response(status)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, name="callbacks", daemon=True)
+        self.thread.start()
+
+    @property
+    def listen(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def calls(self, path: str | None = None) -> list:
+        with self._cond:
+            return [c for c in self._calls if path is None or c.path == path]
+
+    def wait(self, pred, timeout: float = 30.0):
+        """First recorded callback matching ``pred``, waiting for it (None at the deadline)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for c in self._calls:
+                    if pred(c):
+                        return c
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self._cond.wait(left)
+
+    def wait_count(self, pred, count: int, timeout: float = 30.0) -> list:
+        with self._cond:
+            self._cond.wait_for(lambda: len([c for c in self._calls if pred(c)]) >= count, timeout)
+            return [c for c in self._calls if pred(c)]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def latin1_to_text(value: str) -> str:
+    """A query value read as Latin-1 (bytes kept one to one), decoded as UTF-8 when it is."""
+    raw = value.encode("latin-1")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return value
+
+
+@pytest.fixture
+def smsc(tmp_path):
+    sim = SimulatedSMSC(name="smsc0", accounts={"vigie-a2p": "s3cret"}, system_type="VMA",
+                        air_log=str(tmp_path / "air-smsc0.jsonl")).start()
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def callbacks():
+    recorder = CallbackRecorder()
+    yield recorder
+    recorder.close()
+
+
+@pytest.fixture
+def kannel(tmp_path, smsc, callbacks):
+    """Factory: ``kannel(**conf_overrides)`` -> started KannelProcesses bound to the ``smsc`` fixture."""
+    if not (os.access(BEARERBOX, os.X_OK) and os.access(SMSBOX, os.X_OK)):
+        pytest.skip(NEED_KANNEL)
+    started = []
+
+    def make(start: bool = True, **overrides):
+        directory = tmp_path / f"kannel{len(started)}"
+        directory.mkdir()
+        values = dict(smpp_host="127.0.0.1", smpp_port=smsc.port, system_id="vigie-a2p", smpp_password="s3cret",
+                      system_type="VMA", throughput=100.0, admin_port=free_port(), admin_password="adm1n",
+                      smsbox_port=free_port(), sendsms_port=free_port(), username="box", password="b0x",
+                      sender="GEND61", callback_listen=callbacks.listen, callback_secret="t0ken",
+                      log_dir=str(directory / "log"), spool_dir=str(directory / "spool"), log_level=0,
+                      callback_retries=100, callback_retry_seconds=1)
+        values.update(overrides)
+        k = KannelProcesses(str(directory), kconf.KannelConf(**values))
+        started.append(k)
+        return k.start() if start else k
+
+    yield make
+    for k in started:
+        k.stop()
