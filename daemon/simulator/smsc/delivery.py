@@ -10,9 +10,15 @@ import collections
 import datetime
 import threading
 
-from ..pdu import gsm7_septets, is_gsm7, split_text
-from .protocol import (ESM_DELIVERY_RECEIPT, ESM_UDHI, ESME_ROK, STATE_DELIVERED, STATE_EXPIRED,
-                       STATE_UNDELIVERABLE)
+from vigie.daemon.simulator.pdu import gsm7_septets, is_gsm7, split_text
+from vigie.daemon.simulator.smsc.protocol import (
+    ESM_DELIVERY_RECEIPT,
+    ESM_UDHI,
+    ESME_ROK,
+    STATE_DELIVERED,
+    STATE_EXPIRED,
+    STATE_UNDELIVERABLE,
+)
 
 RETRY_SECONDS = 1.0     # after a deliver_sm_resp with an error
 

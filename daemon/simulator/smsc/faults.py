@@ -8,7 +8,7 @@ import random
 import threading
 import time
 
-from .protocol import ESME_ROK, ESME_RTHROTTLED
+from vigie.daemon.simulator.smsc.protocol import ESME_ROK, ESME_RTHROTTLED
 
 OUTCOMES = ("delivered", "undeliverable", "expired", "none")
 

@@ -11,7 +11,7 @@ import struct
 from smpplib import exceptions as smpp_exceptions
 from smpplib import smpp
 
-from ..pdu import PduError, gsm7_text, parse_udh
+from vigie.daemon.simulator.pdu import PduError, gsm7_text, parse_udh
 
 # command_status values (SMPP 3.4 section 5.1.3) that the simulator answers
 ESME_ROK = 0x00

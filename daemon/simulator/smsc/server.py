@@ -15,11 +15,11 @@ import socket
 import threading
 import time
 
-from ..timers import Scheduler
-from .delivery import Deliveries, mo_fields, receipt_fields
-from .faults import Faults
-from .session import Session
-from .storage import Store
+from vigie.daemon.simulator.smsc.delivery import Deliveries, mo_fields, receipt_fields
+from vigie.daemon.simulator.smsc.faults import Faults
+from vigie.daemon.simulator.smsc.session import Session
+from vigie.daemon.simulator.smsc.storage import Store
+from vigie.daemon.simulator.timers import Scheduler
 
 log = logging.getLogger(__name__)
 

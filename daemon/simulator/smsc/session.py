@@ -4,10 +4,25 @@ import logging
 import socket
 import threading
 
-from ..pdu import PduError
-from .protocol import (BIND_COMMANDS, ESME_RALYBND, ESME_RINVBNDSTS, ESME_RINVCMDID, ESME_RINVMSGLEN,
-                       ESME_RINVPASWD, ESME_RINVSYSID, ESME_RINVSYSTYP, ESME_ROK, Encoder, ProtocolError,
-                       decode_short_message, header, parse, read_pdu, text_of)
+from vigie.daemon.simulator.pdu import PduError
+from vigie.daemon.simulator.smsc.protocol import (
+    BIND_COMMANDS,
+    ESME_RALYBND,
+    ESME_RINVBNDSTS,
+    ESME_RINVCMDID,
+    ESME_RINVMSGLEN,
+    ESME_RINVPASWD,
+    ESME_RINVSYSID,
+    ESME_RINVSYSTYP,
+    ESME_ROK,
+    Encoder,
+    ProtocolError,
+    decode_short_message,
+    header,
+    parse,
+    read_pdu,
+    text_of,
+)
 
 log = logging.getLogger(__name__)
 
