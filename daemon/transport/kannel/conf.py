@@ -11,6 +11,8 @@ import dataclasses
 import urllib.parse
 from dataclasses import dataclass
 
+from vigie.daemon.core.errors import ConfigError
+
 # dlr-mask asked with each part (Kannel user guide, "Delivery reports"): 1 delivered to the phone,
 # 2 not delivered to the phone, 4 queued on the SMSC (intermediate), 8 accepted by the SMSC, 16 refused by
 # the SMSC. 31 = all: acceptance and refusal by the SMSC, the final states, and the intermediate one.
@@ -65,7 +67,9 @@ class KannelConf:
 
 
 def _q(value) -> str:
-    """A Kannel configuration string: quoted, with quotes and backslashes escaped."""
+    """A Kannel configuration string: quoted, with quotes and backslashes escaped (a line break cannot be)."""
+    if "\n" in str(value) or "\r" in str(value):
+        raise ConfigError(f"valeur « {value!r} » impossible dans kannel.conf : elle contient un saut de ligne.")
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
