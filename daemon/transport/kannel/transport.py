@@ -1,0 +1,244 @@
+"""The Kannel transport: each SMS part through smsbox's sendsms HTTP interface, health from bearerbox.
+
+The box splits long texts itself and sends each part with its own concatenation UDH, ``dlr-mask`` and a
+``dlr-url`` that carries the box's ids (message, part, attempt): every report names its part, whatever
+Kannel's or the SMSC's own ids are. The reference of a part is those ids ("message.part.attempt").
+Reports and incoming SMS come back through the callback listener (listener.py), not through this object.
+
+smsbox answers a sendsms once bearerbox has the message (in its store file): 202 « 0: Accepted for
+delivery », or « 3: Queued for later delivery » when the SMSC link is down. Its other answers, and what
+the network does, are translated here once into the four meanings of the seam.
+"""
+
+import http.client
+import logging
+import queue
+import re
+import threading
+import time
+import urllib.parse
+
+from vigie.daemon.core.errors import OutcomeUnknown, PermanentFailure, RetryLater
+from vigie.daemon.core.reference.smstext import GSM7_EXTENSION, PART_GSM7, PART_UCS2, analyze
+from vigie.daemon.transport.base import Done, Health, Segment
+from vigie.daemon.transport.kannel import conf as kconf
+
+try:                                         # the seam's name; the GSM-era name until it lands in errors.py
+    from vigie.daemon.core.errors import TransportGone
+except ImportError:                          # pragma: no cover - depends on the lead's errors.py
+    from vigie.daemon.core.errors import ModemGone as TransportGone
+
+log = logging.getLogger(__name__)
+
+CODING_GSM7, CODING_UCS2 = 0, 2
+
+
+def split(text: str) -> tuple[str, list[str]]:
+    """(encoding, parts) as the box counts them (core/reference/smstext.py): 160/153 septets in GSM-7,
+    70/67 UTF-16 units in UCS-2; an escape pair or a surrogate pair is never cut."""
+    info = analyze(text)
+    if info.parts <= 1:
+        return info.encoding, [text]
+    per_part = PART_GSM7 if info.encoding == "gsm7" else PART_UCS2
+    parts, current, used = [], [], 0
+    for char in text:
+        cost = 2 if (char in GSM7_EXTENSION if info.encoding == "gsm7" else ord(char) > 0xFFFF) else 1
+        if used + cost > per_part:
+            parts.append("".join(current))
+            current, used = [], 0
+        current.append(char)
+        used += cost
+    parts.append("".join(current))
+    return info.encoding, parts
+
+
+def concat_udh(ref: int, count: int, number: int) -> bytes:
+    """8-bit reference concatenation header (IEI 0x00), with its length octet."""
+    return bytes([5, 0x00, 3, ref & 0xFF, count, number])
+
+
+class Pacer:
+    """At most ``per_second`` submissions a second, spread evenly (Kannel's throughput is the
+    account's; this keeps the box's own queue in the outbox, where priorities apply)."""
+
+    def __init__(self, per_second: float):
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            due = max(now, self._next)
+            self._next = due + self.interval
+        if due > now:
+            self._wake.wait(due - now)
+
+
+class KannelTransport:
+    kind = "kannel"
+
+    def __init__(self, route, callback_listen: str, callback_secret: str, timeout: float = 30.0):
+        self.route = route
+        self.name = route.name
+        self.priority = route.priority
+        self.events = queue.Queue()
+        self.timeout = timeout
+        self._conf = kconf.KannelConf(callback_listen=callback_listen, callback_secret=callback_secret)
+        url = urllib.parse.urlsplit(route.sendsms_url)
+        self._scheme, self._netloc, self._path = url.scheme, url.netloc, url.path or "/cgi-bin/sendsms"
+        self._pacer = Pacer(route.max_per_second)
+        self._conn = None
+        self._alive = False
+        self._lock = threading.Lock()
+
+    # ---------------------------------------------------------------- life
+    def open(self) -> dict:
+        health = self.health()
+        if not health.detail.startswith("SMSC") and not health.up:
+            raise TransportGone(f"route {self.name} : {health.detail}")
+        self._alive = True
+        return {"model": "Kannel", "operator": health.operator, "detail": health.detail}
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+        self._alive = False
+
+    def is_alive(self) -> bool:
+        return self._alive
+
+    def service(self) -> None:
+        """Nothing to sweep: reports and incoming SMS reach the box through its callback listener."""
+
+    # ---------------------------------------------------------------- health
+    def status_text(self) -> str | None:
+        """bearerbox's status page (status.txt), or None when bearerbox does not answer."""
+        url = (f"{self.route.admin_url.rstrip('/')}/status.txt?"
+               + urllib.parse.urlencode({"password": self.route.admin_password}))
+        parsed = urllib.parse.urlsplit(url)
+        conn = http.client.HTTPConnection(parsed.netloc, timeout=5)
+        try:
+            conn.request("GET", f"{parsed.path}?{parsed.query}")
+            response = conn.getresponse()
+            body = response.read().decode("utf-8", "replace")
+            return body if response.status == 200 else None
+        except (OSError, http.client.HTTPException):
+            return None
+        finally:
+            conn.close()
+
+    def health(self) -> Health:
+        """Up when bearerbox says the SMSC link (the route's smsc-id, or any) is online."""
+        text = self.status_text()
+        if text is None:
+            return Health(up=False, detail="Kannel (bearerbox) ne répond pas")
+        in_smsc = False
+        for line in text.splitlines():
+            if line.startswith("SMSC connections"):
+                in_smsc = True
+                continue
+            if not in_smsc or not line.strip():
+                continue
+            smsc_id = line.split()[0].split("[")[0]
+            if self.route.smsc and smsc_id != self.route.smsc:
+                continue
+            state = re.search(r"\((\w[\w-]*)", line)
+            state = state.group(1) if state else "inconnu"
+            if state == "online":
+                return Health(up=True, detail=f"SMSC {smsc_id} en ligne", operator=smsc_id)
+            return Health(up=False, detail=f"SMSC {smsc_id} hors ligne ({state})", operator=smsc_id)
+        return Health(up=False, detail="aucune liaison SMSC dans Kannel")
+
+    # ---------------------------------------------------------------- sending
+    def segments(self, phone: str, text: str, ref: int, validity_hours: float | None) -> list[Segment]:
+        encoding, parts = split(text)
+        coding = CODING_GSM7 if encoding == "gsm7" else CODING_UCS2
+        validity = None
+        if validity_hours:
+            validity = int(max(60, min(validity_hours * 60, 7 * 24 * 60)))
+        out = []
+        for number, part in enumerate(parts, 1):
+            udh = concat_udh(ref, len(parts), number) if len(parts) > 1 else None
+            out.append(Segment(phone=phone, text=part, number=number, count=len(parts),
+                               payload={"coding": coding, "udh": udh, "validity": validity}))
+        return out
+
+    def submit(self, segment: Segment, ids: dict) -> Done:
+        reference = ".".join(str(ids[k]) for k in ("message", "part", "attempt"))
+        query = self._query(segment, ids)
+        self._pacer.wait()
+        status, body = self._get(f"{self._path}?{query}")
+        answer = body.strip()
+        if status == 202:
+            if answer.startswith("3:"):
+                log.info("route %s : %s mis en attente par Kannel (SMSC hors ligne)", self.name, reference)
+            return Done(reference)
+        if status == 503:
+            raise RetryLater(f"Kannel refuse pour l'instant : {answer}", code=status)
+        if status == 400:
+            raise PermanentFailure(f"Kannel refuse ce SMS : {answer}", code=status)
+        if status == 403:
+            raise TransportGone(f"route {self.name} refusée par Kannel : {answer} (identifiants ou smsc ?)")
+        if status == 500:
+            raise TransportGone(f"route {self.name} : smsbox n'a pas pu remettre le SMS à bearerbox ({answer})")
+        raise OutcomeUnknown(f"réponse inattendue de Kannel : {status} {answer}")
+
+    def _query(self, segment: Segment, ids: dict) -> str:
+        payload = segment.payload or {}
+        params = [("username", self.route.username), ("password", self.route.password),
+                  ("from", self.route.sender), ("to", segment.phone), ("charset", "UTF-8"),
+                  ("coding", str(payload.get("coding", CODING_GSM7))), ("text", segment.text),
+                  ("dlr-mask", str(kconf.DLR_MASK)), ("dlr-url", kconf.dlr_url(self._conf, ids))]
+        if self.route.smsc:
+            params.append(("smsc", self.route.smsc))
+        if payload.get("udh"):
+            params.append(("udh", payload["udh"]))
+        if payload.get("validity"):
+            params.append(("validity", str(payload["validity"])))
+        return urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
+
+    def _connection(self):
+        if self._conn is None:
+            cls = http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
+            self._conn = cls(self._netloc, timeout=self.timeout)
+        return self._conn
+
+    def _get(self, target: str) -> tuple[int, str]:
+        """One GET on the kept-alive connection. Nothing sent: TransportGone; sent, no answer: unknown."""
+        with self._lock:
+            for retry in (True, False):
+                conn = self._connection()
+                sent = False
+                try:
+                    conn.request("GET", target)
+                    sent = True
+                    response = conn.getresponse()
+                    body = response.read().decode("utf-8", "replace")
+                    if response.will_close:
+                        conn.close()
+                        self._conn = None
+                    return response.status, body
+                except (ConnectionRefusedError, http.client.CannotSendRequest) as e:
+                    conn.close()
+                    self._conn = None
+                    self._alive = False
+                    raise TransportGone(f"route {self.name} : smsbox ne répond pas ({e})") from None
+                except http.client.RemoteDisconnected:
+                    # smsbox closed a kept-alive connection it had idle: once more on a new one
+                    conn.close()
+                    self._conn = None
+                    if retry:
+                        continue
+                    raise OutcomeUnknown(f"route {self.name} : smsbox a coupé sans répondre") from None
+                except (TimeoutError, OSError, http.client.HTTPException) as e:
+                    conn.close()
+                    self._conn = None
+                    if not sent:
+                        self._alive = False
+                        raise TransportGone(f"route {self.name} : smsbox injoignable ({e})") from None
+                    raise OutcomeUnknown(f"route {self.name} : pas de réponse de smsbox ({e})") from None
+        raise OutcomeUnknown(f"route {self.name} : pas de réponse de smsbox")
