@@ -192,7 +192,8 @@ class KannelTransport:
         params = [("username", self.route.username), ("password", self.route.password),
                   ("from", self.route.sender), ("to", segment.phone), ("charset", "UTF-8"),
                   ("coding", str(payload.get("coding", CODING_GSM7))), ("text", segment.text),
-                  ("dlr-mask", str(kconf.DLR_MASK)), ("dlr-url", kconf.dlr_url(self._conf, ids))]
+                  ("dlr-mask", str(kconf.DLR_MASK)),
+                  ("dlr-url", kconf.dlr_url(self._conf, {"route": self.name, **ids}))]
         if self.route.smsc:
             params.append(("smsc", self.route.smsc))
         if payload.get("udh"):
