@@ -25,8 +25,14 @@ from dataclasses import dataclass
 
 import pytest
 
+from vigie.daemon.core import outbox
+from vigie.daemon.core.config import KannelSettings
+from vigie.daemon.core.models import Message
 from vigie.daemon.simulator.smsc import SimulatedSMSC
 from vigie.daemon.transport.kannel import conf as kconf
+from vigie.daemon.transport.kannel.callbacks import apply_pending
+from vigie.daemon.transport.kannel.listener import CallbackListener
+from vigie.daemon.transport.kannel.transport import KannelTransport
 
 BEARERBOX = "/usr/sbin/bearerbox"
 SMSBOX = "/usr/sbin/smsbox"
@@ -287,3 +293,65 @@ def kannel(tmp_path, smsc, callbacks):
     yield make
     for k in started:
         k.stop()
+
+
+# --- the box's side: its transport on a started Kannel, its callback listener ---------------------------
+
+SECRET = "s3cret-de-rappel-0123"
+
+
+def route_of(k, **changes) -> KannelSettings:
+    """The [[kannel]] route of vigie.toml that matches a started Kannel."""
+    values = dict(name="operateur", sendsms_url=f"http://127.0.0.1:{k.conf.sendsms_port}/cgi-bin/sendsms",
+                  username=k.conf.username, password=k.conf.password, sender=k.conf.sender,
+                  smsc=k.conf.smsc_id, max_per_second=200.0, priority=10,
+                  admin_url=f"http://127.0.0.1:{k.conf.admin_port}", admin_password=k.conf.admin_password)
+    values.update(changes)
+    return KannelSettings(**values)
+
+
+def transport_of(k, **changes) -> KannelTransport:
+    return KannelTransport(route_of(k, **changes), k.conf.callback_listen, k.conf.callback_secret, timeout=10)
+
+
+@pytest.fixture
+def listener(database):
+    """Factory: ``listener(port=None)`` -> started CallbackListener (secret SECRET) on the test database."""
+    made = []
+
+    def make(port=None):
+        lst = CallbackListener(f"127.0.0.1:{port or free_port()}", SECRET).start()
+        made.append(lst)
+        return lst
+
+    yield make
+    for lst in made:
+        try:
+            lst.stop()
+        except OSError:
+            pass
+
+
+def listen_of(lst) -> str:
+    return f"127.0.0.1:{lst.address[1]}"
+
+
+def send_through(transport, phone, text, ref=1) -> Message:
+    """What the worker does for one message: claim, submit each part with the box's ids, record, mark sent."""
+    outbox.enqueue(phone, text)
+    message = outbox.claim(transport.name)
+    segments = transport.segments(message.phone, message.text, ref, None)
+    for s in segments:
+        transport.submit(s, {"message": message.id, "part": s.number, "attempt": message.attempts}).result()
+    Message.update(parts=len(segments)).where(Message.id == message.id).execute()
+    message.parts = len(segments)
+    for s in segments:
+        outbox.record_part(message, s.number, s.count, transport.name, 0)
+    outbox.mark_sent(message)
+    return message
+
+
+def state_of(message_id: int) -> str:
+    """The message's state once the stored callbacks are applied (what vigie run's loop does)."""
+    apply_pending()
+    return Message.get_by_id(message_id).state

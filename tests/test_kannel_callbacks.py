@@ -6,58 +6,23 @@ import urllib.request
 
 import pytest
 
-from tests.fixtures_kannel import free_port, http_get, wait_until
-from tests.test_kannel_transport import transport_of
-from vigie.daemon.core import callbacks, inbox, outbox
+from tests.fixtures_kannel import (
+    SECRET,
+    free_port,
+    http_get,
+    listen_of,
+    send_through,
+    state_of,
+    transport_of,
+    wait_until,
+)
+from vigie.daemon.core import callbacks, inbox
 from vigie.daemon.core.models import Callback, Contact, InboundSms, Member, Message, OptOut, Part
 from vigie.daemon.simulator.smsc.protocol import ESME_RSUBMITFAIL
 from vigie.daemon.transport.kannel import conf as kconf
 from vigie.daemon.transport.kannel.callbacks import apply_pending
-from vigie.daemon.transport.kannel.listener import CallbackListener
 
-SECRET = "s3cret-de-rappel-0123"
 ROUTE = "operateur"
-
-
-@pytest.fixture
-def listener(database):
-    made = []
-
-    def make(port=None):
-        lst = CallbackListener(f"127.0.0.1:{port or free_port()}", SECRET).start()
-        made.append(lst)
-        return lst
-
-    yield make
-    for lst in made:
-        try:
-            lst.stop()
-        except OSError:
-            pass
-
-
-def listen_of(lst) -> str:
-    return f"127.0.0.1:{lst.address[1]}"
-
-
-def send_through(transport, phone, text, ref=1) -> Message:
-    """What the worker does for one message: claim, submit each part with the box's ids, record, mark sent."""
-    outbox.enqueue(phone, text)
-    message = outbox.claim(transport.name)
-    segments = transport.segments(message.phone, message.text, ref, None)
-    for s in segments:
-        transport.submit(s, {"message": message.id, "part": s.number, "attempt": message.attempts}).result()
-    Message.update(parts=len(segments)).where(Message.id == message.id).execute()
-    message.parts = len(segments)
-    for s in segments:
-        outbox.record_part(message, s.number, s.count, transport.name, 0)
-    outbox.mark_sent(message)
-    return message
-
-
-def state_of(message_id: int) -> str:
-    apply_pending()
-    return Message.get_by_id(message_id).state
 
 
 def test_reports_through_kannel_match_their_parts(smsc, kannel, listener):

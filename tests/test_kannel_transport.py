@@ -2,28 +2,14 @@
 
 import pytest
 
-from tests.fixtures_kannel import wait_until
-from vigie.daemon.core.config import KannelSettings
+from tests.fixtures_kannel import transport_of, wait_until
 from vigie.daemon.core.errors import PermanentFailure
 from vigie.daemon.transport.kannel import conf as kconf
-from vigie.daemon.transport.kannel.transport import KannelTransport, TransportGone, split
+from vigie.daemon.transport.kannel.transport import TransportGone, split
 
 PHONE = "+33612345678"
 LONG = ("Vols de gasoil en série sur les chantiers de la zone d'activité de Flers cette semaine. Fermez les "
         "réservoirs à clé, éclairez les parcs la nuit et signalez tout véhicule suspect au 17. Merci.")
-
-
-def route_of(k, **changes) -> KannelSettings:
-    values = dict(name="operateur", sendsms_url=f"http://127.0.0.1:{k.conf.sendsms_port}/cgi-bin/sendsms",
-                  username=k.conf.username, password=k.conf.password, sender=k.conf.sender,
-                  smsc=k.conf.smsc_id, max_per_second=200.0, priority=10,
-                  admin_url=f"http://127.0.0.1:{k.conf.admin_port}", admin_password=k.conf.admin_password)
-    values.update(changes)
-    return KannelSettings(**values)
-
-
-def transport_of(k, **changes) -> KannelTransport:
-    return KannelTransport(route_of(k, **changes), k.conf.callback_listen, k.conf.callback_secret, timeout=10)
 
 
 def test_split_counts_like_the_box():

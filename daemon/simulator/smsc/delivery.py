@@ -93,6 +93,9 @@ class Deliveries:
     def push(self, item: dict, front: bool = False) -> None:
         with self._lock:
             (self._queue.appendleft if front else self._queue.append)(item)
+        if not front:
+            self._store.event("deliver_sm_queued", kind=item["kind"], message_id=item.get("message_id"),
+                              phone=item.get("phone"))
         self.pump()
 
     def pending(self) -> int:
