@@ -120,12 +120,16 @@ class Deliveries:
                     if session is None:
                         return
                 self._queue.remove(item)
-            sequence = session.send_request("deliver_sm", **item["fields"])
-            if sequence is None:               # the session died while we wrote: try again later
-                self.push(item, front=True)
+            def in_flight(sequence, session=session, item=item):
+                with self._lock:
+                    self._in_flight[(session.id, sequence)] = item
+
+            sequence = session.send_request("deliver_sm", before_send=in_flight, **item["fields"])
+            if sequence is None:               # the session died before or while we wrote: queued again
+                with self._lock:
+                    if not any(v is item for v in self._in_flight.values()):
+                        self._queue.appendleft(item)
                 return
-            with self._lock:
-                self._in_flight[(session.id, sequence)] = item
             self._store.event("deliver_sm", kind=item["kind"], session=session.id, sequence=sequence,
                               message_id=item.get("message_id"), phone=item.get("phone"))
 

@@ -93,12 +93,15 @@ class Session:
             except OSError:
                 return False
 
-    def send_request(self, command: str, **fields) -> int | None:
-        """Send a request PDU (deliver_sm, enquire_link): its sequence number, or None if the session died."""
+    def send_request(self, command: str, before_send=None, **fields) -> int | None:
+        """Send a request PDU (deliver_sm, enquire_link): its sequence number, or None if the session died.
+        ``before_send(sequence)`` runs before the PDU is written (the answer may come back at once)."""
         with self._write:
             if self._closed.is_set():
                 return None
             sequence, raw = self.encoder.request(command, **fields)
+            if before_send is not None:
+                before_send(sequence)
             try:
                 self.sock.sendall(raw)
             except OSError:
