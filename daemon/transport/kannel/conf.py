@@ -123,6 +123,7 @@ log-file = {_q(conf.log_dir.rstrip('/') + '/bearerbox.log')}
 log-level = {conf.log_level}
 access-log = {_q(conf.log_dir.rstrip('/') + '/access.log')}
 # file d'attente sur disque : un SMS accepté par Kannel survit à un redémarrage ou à une coupure
+# (dossiers à créer une fois : install -d -o kannel {conf.spool_dir.rstrip('/')} {dlr_spool})
 store-type = file
 store-location = {_q(store)}
 # accusés en attente sur disque : un accusé qui arrive après un redémarrage de Kannel retrouve son SMS
