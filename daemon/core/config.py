@@ -565,10 +565,6 @@ def parse(data: dict, path: str = "") -> Settings:
     for name in transports:
         if transports.count(name) > 1:
             raise ConfigError(f"Deux moyens d'envoi ([[modem]], [[kannel]]) portent le même nom « {name} ».")
-    if values["kannels"] and not values["daemon"].callback_secret:
-        raise ConfigError("[daemon] callback_secret : obligatoire avec une route [[kannel]] (16 caractères au "
-                          "moins, le même que dans kannel.conf) : sans lui les accusés et SMS reçus par Kannel "
-                          "seraient refusés.")
     return Settings(**values, path=path, extra=extra)
 
 
