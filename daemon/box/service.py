@@ -72,7 +72,11 @@ class Daemon:
     def _start_listener(self) -> None:
         """Kannel's delivery reports and incoming SMS: stored as they come, applied by the loop."""
         daemon = self.settings.daemon
-        if not self.settings.kannels or not daemon.callback_secret:
+        if not self.settings.kannels:
+            return
+        if not daemon.callback_secret:
+            log.error("[daemon] callback_secret est vide : les accusés et SMS reçus par Kannel ne sont pas écoutés "
+                      "(choisissez un secret, puis « vigie kannel config »)")
             return
         from vigie.daemon.transport.kannel.listener import CallbackListener
         try:
@@ -85,7 +89,7 @@ class Daemon:
     def apply_callbacks(self) -> None:
         try:
             from vigie.daemon.transport.kannel.callbacks import apply_pending
-            done = apply_pending()
+            done = apply_pending(window_hours=self.settings.daemon.report_window_hours)
             if done.get("inbox"):
                 self.incoming.set()
         except Exception:

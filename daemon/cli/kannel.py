@@ -47,13 +47,17 @@ def _port(url: str, what: str) -> int:
 
 def build(s, args) -> kconf.KannelConf:
     """The kannel.conf values: the route of vigie.toml, the SMPP account from the options."""
-    if not s.kannel:
+    if not s.kannels:
         raise ConfigError("Aucune route [[kannel]] dans la configuration : ajoutez-en une (nom, sendsms_url, "
                           "username, password, sender) avant d'écrire kannel.conf.")
-    routes = {r.name: r for r in s.kannel}
+    routes = {r.name: r for r in s.kannels}
     if args.route and args.route not in routes:
         raise InvalidInput(f"route « {args.route} » inconnue (routes : {', '.join(routes)}).", field="route")
-    route = routes[args.route] if args.route else s.kannel[0]
+    route = routes[args.route] if args.route else s.kannels[0]
+    if not s.daemon.callback_secret:
+        raise ConfigError("[daemon] callback_secret est vide : choisissez un secret de 16 caractères au moins "
+                          "(lettres, chiffres) dans vigie.toml ; kannel.conf le reprend pour les accusés et "
+                          "SMS reçus.")
     if args.smpp_port is not None and not 1 <= args.smpp_port <= 65535:
         raise InvalidInput(f"{args.smpp_port} n'est pas un port valide.", field="smpp-port")
     base = kconf.KannelConf(
@@ -61,7 +65,7 @@ def build(s, args) -> kconf.KannelConf:
         admin_port=_port(route.admin_url, "admin_url"), admin_password=route.admin_password or "changez-moi",
         sendsms_port=_port(route.sendsms_url, "sendsms_url"), username=route.username,
         password=route.password, sender=route.sender, callback_listen=s.daemon.callback_listen,
-        callback_secret=s.daemon.callback_secret or "changez-moi")
+        callback_secret=s.daemon.callback_secret)
     return base.replace(smpp_host=args.smpp_host, smpp_port=args.smpp_port, system_id=args.system_id,
                         smpp_password=args.smpp_password, system_type=args.system_type,
                         log_dir=args.log_dir, spool_dir=args.spool_dir)

@@ -13,8 +13,9 @@ import logging
 import re
 import time
 
-from vigie.daemon.core import callbacks, outbox
-from vigie.daemon.core.models import InboundSms, database
+from vigie.daemon.core import callbacks, inbox
+from vigie.daemon.core.models import Callback, Message, Part, database
+from vigie.daemon.transport import reports
 from vigie.daemon.transport.base import DeliveryReport, Incoming
 from vigie.daemon.transport.kannel import conf as kconf
 
@@ -22,8 +23,7 @@ log = logging.getLogger(__name__)
 
 GIVE_UP_HOURS = 72.0         # a report whose part never shows up is kept as unmatched after this
 
-TP_DELIVERED, TP_PENDING, TP_FAILED = 0x00, 0x20, 0x40
-STAT_TEXT = {"UNDELIV": "non remis", "EXPIRED": "délai de validité dépassé", "DELETED": "supprimé",
+STAT_TEXT = {"UNDELIV": "non distribuable", "EXPIRED": "délai de validité dépassé", "DELETED": "supprimé",
              "REJECTD": "refusé", "UNKNOWN": "issue inconnue"}
 
 
@@ -71,20 +71,21 @@ def interpret(kind: str, params: dict):
 
 
 def failure_reason(params: dict) -> tuple[str, int | None]:
-    """French reason and code of a failed part, from the SMSC's answer."""
+    """French reason (the words inside « Non remis par le réseau (…) ») and code of a failed part, from
+    the SMSC's answer."""
     answer = params.get("answer", "")
     nack = re.match(r"NACK/(0x[0-9a-fA-F]+|\d+)", answer)
     if nack:
         code = int(nack.group(1), 0)
-        return f"Refusé par l'opérateur (erreur SMPP {code:#04x}).", code
+        return f"refusé par l'opérateur, erreur SMPP {code:#04x}", code
     stat = re.search(r"stat:(\w+)", answer)
     err = re.search(r"err:(\w+)", answer)
     if stat:
         text = STAT_TEXT.get(stat.group(1).upper(), stat.group(1))
         code = int(err.group(1)) if err and err.group(1).isdigit() else None
         detail = f", erreur {err.group(1)}" if err else ""
-        return f"Non remis par le réseau de l'opérateur ({text}{detail}).", code
-    return "Non remis par le réseau de l'opérateur.", None
+        return f"{text}{detail}", code
+    return "échec définitif selon l'opérateur", None
 
 
 def _float(value):
@@ -94,14 +95,48 @@ def _float(value):
         return None
 
 
-def apply_pending(limit: int = 500) -> dict:
+def _flag_second_acceptance(route: str, params: dict) -> None:
+    """One part accepted twice by the SMSC under two of its ids: Kannel sent it twice (it resends from its
+    store file what it had not marked done when it was killed). The box cannot undo it: it says so."""
+    prefix = "dlr:" + ":".join([route] + [params.get(k, "") for k in ("message", "part", "attempt")]) + ":"
+    foreigns = {c.key.rsplit(":", 1)[1] for c in Callback.select(Callback.key)
+                .where(Callback.key.startswith(prefix) & (Callback.outcome == "accepted"))
+                if c.key[len(prefix):].split(":", 1)[0] == str(kconf.DLR_SMSC_ACK)}
+    if len(foreigns) > 1:
+        log.warning("message %s partie %s envoyé %d fois par Kannel (redémarrage) : doublon possible",
+                    params.get("message"), params.get("part"), len(foreigns))
+        Message.update(possible_duplicate=True).where(Message.id == int(params["message"])).execute()
+
+
+def flag_resent(route: str, since: float, before: float) -> int:
+    """Kannel restarted at ``before``: what it had been given since ``since`` and had not seen accepted by
+    the SMSC (no report of any kind before the restart) it sends again from its store file, and some of it
+    may have gone out already. Those messages are flagged « doublon possible »; returns how many."""
+    prefix = f"dlr:{route}:"
+    reported = set()
+    for (key,) in (Callback.select(Callback.key)
+                   .where((Callback.kind == "dlr") & Callback.key.startswith(prefix)
+                          & (Callback.received_at < before)).tuples()):
+        reported.add(tuple(key[len(prefix):].split(":")[:3]))
+    ids = {message for message, number, attempt in
+           Part.select(Part.message, Part.number, Part.attempt)
+           .where((Part.modem == route) & (Part.sent_at >= since - 1) & (Part.sent_at < before)).tuples()
+           if (str(message), str(number), str(attempt)) not in reported}
+    if ids:
+        Message.update(possible_duplicate=True).where(Message.id.in_(sorted(ids))).execute()
+        log.warning("route %s : Kannel a redémarré, %d message(s) sans accusé du SMSC renvoyé(s) par Kannel : "
+                    "doublons possibles", route, len(ids))
+    return len(ids)
+
+
+def apply_pending(limit: int = 500, window_hours: float = 72.0) -> dict:
     """Apply the stored callbacks whose turn has come: reports to their parts, SMS to the inbox.
     Returns counts by outcome ("inbox" > 0: the inbox has work)."""
     done = {}
     for row in callbacks.due(limit):
         params = callbacks.params(row)
         try:
-            outcome = _apply(row, params)
+            outcome = _apply(row, params, window_hours)
         except (KeyError, ValueError) as e:
             log.warning("rappel Kannel %d illisible (%s) : ignoré", row.id, e)
             with database.atomic():
@@ -112,27 +147,36 @@ def apply_pending(limit: int = 500) -> dict:
     return done
 
 
-def _apply(row, params: dict) -> str | None:
+def _apply(row, params: dict, window_hours: float) -> str | None:
     event = interpret(row.kind, params)
+    route = params.get("route") or params.get("smsc") or "kannel"
     with database.atomic():
         if isinstance(event, Incoming):
             if not callbacks.claim(row, "inbox"):
                 return None
-            InboundSms.create(modem=params.get("route") or params.get("smsc") or "kannel", phone=event.phone,
-                              text=event.text, sms_time=event.time)
+            inbox.store_incoming(route, event.phone, event.text, event.time)
             return "inbox"
         if event.status == "accepted":
-            return "accepted" if callbacks.claim(row, "accepted") else None
-        ids = event.ids
-        tp = {"delivered": TP_DELIVERED, "pending": TP_PENDING, "failed": TP_FAILED}[event.status]
-        reason, code = failure_reason(params) if event.status == "failed" else (None, None)
-        part = outbox.report_part(ids["message"], ids["attempt"], ids["part"], event.status, tp_status=tp,
-                                  received_at=row.received_at, reason=reason, code=code)
-        if part is not None:
-            return "matched" if callbacks.claim(row, "matched") else None
-        if time.time() - row.received_at > GIVE_UP_HOURS * 3600:
-            log.warning("accusé Kannel sans partie correspondante : message %s partie %s essai %s",
-                        ids["message"], ids["part"], ids["attempt"])
-            return "unmatched" if callbacks.claim(row, "unmatched") else None
-        callbacks.later(row)
-        return None
+            if not callbacks.claim(row, "accepted"):
+                return None
+            _flag_second_acceptance(route, params)
+            return "accepted"
+        part = reports.find_part(route, event, row.received_at, window_hours)
+        if part is None:
+            if time.time() - row.received_at <= GIVE_UP_HOURS * 3600:
+                callbacks.later(row)        # the worker records its parts just after their submission
+                return None
+            if not callbacks.claim(row, "unmatched"):
+                return None
+            reports.match(route, event, received_at=row.received_at, window_hours=window_hours)
+            return "unmatched"
+        if not callbacks.claim(row, "matched"):
+            return None
+        code = None
+        if event.status == "failed":
+            event.detail, code = failure_reason(params)
+        reports.match(route, event, received_at=row.received_at, window_hours=window_hours)
+        if code is not None:
+            (Message.update(error_code=code)
+             .where((Message.id == part.message_id) & (Message.state == "failed")).execute())
+        return "matched"

@@ -180,7 +180,7 @@ username = {_q(conf.username)}
 password = {_q(conf.password)}
 user-deny-ip = "*.*.*.*"
 user-allow-ip = "127.0.0.1"
-default-sender = {_q(conf.sender)}
+{f"default-sender = {_q(conf.sender)}" if conf.sender else "# default-sender : aucun, celui du compte de l'opérateur"}
 default-smsc = {_q(conf.smsc_id)}
 # la box découpe elle-même les SMS longs et suit chaque partie
 max-messages = 1

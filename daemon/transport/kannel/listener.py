@@ -58,11 +58,14 @@ class CallbackListener:
                 status = listener.handle(self.path, self.client_address[0])
                 body = {200: b"", 400: b"Requete incomplete\n", 403: b"Secret invalide\n",
                         404: b"Inconnu\n", 503: b"Base indisponible, reessayez\n"}[status]
-                self.send_response(status)
-                self.send_header("Content-Type", "text/plain; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "text/plain; charset=utf-8")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass                        # smsbox went away (stored already: its retry is a repeat)
 
             def do_POST(self):
                 self.send_error(405)

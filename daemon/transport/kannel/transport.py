@@ -18,19 +18,15 @@ import threading
 import time
 import urllib.parse
 
-from vigie.daemon.core.errors import OutcomeUnknown, PermanentFailure, RetryLater
+from vigie.daemon.core.errors import OutcomeUnknown, PermanentFailure, RetryLater, TransportGone
 from vigie.daemon.core.reference.smstext import GSM7_EXTENSION, PART_GSM7, PART_UCS2, analyze
 from vigie.daemon.transport.base import Done, Health, Segment
 from vigie.daemon.transport.kannel import conf as kconf
 
-try:                                         # the seam's name; the GSM-era name until it lands in errors.py
-    from vigie.daemon.core.errors import TransportGone
-except ImportError:                          # pragma: no cover - depends on the lead's errors.py
-    from vigie.daemon.core.errors import ModemGone as TransportGone
-
 log = logging.getLogger(__name__)
 
 CODING_GSM7, CODING_UCS2 = 0, 2
+RESTART_SLACK = 1.0            # seconds: bearerbox gives its uptime to the second
 
 
 def split(text: str) -> tuple[str, list[str]]:
@@ -92,6 +88,8 @@ class KannelTransport:
         self._conn = None
         self._alive = False
         self._lock = threading.Lock()
+        self._started = None                     # when the bearerbox we last saw started (epoch)
+        self._lost_at = None                     # when Kannel stopped answering (epoch), until it answers
 
     # ---------------------------------------------------------------- life
     def open(self) -> dict:
@@ -111,8 +109,12 @@ class KannelTransport:
     def is_alive(self) -> bool:
         return self._alive
 
-    def service(self) -> None:
-        """Nothing to sweep: reports and incoming SMS reach the box through its callback listener."""
+    def service(self, idle: bool = False) -> None:
+        """Nothing to sweep: reports and incoming SMS reach the box through its callback listener, stored
+        there and applied by the daemon's loop (callbacks.apply_pending), not through ``events``."""
+
+    def recover(self, failures: int) -> None:
+        """No hard reset from here: Kannel is a system service (``systemctl restart kannel``)."""
 
     # ---------------------------------------------------------------- health
     def status_text(self) -> str | None:
@@ -135,7 +137,9 @@ class KannelTransport:
         """Up when bearerbox says the SMSC link (the route's smsc-id, or any) is online."""
         text = self.status_text()
         if text is None:
+            self._lost()
             return Health(up=False, detail="Kannel (bearerbox) ne répond pas")
+        self._watch_restart(text)
         in_smsc = False
         for line in text.splitlines():
             if line.startswith("SMSC connections"):
@@ -152,6 +156,34 @@ class KannelTransport:
                 return Health(up=True, detail=f"SMSC {smsc_id} en ligne", operator=smsc_id)
             return Health(up=False, detail=f"SMSC {smsc_id} hors ligne ({state})", operator=smsc_id)
         return Health(up=False, detail="aucune liaison SMSC dans Kannel")
+
+    def _lost(self) -> None:
+        if self._lost_at is None:
+            self._lost_at = time.time()
+
+    def _watch_restart(self, text: str) -> None:
+        """Kannel lost (not answering) or restarted (its uptime went back) since we last looked: what it
+        resends from its store file may be a duplicate, and the box says so (callbacks.flag_resent)."""
+        uptime = re.search(r"uptime (\d+)d (\d+)h (\d+)m (\d+)s", text)
+        started = None
+        if uptime:
+            d, h, m, sec = (int(x) for x in uptime.groups())
+            started = time.time() - (((d * 24 + h) * 60 + m) * 60 + sec)
+        previous, lost_at = self._started, self._lost_at
+        self._lost_at = None
+        if started is not None and (previous is None or started > previous):
+            self._started = started
+        restarted = previous is not None and started is not None and started - previous > RESTART_SLACK
+        if lost_at is None and not restarted:
+            return
+        before = lost_at if lost_at is not None else started
+        since = previous if previous is not None else before - 24 * 3600
+        log.warning("route %s : Kannel %s", self.name, "a redémarré" if restarted else "ne répondait plus")
+        from vigie.daemon.transport.kannel.callbacks import flag_resent
+        try:
+            flag_resent(self.name, since=since, before=before)
+        except Exception:
+            log.exception("route %s : doublons possibles après l'arrêt de Kannel non marqués", self.name)
 
     # ---------------------------------------------------------------- sending
     def segments(self, phone: str, text: str, ref: int, validity_hours: float | None) -> list[Segment]:
@@ -189,8 +221,10 @@ class KannelTransport:
 
     def _query(self, segment: Segment, ids: dict) -> str:
         payload = segment.payload or {}
-        params = [("username", self.route.username), ("password", self.route.password),
-                  ("from", self.route.sender), ("to", segment.phone), ("charset", "UTF-8"),
+        params = [("username", self.route.username), ("password", self.route.password)]
+        if self.route.sender:
+            params.append(("from", self.route.sender))
+        params += [("to", segment.phone), ("charset", "UTF-8"),
                   ("coding", str(payload.get("coding", CODING_GSM7))), ("text", segment.text),
                   ("dlr-mask", str(kconf.DLR_MASK)),
                   ("dlr-url", kconf.dlr_url(self._conf, {"route": self.name, **ids}))]
@@ -227,6 +261,7 @@ class KannelTransport:
                     conn.close()
                     self._conn = None
                     self._alive = False
+                    self._lost()
                     raise TransportGone(f"route {self.name} : smsbox ne répond pas ({e})") from None
                 except http.client.RemoteDisconnected:
                     # smsbox closed a kept-alive connection it had idle: once more on a new one
@@ -240,6 +275,7 @@ class KannelTransport:
                     self._conn = None
                     if not sent:
                         self._alive = False
+                        self._lost()
                         raise TransportGone(f"route {self.name} : smsbox injoignable ({e})") from None
                     raise OutcomeUnknown(f"route {self.name} : pas de réponse de smsbox ({e})") from None
         raise OutcomeUnknown(f"route {self.name} : pas de réponse de smsbox")
