@@ -337,16 +337,17 @@ def listen_of(lst) -> str:
 
 
 def send_through(transport, phone, text, ref=1) -> Message:
-    """What the worker does for one message: claim, submit each part with the box's ids, record, mark sent."""
+    """What the worker does for one message, played by the test: claim, submit each part with the box's
+    ids, record the parts with their references, mark sent (tests of the daemon use the real worker)."""
     outbox.enqueue(phone, text)
     message = outbox.claim(transport.name)
     segments = transport.segments(message.phone, message.text, ref, None)
-    for s in segments:
-        transport.submit(s, {"message": message.id, "part": s.number, "attempt": message.attempts}).result()
+    references = [transport.submit(s, {"message": message.id, "part": s.number, "attempt": message.attempts})
+                  .result() for s in segments]
     Message.update(parts=len(segments)).where(Message.id == message.id).execute()
     message.parts = len(segments)
-    for s in segments:
-        outbox.record_part(message, s.number, s.count, transport.name, 0)
+    for s, reference in zip(segments, references, strict=True):
+        outbox.record_part(message, s.number, s.count, transport.name, reference)
     outbox.mark_sent(message)
     return message
 

@@ -48,12 +48,13 @@ def test_undeliverable_and_refused_parts_fail_their_message(smsc, kannel, listen
     smsc.set_report("undeliverable")
     lost = send_through(t, "+33612345001", "Jamais remis")
     assert wait_until(lambda: state_of(lost.id) == "failed", 60), k.logs()
-    assert "non remis" in Message.get_by_id(lost.id).error
+    assert Message.get_by_id(lost.id).error == "Non remis par le réseau (non distribuable, erreur 001)."
     smsc.refuse(ESME_RSUBMITFAIL)
     refused = send_through(t, "+33612345002", "Refusé par l'opérateur")
     assert wait_until(lambda: state_of(refused.id) == "failed", 60), k.logs()
     row = Message.get_by_id(refused.id)
-    assert row.error_code == ESME_RSUBMITFAIL and "Refusé par l'opérateur" in row.error
+    assert row.error_code == ESME_RSUBMITFAIL
+    assert row.error == "Non remis par le réseau (refusé par l'opérateur, erreur SMPP 0x45)."
 
 
 def test_stop_sent_through_the_smsc_unsubscribes_the_member(smsc, kannel, listener):

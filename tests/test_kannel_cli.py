@@ -58,6 +58,10 @@ def test_config_refuses_what_it_cannot_write(config, tmp_path):
     empty.write_text(f'[database]\npath = "{tmp_path / "v.db"}"\n')
     none = vigie(empty, "kannel", "config")
     assert none.returncode == 1 and "Aucune route [[kannel]]" in none.stderr
+    secretless = tmp_path / "sans-secret.toml"
+    secretless.write_text(config.read_text().replace('callback_secret = "0123456789abcdef-secret"\n', ""))
+    refused = vigie(secretless, "kannel", "config")
+    assert refused.returncode == 1 and "[daemon] callback_secret est vide" in refused.stderr
     incomplete = vigie(config, "kannel", "config")
     assert incomplete.returncode == 0 and "compte SMPP incomplet" in incomplete.stderr
 
