@@ -17,7 +17,7 @@ from vigie.daemon.transport.base import DeliveryReport
 DUMP = pathlib.Path(__file__).parent / "data" / "schema-v2.sql"
 RENAMED_TABLES = {"modem_status": "transport_status"}
 RENAMED_COLUMNS = {"mr": "reference"}
-NEW_TABLES = {"callback"}          # created by later migrations (4: Kannel's callbacks)
+NEW_TABLES = {"callback"}          # created by later migrations (5: Kannel's callbacks)
 
 
 def rows(path) -> dict[str, dict]:
