@@ -87,9 +87,9 @@ def test_answers_of_smsbox_are_translated(smsc, kannel):
     wrong = transport_of(k, password="faux")
     [segment] = wrong.segments(PHONE, "Refusé", ref=1, validity_hours=None)
     with pytest.raises(TransportGone, match="refusée par Kannel"):
-        wrong.submit(segment, {"message": 6, "part": 1, "attempt": 1})
+        wrong.submit(segment, {"message": 6, "part": 1, "attempt": 1}).result()
     t = transport_of(k)
     [bad] = t.segments("", "Sans destinataire", ref=1, validity_hours=None)
     with pytest.raises(PermanentFailure):
-        t.submit(bad, {"message": 7, "part": 1, "attempt": 1})
+        t.submit(bad, {"message": 7, "part": 1, "attempt": 1}).result()
     assert smsc.air() == []

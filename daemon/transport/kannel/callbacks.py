@@ -129,22 +129,35 @@ def flag_resent(route: str, since: float, before: float) -> int:
     return len(ids)
 
 
+BATCH = 100                  # callbacks applied per transaction (one commit, one fsync, for a whole batch)
+
+
 def apply_pending(limit: int = 500, window_hours: float = 72.0) -> dict:
-    """Apply the stored callbacks whose turn has come: reports to their parts, SMS to the inbox.
-    Returns counts by outcome ("inbox" > 0: the inbox has work)."""
+    """Apply the stored callbacks whose turn has come: reports to their parts, SMS to the inbox, a batch
+    per transaction. Returns counts by outcome ("inbox" > 0: the inbox has work)."""
     done = {}
-    for row in callbacks.due(limit):
-        params = callbacks.params(row)
-        try:
-            outcome = _apply(row, params, window_hours)
-        except (KeyError, ValueError) as e:
-            log.warning("rappel Kannel %d illisible (%s) : ignoré", row.id, e)
-            with database.atomic():
-                callbacks.claim(row, "ignored")
-            outcome = "ignored"
-        if outcome:
-            done[outcome] = done.get(outcome, 0) + 1
+    rows = callbacks.due(limit)
+    for start in range(0, len(rows), BATCH):
+        with database.atomic():
+            for row in rows[start:start + BATCH]:
+                outcome = _apply_one(row, window_hours)
+                if outcome:
+                    done[outcome] = done.get(outcome, 0) + 1
     return done
+
+
+def _apply_one(row, window_hours: float) -> str | None:
+    try:
+        with database.atomic():             # a savepoint: a row that fails leaves the batch whole
+            return _apply(row, callbacks.params(row), window_hours)
+    except (KeyError, ValueError) as e:
+        log.warning("rappel Kannel %d illisible (%s) : ignoré", row.id, e)
+        callbacks.claim(row, "ignored")
+        return "ignored"
+    except Exception:
+        log.exception("rappel Kannel %d non appliqué : nouvel essai plus tard", row.id)
+        callbacks.later(row, 30.0)
+        return None
 
 
 def _apply(row, params: dict, window_hours: float) -> str | None:

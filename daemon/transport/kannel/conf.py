@@ -96,8 +96,7 @@ def render(conf: KannelConf) -> str:
     store = f"{conf.spool_dir.rstrip('/')}/vigie.store"
     dlr_spool = f"{conf.spool_dir.rstrip('/')}/dlr"
     ton = "" if conf.source_addr_ton is None else f"source-addr-ton = {conf.source_addr_ton}\n"
-    system_type = (f"system-type = {_q(conf.system_type)}\n" if conf.system_type else
-                   "# system-type = \"\"            # si l'opérateur en demande un\n")
+    system_type = f"system-type = {_q(conf.system_type)}\n"
     return f"""\
 # kannel.conf de la box Vigientreprise : écrit par « vigie kannel config », ne pas modifier à la main
 # (relancer la commande après un changement de compte opérateur, puis « systemctl restart kannel »).
@@ -145,7 +144,8 @@ port = {conf.smpp_port}
 # une seule connexion émission + réception (bind_transceiver, SMPP 3.4)
 transceiver-mode = {"true" if conf.transceiver else "false"}
 {"" if conf.transceiver else f"receive-port = {conf.smpp_port}" + chr(10)}\
-# identifiants SMPP fournis par l'opérateur (system_id, mot de passe, system_type)
+# identifiants SMPP fournis par l'opérateur (system_id, mot de passe, system_type : Kannel exige la ligne,
+# vide si l'opérateur n'en demande pas)
 smsc-username = {_q(conf.system_id)}
 smsc-password = {_q(conf.smpp_password)}
 {system_type}\

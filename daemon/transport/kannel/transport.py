@@ -10,6 +10,7 @@ delivery », or « 3: Queued for later delivery » when the SMSC link is down. I
 the network does, are translated here once into the four meanings of the seam.
 """
 
+import concurrent.futures
 import http.client
 import logging
 import queue
@@ -20,7 +21,7 @@ import urllib.parse
 
 from vigie.daemon.core.errors import OutcomeUnknown, PermanentFailure, RetryLater, TransportGone
 from vigie.daemon.core.reference.smstext import GSM7_EXTENSION, PART_GSM7, PART_UCS2, analyze
-from vigie.daemon.transport.base import Done, Health, Segment
+from vigie.daemon.transport.base import Health, Segment
 from vigie.daemon.transport.kannel import conf as kconf
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,8 @@ class KannelTransport:
         self._lock = threading.Lock()
         self._started = None                     # when the bearerbox we last saw started (epoch)
         self._lost_at = None                     # when Kannel stopped answering (epoch), until it answers
+        self._reader = None                      # thread reading smsbox's answers (one request at a time)
+        self._inflight = None
 
     # ---------------------------------------------------------------- life
     def open(self) -> dict:
@@ -199,16 +202,29 @@ class KannelTransport:
                                payload={"coding": coding, "udh": udh, "validity": validity}))
         return out
 
-    def submit(self, segment: Segment, ids: dict) -> Done:
+    def submit(self, segment: Segment, ids: dict) -> "Answer":
+        """Write the sendsms request and return at once: smsbox's answer (it comes once bearerbox has the
+        part, 10 to 40 ms later) is read while the worker records the previous message and claims the
+        next one. Nothing written (smsbox not listening): TransportGone here."""
         reference = ".".join(str(ids[k]) for k in ("message", "part", "attempt"))
-        query = self._query(segment, ids)
+        target = f"{self._path}?{self._query(segment, ids)}"
+        if self._inflight is not None:
+            concurrent.futures.wait([self._inflight])     # one request at a time on the connection
         self._pacer.wait()
-        status, body = self._get(f"{self._path}?{query}")
+        with self._lock:
+            conn = self._send(target)
+            if self._reader is None:
+                self._reader = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix=f"sendsms-{self.name}")
+            self._inflight = self._reader.submit(self._receive, conn, target)
+        return Answer(self, self._inflight, reference)
+
+    def interpret(self, status: int, body: str, reference: str) -> str:
+        """smsbox's answer to one sendsms, as the seam's outcome."""
         answer = body.strip()
         if status == 202:
             if answer.startswith("3:"):
                 log.info("route %s : %s mis en attente par Kannel (SMSC hors ligne)", self.name, reference)
-            return Done(reference)
+            return reference
         if status == 503:
             raise RetryLater(f"Kannel refuse pour l'instant : {answer}", code=status)
         if status == 400:
@@ -242,40 +258,66 @@ class KannelTransport:
             self._conn = cls(self._netloc, timeout=self.timeout)
         return self._conn
 
-    def _get(self, target: str) -> tuple[int, str]:
-        """One GET on the kept-alive connection. Nothing sent: TransportGone; sent, no answer: unknown."""
+    def _send(self, target: str):
+        """Write one GET on the kept-alive connection (caller holds the lock); TransportGone if it could
+        not be written, so nothing went out."""
+        conn = self._connection()
+        try:
+            conn.request("GET", target)
+            return conn
+        except (OSError, http.client.HTTPException) as e:
+            conn.close()
+            self._conn = None
+            self._alive = False
+            self._lost()
+            raise TransportGone(f"route {self.name} : smsbox ne répond pas ({e})") from None
+
+    def _receive(self, conn, target: str) -> tuple[int, str]:
+        """Reader thread: smsbox's answer to the request written on ``conn``."""
+        for retry in (True, False):
+            try:
+                response = conn.getresponse()
+                body = response.read().decode("utf-8", "replace")
+                if response.will_close:
+                    self._drop(conn)
+                return response.status, body
+            except http.client.RemoteDisconnected:
+                # smsbox had closed this kept-alive connection before reading the request: once more on
+                # a new one (a request it did not read was not sent)
+                self._drop(conn)
+                if not retry:
+                    break
+                with self._lock:
+                    conn = self._send(target)
+            except (TimeoutError, OSError, http.client.HTTPException) as e:
+                self._drop(conn)
+                raise OutcomeUnknown(f"route {self.name} : pas de réponse de smsbox ({e})") from None
+        raise OutcomeUnknown(f"route {self.name} : smsbox a coupé sans répondre")
+
+    def _drop(self, conn) -> None:
+        conn.close()
         with self._lock:
-            for retry in (True, False):
-                conn = self._connection()
-                sent = False
-                try:
-                    conn.request("GET", target)
-                    sent = True
-                    response = conn.getresponse()
-                    body = response.read().decode("utf-8", "replace")
-                    if response.will_close:
-                        conn.close()
-                        self._conn = None
-                    return response.status, body
-                except (ConnectionRefusedError, http.client.CannotSendRequest) as e:
-                    conn.close()
-                    self._conn = None
-                    self._alive = False
-                    self._lost()
-                    raise TransportGone(f"route {self.name} : smsbox ne répond pas ({e})") from None
-                except http.client.RemoteDisconnected:
-                    # smsbox closed a kept-alive connection it had idle: once more on a new one
-                    conn.close()
-                    self._conn = None
-                    if retry:
-                        continue
-                    raise OutcomeUnknown(f"route {self.name} : smsbox a coupé sans répondre") from None
-                except (TimeoutError, OSError, http.client.HTTPException) as e:
-                    conn.close()
-                    self._conn = None
-                    if not sent:
-                        self._alive = False
-                        self._lost()
-                        raise TransportGone(f"route {self.name} : smsbox injoignable ({e})") from None
-                    raise OutcomeUnknown(f"route {self.name} : pas de réponse de smsbox ({e})") from None
-        raise OutcomeUnknown(f"route {self.name} : pas de réponse de smsbox")
+            if self._conn is conn:
+                self._conn = None
+
+    def _get(self, target: str) -> tuple[int, str]:
+        """One GET, waiting for its answer (the status page, tests)."""
+        with self._lock:
+            conn = self._send(target)
+        return self._receive(conn, target)
+
+
+class Answer:
+    """The pending handle of one sendsms (see KannelTransport.submit)."""
+
+    def __init__(self, transport: KannelTransport, future, reference: str):
+        self._transport = transport
+        self._future = future
+        self.reference = reference
+
+    def result(self, timeout: float | None = None) -> str:
+        try:
+            status, body = self._future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            raise OutcomeUnknown(f"route {self._transport.name} : pas de réponse de smsbox") from None
+        return self._transport.interpret(status, body, self.reference)
