@@ -37,6 +37,8 @@ class Daemon:
         self.control = None
         self.gpio_factory = gpio_factory
         self.queue_depth = 0
+        self.listener = None                    # Kannel's callbacks ([daemon] callback_listen)
+        self.callbacks_due = threading.Event()
 
     # -- life cycle --
     def start(self) -> None:
@@ -47,6 +49,7 @@ class Daemon:
         logging.getLogger("vigie.at").setLevel(logging.DEBUG if self.settings.daemon.log_at else logging.WARNING)
         db_mod.open_database(self.settings.database.path)
         outbox.recover_in_flight()
+        self._start_listener()
         sdnotify.notify("READY=1")
         for table, entry in configured(self.settings):
             transport = build(table, entry, self.settings, power_cycle=self._power_cycler(entry))
@@ -65,6 +68,32 @@ class Daemon:
             self.control = None
         self.incoming.set()
         log.info("démon démarré : %d transport(s)", len(self.workers))
+
+    def _start_listener(self) -> None:
+        """Kannel's delivery reports and incoming SMS: stored as they come, applied by the loop."""
+        daemon = self.settings.daemon
+        if not self.settings.kannels:
+            return
+        if not daemon.callback_secret:
+            log.error("[daemon] callback_secret est vide : les accusés et SMS reçus par Kannel ne sont pas écoutés "
+                      "(choisissez un secret, puis « vigie kannel config »)")
+            return
+        from vigie.daemon.transport.kannel.listener import CallbackListener
+        try:
+            self.listener = CallbackListener(daemon.callback_listen, daemon.callback_secret, self.settings.kannels,
+                                             on_stored=lambda kind: self.callbacks_due.set()).start()
+        except OSError as e:
+            log.error("écoute des rappels de Kannel sur %s impossible : %s", daemon.callback_listen, e)
+        self.callbacks_due.set()            # what was stored before a restart is applied now
+
+    def apply_callbacks(self) -> None:
+        try:
+            from vigie.daemon.transport.kannel.callbacks import apply_pending
+            done = apply_pending(window_hours=self.settings.daemon.report_window_hours)
+            if done.get("inbox"):
+                self.incoming.set()
+        except Exception:
+            log.exception("accusés et SMS reçus de Kannel non appliqués")
 
     def _power_cycler(self, entry):
         """A PWRKEY power cycle for an entry that has a GPIO wired to its module's power key."""
@@ -101,6 +130,11 @@ class Daemon:
                 if now >= next_housekeeping:
                     self.housekeeping()
                     next_housekeeping = now + 1.0
+                    if self.settings.kannels:
+                        self.callbacks_due.set()        # reports waiting for their part, retried
+                if self.callbacks_due.is_set():
+                    self.callbacks_due.clear()
+                    self.apply_callbacks()
                 self._notify(interval)
                 if self.incoming.is_set():
                     self.incoming.clear()
@@ -113,6 +147,8 @@ class Daemon:
         self.stop.set()
         self.wake.set()
         sdnotify.notify("STOPPING=1")
+        if self.listener is not None:
+            self.listener.stop()            # smsbox keeps what it could not hand over and retries
         for worker in self.workers:
             worker.join(timeout=self.settings.daemon.send_timeout_seconds + 10)
         if self.panic is not None:

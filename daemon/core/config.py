@@ -447,6 +447,9 @@ register_table(Table("daemon", check=_check_daemon, help="Démon d'envoi (`vigie
     Key("log_at", Boolean(), False, "journaliser les échanges AT (logger `vigie.at`)"),
     Key("callback_listen", Address(nonempty=True), "127.0.0.1:13080",
         "écoute locale des rappels de Kannel (accusés et SMS reçus)"),
+    Key("callback_secret", Text(pattern=r"([A-Za-z0-9._~-]{16,})?", pattern_words="doit compter 16 caractères au moins, "
+                                "lettres sans accent, chiffres, « . _ ~ - »", hint="vide ou 16 caractères au moins"),
+        "", "secret des rappels de Kannel, repris par `vigie kannel config` ; obligatoire avec une route [[kannel]]"),
     Key("allow_foreign_mobiles", Boolean(), False,
         "accepter les mobiles étrangers (Monaco, Belgique, Suisse, Royaume-Uni...) ; "
         "`false` : seuls la métropole et l'outre-mer sont acceptés"),
@@ -511,6 +514,9 @@ register_table(Table("kannel", repeated=True, init="commented", each="une par ro
     Key("smsc", Text(), "", "`smsc-id` de Kannel à utiliser ; vide : au choix de Kannel"),
     Key("max_per_second", Number(minimum=0.1, maximum=1000), 10.0, "débit maximal de soumission, en SMS par seconde"),
     Key("priority", Integer(minimum=0, maximum=100), 10, "priorité de la route parmi les moyens d'envoi"),
+    Key("admin_url", Url(nonempty=True), "http://127.0.0.1:13000",
+        "page d'administration de bearerbox, d'où la box lit l'état de la liaison SMSC"),
+    Key("admin_password", Text(), "", "mot de passe d'administration (ou d'état) de bearerbox"),
 ]))
 
 

@@ -124,8 +124,14 @@ def _migration_6(db: pw.Database) -> None:
     db.create_tables([models.IdempotencyKey], safe=True)
 
 
+def _migration_7(db: pw.Database) -> None:
+    """Kannel's callbacks (delivery reports, incoming SMS) are stored before they are answered."""
+    db.create_tables([models.Callback], safe=True)
+
+
 # Each entry upgrades the schema from version i to i + 1; append, never edit a released one.
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5_naf_2025, _migration_6]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5_naf_2025, _migration_6,
+              _migration_7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -246,6 +246,28 @@ class InboundSms(BaseModel):
     handled_at = pw.FloatField(null=True)
 
 
+# --- callbacks of an SMS gateway ------------------------------------------------
+
+class Callback(BaseModel):
+    """A delivery report or incoming SMS called in by Kannel, stored before it is answered.
+
+    ``key`` makes a repeated call (Kannel retries until it gets a 200) change nothing; the row is
+    applied later (report matched to its part, SMS to the inbox) and ``processed_at`` set in the same
+    transaction. Not in ALL_MODELS: created by migration 5."""
+
+    kind = pw.CharField()                                # dlr | mo
+    key = pw.CharField(unique=True)
+    params = pw.TextField()                              # JSON of the query parameters
+    received_at = pw.FloatField(default=now)
+    next_try_at = pw.FloatField(default=0.0)
+    tries = pw.IntegerField(default=0)
+    processed_at = pw.FloatField(null=True)
+    outcome = pw.CharField(default="")                   # matched | unmatched | inbox | ignored
+
+    class Meta:
+        indexes = ((("processed_at", "next_try_at"), False),)
+
+
 # --- box health ------------------------------------------------------------------
 
 class TransportStatus(BaseModel):

@@ -21,8 +21,15 @@ def _gsm(entry, settings, power_cycle=None, **_hooks):
     return GsmTransport(entry, settings, power_cycle=power_cycle)
 
 
+def _kannel(entry, settings, **_hooks):
+    from vigie.daemon.transport.kannel.transport import KannelTransport
+    return KannelTransport(entry, settings.daemon.callback_listen, settings.daemon.callback_secret,
+                           timeout=settings.daemon.send_timeout_seconds)
+
+
 REGISTRY: dict[str, Kind] = {
     "modem": Kind("modems", _gsm),      # [[modem]]: a GSM module on a serial port
+    "kannel": Kind("kannels", _kannel),  # [[kannel]]: an operator route through Kannel's smsbox
 }
 
 
