@@ -214,6 +214,10 @@ def test_cli_send_then_status_and_message_show(tmp_path, sims):
         status = json.loads(vigie(config, "status", "--json").stdout)
         assert status["daemon"]["alive"] is True
         assert status["modems"][0]["name"] == "sim0" and status["modems"][0]["state"] == "ready"
+        transport = status["transports"][0]
+        assert len(status["transports"]) == 1
+        assert {k: transport[k] for k in ("name", "kind", "state", "state_label", "priority")} == {
+            "name": "sim0", "kind": "gsm", "state": "ready", "state_label": "prêt", "priority": 0}
         assert status["queue"]["delivered"] == 1
         text = vigie(config, "status").stdout
         assert "Démon : en marche" in text and "délivré 1" in text
@@ -223,6 +227,11 @@ def test_cli_send_then_status_and_message_show(tmp_path, sims):
     shown = json.loads(vigie(config, "message", "show", str(message_id), "--json").stdout)
     assert shown["state"] == "delivered" and shown["phone"] == "+33612345678"
     assert shown["sms_parts"][0]["status"] == "delivered" and shown["attempt_log"][0]["outcome"] == "sent"
+    part, report = shown["sms_parts"][0], shown["reports"][0]
+    assert part["modem"] == part["transport"] == shown["modem"] == shown["transport"] == "sim0"
+    assert part["mr"] == sim.air()[0]["mr"] and part["reference"] == str(part["mr"])      # the TP-MR, as text
+    assert (report["modem"], report["transport"], report["mr"], report["reference"]) == (
+        "sim0", "sim0", part["mr"], part["reference"])
     bad = vigie(config, "send", "--to", "02 33 12 34 56", "--text", "x")
     assert bad.returncode != 0 and "fixe" in bad.stderr.lower()
     assert sim.air()[0]["to"] == "+33612345678"
