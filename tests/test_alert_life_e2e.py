@@ -40,29 +40,35 @@ def test_a_scheduled_alert_is_sent_once_after_a_restart_across_its_time(tmp_path
     settings = daemon_settings(tmp_path, [sim])
     db_mod.open_database(settings.database.path)
     _members()
+    # the CLI schedules in Paris time and says so (far ahead: the machine's speed does not matter)
+    later = schedule.paris(time.time() + 86400).strftime("%Y-%m-%d %H:%M")
+    result = vigie(config, "alert", "send", "--all", "--text", "Réunion demain.", "--at", later, "--json")
+    assert result.returncode == 0, result.stderr
+    planned = json.loads(result.stdout)
+    assert planned["state"] == "scheduled" and planned["recipients"] == 3
+    assert vigie(config, "alert", "cancel", str(planned["id"])).returncode == 0
     first = vigie_process(config, "run")
     try:
         assert _ready()
-        start = time.time() + 6
-        when = schedule.paris(start).strftime("%Y-%m-%d %H:%M:%S")
-        result = vigie(config, "alert", "send", "--all", "--text", "Alerte programmée.", "--at", when, "--json")
-        assert result.returncode == 0, result.stderr
-        data = json.loads(result.stdout)
-        assert data["state"] == "scheduled" and data["recipients"] == 3
     finally:
         first.send_signal(signal.SIGTERM)
-        first.wait(timeout=60)
-    assert wait_until(lambda: time.time() > start + 1, 30)          # the box is off at that moment
+        first.wait(timeout=120)
+    # the box is off when the alert's time comes
+    alert = alerts.create("Alerte programmée.", Targeting(all=True), settings=settings, author="chef",
+                          source="cli", at=time.time() + 3)
+    assert alert.state == "scheduled"
+    assert wait_until(lambda: time.time() > alert.start_at + 1, 30)
     assert _on_air(sim, "Alerte programmée") == []
     second = vigie_process(config, "run")
     try:
-        assert wait_until(lambda: len(_on_air(sim, "Alerte programmée")) >= 3, 60)
-        assert wait_until(lambda: Alert.get_by_id(data["id"]).state == "done", 60)
+        assert wait_until(lambda: len(_on_air(sim, "Alerte programmée")) >= 3, 120)
+        assert wait_until(lambda: Alert.get_by_id(alert.id).state == "done", 120)
     finally:
         second.send_signal(signal.SIGTERM)
-        second.wait(timeout=60)
+        second.wait(timeout=120)
     on_air = _on_air(sim, "Alerte programmée")
     assert sorted(e["to"] for e in on_air) == PHONES                 # each phone once
+    assert _on_air(sim, "Réunion demain") == []                      # the cancelled one never left
 
 
 def test_quiet_hours_hold_a_non_urgent_alert_while_an_urgent_one_goes_out(tmp_path, sims):

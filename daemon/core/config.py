@@ -50,6 +50,8 @@ def toml_value(value) -> str:
         return str(int(value))
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     return str(value)
 
 
@@ -191,6 +193,29 @@ class Text(Type):
         if self.pattern_words:
             words.append(self.pattern_words.removeprefix("doit être ").removeprefix("doit "))
         return ", ".join(words) or "texte"
+
+
+@dataclass(frozen=True)
+class Networks(Type):
+    """A list of IP addresses or networks (« 192.168.1.10 », « 10.0.0.0/24 »), kept as a tuple of texts."""
+    kind = "une liste d'adresses IP ou de réseaux"
+
+    def convert(self, value):
+        import ipaddress
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise Invalid(f"il faut {self.kind} entre crochets, par exemple [\"192.168.1.10\"]")
+        for v in value:
+            try:
+                ipaddress.ip_network(v.strip(), strict=False)
+            except ValueError:
+                raise Invalid(f"« {v} » n'est ni une adresse IP ni un réseau") from None
+        return tuple(v.strip() for v in value)
+
+    def python_type(self):
+        return tuple
+
+    def describe(self):
+        return "liste d'adresses IP ou de réseaux"
 
 
 @dataclass(frozen=True)
@@ -482,6 +507,8 @@ register_table(Table("web", check=_check_web, help="Console web (`vigie web`).",
     Key("certificate", Text(), "", "HTTPS : chemin du certificat (`vigie init --self-signed` crée une paire)"),
     Key("key", Text(), "", "HTTPS : chemin de la clé privée du certificat"),
     Key("session_idle_minutes", Integer(minimum=1, maximum=1440), 30, "déconnexion après inactivité, en minutes"),
+    Key("trusted_proxies", Networks(), (),
+        "mandataires inverses (adresses ou réseaux) dont l'en-tête X-Forwarded-For est cru ; aucun par défaut"),
 ]))
 
 register_table(Table("button", check=_check_button, help="Bouton d'alerte (numéros GPIO BCM).", keys=[
