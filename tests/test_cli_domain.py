@@ -273,12 +273,12 @@ def test_send_to_a_stop_listed_number_is_refused_unless_overridden_and_audited(v
     rc, out, err = vigie_cli("send", "--to", "06 00 00 01 01", "--text", "Essai")
     assert rc == 2 and "Erreur (champ « phone ») :" in err and "a répondu STOP" in err and "--malgre-stop" in err
     assert Message.select().count() == 0 and not AuditLog.select().where(
-        AuditLog.action == "send.override_stop").exists()
+        AuditLog.action == "optout.override").exists()
     rc, out, err = vigie_cli("send", "--to", "06 00 00 01 01", "--text", "Message ponctuel", "--malgre-stop")
     assert rc == 0 and Message.get().phone == "+33600000101" and int(out) == Message.get().id
     assert "malgré tout" in err
-    entry = AuditLog.get(AuditLog.action == "send.override_stop")
+    entry = AuditLog.get(AuditLog.action == "optout.override")
     assert entry.target == "+33600000101" and entry.actor.startswith("cli:") and "Message ponctuel" in entry.detail
     rc, out, err = vigie_cli("send", "--to", "06 00 00 02 02", "--text", "Autre")
     assert rc == 0 and Message.select().count() == 2
-    assert AuditLog.select().where(AuditLog.action == "send.override_stop").count() == 1
+    assert AuditLog.select().where(AuditLog.action == "optout.override").count() == 1

@@ -38,7 +38,7 @@ def run(args) -> int:
         message = outbox.enqueue(phone, args.text, priority=args.priority, parts=info.parts,
                                  max_attempts=settings.daemon.max_attempts)
         if stop is not None:
-            audit.record(actor(), "send.override_stop", phone,
+            audit.record(actor(), "optout.override", phone,
                          {"message": message.id, "text": args.text[:160],
                           "stop_at": stop.created_at}, count=1)
     if stop is not None:

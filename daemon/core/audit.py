@@ -42,7 +42,9 @@ COUNTED = {
 DETAIL_LABELS = {"text": "texte", "targeting": "ciblage", "source": "origine", "preset": "modèle",
                  "priority": "priorité", "exercise": "exercice", "ack": "accusé de lecture", "urgent": "urgente",
                  "fields": "champs", "name": "nom", "start_at": "départ", "reason": "motif", "role": "rôle",
-                 "secondes": "secondes"}
+                 "secondes": "secondes", "cancelled": "envois en attente annulés",
+                 "confirmation": "confirmation envoyée", "tokens_revoked": "jetons d'API révoqués",
+                 "wait": "attente imposée (s)", "by": "freinage", "message": "message"}
 
 
 def record(actor: str, action: str, target: str = "", detail=None, count: int | None = None) -> AuditLog:
