@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from vigie.daemon.core import alerts, audit, inbox, members, outbox
-from vigie.daemon.core.models import InboundPart, InboundSms, database
+from vigie.daemon.core.models import AuditLog, InboundPart, InboundSms, database
 from vigie.daemon.core.targeting import Targeting
 
 from .fixtures_domain import make_siret
@@ -95,6 +95,16 @@ def test_after_erasure_a_stopped_number_stays_only_on_the_stop_list(domain_setti
     alert = alerts.create("Nouvelle alerte.", Targeting(all=True), settings=domain_settings, author="t",
                           source="cli")
     assert alerts.summary(alert.id)["recipient_count"] == 1
+
+
+def test_the_same_digits_inside_a_longer_number_are_left_alone(domain_settings):
+    member = members.add(siret=make_siret(7), name="Bijouterie Dupont", naf="47.77Z", commune="61001",
+                         phones=["06 45 78 12 39"], actor="test")
+    audit.record("test", "test.longer", "réf. 106457812391", {"siret": "16457812390017", "tel": "0645781239"})
+    members.erase(member.id, "test")
+    longer = AuditLog.get(AuditLog.action == "test.longer")
+    assert longer.target == "réf. 106457812391"
+    assert "16457812390017" in longer.detail and "0645781239" not in longer.detail
 
 
 @pytest.mark.parametrize("phone, expected", [

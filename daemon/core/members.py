@@ -1,12 +1,25 @@
 """Member establishments and their mobile phones: validated once here, for the CLI, the console and imports."""
 
+import re
 import time
 
 import peewee as pw
 
 from vigie.daemon.core import audit, models, outbox, sectors, zones
 from vigie.daemon.core.errors import InvalidInput, NotFound
-from vigie.daemon.core.models import AuditLog, Commune, Contact, InboundSms, Member, Message, OptOut, database
+from vigie.daemon.core.models import (
+    ApiToken,
+    AuditLog,
+    Commune,
+    Contact,
+    InboundSms,
+    Member,
+    Message,
+    OptOut,
+    Session,
+    User,
+    database,
+)
 from vigie.daemon.core.reference import naf, validate
 
 ERASED = "effacé"     # what replaces an erased member's phone in the history
@@ -300,14 +313,26 @@ def phone_forms(phone: str) -> list[str]:
     return sorted(set(forms), key=len, reverse=True)
 
 
+def _phone_pattern(phones: list[str]) -> re.Pattern:
+    """Every form of ``phones``, never as a piece of a longer number (another member's SIRET, a
+    reference): no digit right before or after."""
+    forms = sorted({f for p in phones for f in phone_forms(p)}, key=len, reverse=True)
+    return re.compile(r"(?<!\d)(?:" + "|".join(re.escape(f) for f in forms) + r")(?!\d)")
+
+
 def _scrub_everywhere(phones: list[str]) -> int:
     """Replace every form of ``phones`` in every text column of every table: per-part records,
     delivery reports, incoming fragments, audit actors, targets and details, texts that quote the
-    number. The STOP list is left alone (the number must stay unreachable) and so are contacts
-    (the erased member's are gone; another member's shared number is theirs)."""
+    number. The STOP list is left alone (the number must stay unreachable), and so are contacts
+    (the erased member's are gone; another member's shared number is theirs) and the tables of
+    secrets (password hashes, session and token hashes: never a phone, and never to be altered)."""
+    if not phones:
+        return 0
+    pattern = _phone_pattern(phones)
+    forms = sorted({f for p in phones for f in phone_forms(p)})
     changed = 0
     for model in models.ALL_MODELS:
-        if model in (OptOut, Contact):
+        if model in (OptOut, Contact, User, Session, ApiToken):
             continue
         table = model._meta.table_name
         for field in model._meta.sorted_fields:
@@ -315,12 +340,13 @@ def _scrub_everywhere(phones: list[str]) -> int:
                     or isinstance(field, pw.ForeignKeyField):
                 continue
             column = field.column_name
-            for phone in phones:
-                for form in phone_forms(phone):
-                    cursor = database.execute_sql(
-                        f'UPDATE "{table}" SET "{column}" = REPLACE("{column}", ?, ?) WHERE instr("{column}", ?) > 0',
-                        (form, ERASED, form))
-                    changed += cursor.rowcount or 0
+            where = " OR ".join(f'instr("{column}", ?) > 0' for _ in forms)
+            rows = database.execute_sql(f'SELECT rowid, "{column}" FROM "{table}" WHERE {where}', forms)
+            for rowid, value in rows.fetchall():
+                cleaned = pattern.sub(ERASED, value)
+                if cleaned != value:
+                    database.execute_sql(f'UPDATE "{table}" SET "{column}" = ? WHERE rowid = ?', (cleaned, rowid))
+                    changed += 1
     return changed
 
 
