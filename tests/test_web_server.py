@@ -148,3 +148,26 @@ def test_slow_clients_dripping_headers_do_not_starve_the_others(server):
         stop.set()
         for s in slow:
             s.close()
+
+
+def test_silent_tls_clients_do_not_hold_up_the_others(server):
+    """Over HTTPS, cheroot negotiates TLS in the thread that accepts every connection: six clients that
+    connect and say nothing must not keep a normal visitor waiting their socket timeout each."""
+    base, _ = server(https=True)
+    port = int(base.rsplit(":", 1)[1])
+    silent = [socket.create_connection(("127.0.0.1", port), timeout=60) for _ in range(6)]
+    try:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        with urllib.request.urlopen(base + "/connexion", timeout=30, context=context) as answer:
+            assert answer.status == 200
+        for s in silent:                     # each was dropped once its handshake was overdue
+            s.settimeout(30)
+            try:
+                assert s.recv(100) == b""
+            except ConnectionResetError:
+                pass
+    finally:
+        for s in silent:
+            s.close()

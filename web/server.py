@@ -10,12 +10,16 @@ sending their headers, and there are more threads than one slow host may hold.
 
 import ipaddress
 import logging
+import select
 import socket
+import ssl
 import threading
 import time
 
+from cheroot import errors as cheroot_errors
 from cheroot import server as cheroot_server
 from cheroot import wsgi
+from cheroot.ssl.builtin import BuiltinSSLAdapter
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +28,7 @@ HEADER_SECONDS = 10.0            # request line + headers, however slowly sent
 SOCKET_TIMEOUT = 10              # seconds, each read or write (the body included)
 MAX_SLOW_PER_ADDRESS = 4         # requests from one address whose headers are still arriving
 WATCH_INTERVAL = 0.25
+HANDSHAKE_SECONDS = 2.0          # a TLS handshake, whole: cheroot does it in the thread that accepts
 
 
 class _HeaderGuard:
@@ -100,6 +105,40 @@ class GuardedRequest(cheroot_server.HTTPRequest):
 
 class GuardedConnection(cheroot_server.HTTPConnection):
     RequestHandlerClass = GuardedRequest
+
+
+class QuickHandshakeAdapter(BuiltinSSLAdapter):
+    """cheroot's TLS adapter with the handshake bounded as a whole (HANDSHAKE_SECONDS), not per read:
+    the handshake runs in the thread that accepts every connection, so a client that stays silent
+    or drips its ClientHello would otherwise hold up everyone's connections for the socket timeout."""
+
+    def wrap(self, sock):
+        timeout = sock.gettimeout()
+        try:
+            s = self.context.wrap_socket(sock, do_handshake_on_connect=False, server_side=True)
+            s.settimeout(0.0)
+            deadline = time.monotonic() + HANDSHAKE_SECONDS
+            while True:
+                try:
+                    s.do_handshake()
+                    break
+                except ssl.SSLWantReadError:
+                    wait = ([s], [])
+                except ssl.SSLWantWriteError:
+                    wait = ([], [s])
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not any(select.select(*wait, [], remaining)[:2]):
+                    raise cheroot_errors.FatalSSLAlert("négociation TLS trop lente")
+            s.settimeout(timeout)
+        except (ssl.SSLEOFError, ssl.SSLZeroReturnError) as e:
+            raise cheroot_errors.FatalSSLAlert(*e.args) from e
+        except ssl.SSLError as e:
+            if e.errno == ssl.SSL_ERROR_SSL and "http request" in str(e).lower():
+                raise cheroot_errors.NoSSLError(*e.args) from e
+            raise cheroot_errors.FatalSSLAlert(*e.args) from e
+        except OSError as e:
+            raise cheroot_errors.FatalSSLAlert(*e.args) from e
+        return s, self.get_environ(s)
 
 
 def make_server(app, host: str, port: int, trusted_proxies=()) -> wsgi.Server:

@@ -17,9 +17,9 @@ def build_server(settings, host: str, port: int):
     # [web] trusted_proxies: read with a default until the configuration schema declares it.
     server = make_server(app, host, port, getattr(settings.web, "trusted_proxies", ()) or ())
     if settings.web.certificate:
-        from cheroot.ssl.builtin import BuiltinSSLAdapter
+        from vigie.web.server import QuickHandshakeAdapter
         try:
-            server.ssl_adapter = BuiltinSSLAdapter(settings.web.certificate, settings.web.key)
+            server.ssl_adapter = QuickHandshakeAdapter(settings.web.certificate, settings.web.key)
         except (OSError, ValueError) as e:
             raise ConfigError(f"[web] certificat ou clé illisible : {e}.") from None
     return server
