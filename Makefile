@@ -34,7 +34,7 @@ clean:
 
 # Box installation (Raspberry Pi OS Bookworm): sudo make install; staging: make install DESTDIR=/tmp/stage VIGIE_STAGE=1
 install:
-	DESTDIR="$(DESTDIR)" VIGIE_PYTHON="$(PYTHON)" bash install/install.sh
+	DESTDIR="$(DESTDIR)" VIGIE_PYTHON="$(PYTHON)" VIGIE_KANNEL="$(or $(KANNEL),$(VIGIE_KANNEL))" bash install/install.sh
 
 uninstall:
 	DESTDIR="$(DESTDIR)" bash install/uninstall.sh $(if $(PURGE),--purge,)

@@ -12,6 +12,9 @@
 #                        used to write the default configuration (must import vigie)
 #   VIGIE_WHEELS         folder of wheels for an offline pip install (default: <sources>/wheels)
 #   VIGIE_PIP_OPTS       extra options for pip
+#   VIGIE_KANNEL=1       also install Debian's Kannel (bearerbox + smsbox) for an operator route, and
+#                        write /etc/kannel/kannel.conf when VIGIE_SMPP_HOST, VIGIE_SMPP_SYSTEM_ID and
+#                        VIGIE_SMPP_PASSWORD (optional VIGIE_SMPP_PORT, VIGIE_SMPP_SYSTEM_TYPE) are given
 set -euo pipefail
 umask 022                # the venv and the units must be readable whatever root's umask is
 
@@ -219,6 +222,42 @@ if [ $SKIP_SYSTEMD = 0 ]; then
 else
     say "services non activés (zone de préparation ou systemd absent) : sur la box, lancer"
     say "  sudo systemctl daemon-reload && sudo systemctl enable --now $ENABLE"
+fi
+
+# --- 8. operator route (on demand): Debian's Kannel --------------------------------------------
+if yes_ "${VIGIE_KANNEL:-0}"; then
+    if [ $LIVE = 1 ]; then
+        if ! [ -x /usr/sbin/bearerbox ]; then
+            say "route opérateur : installation du paquet Debian kannel (bearerbox + smsbox)"
+            DEBIAN_FRONTEND=noninteractive apt-get install -y kannel || die "installation de Kannel impossible"
+        else
+            say "route opérateur : Kannel déjà installé"
+        fi
+        install -d -m 0750 -o kannel -g kannel /var/spool/kannel /var/spool/kannel/dlr /var/log/kannel
+        if [ -f /etc/default/kannel ]; then     # the box's route needs smsbox, never wapbox
+            sed -i -e 's/^#\?START_SMSBOX=.*/START_SMSBOX=1/' -e 's/^#\?START_WAPBOX=.*/START_WAPBOX=0/' /etc/default/kannel
+            grep -q '^START_SMSBOX=1' /etc/default/kannel || echo 'START_SMSBOX=1' >> /etc/default/kannel
+        fi
+        if [ -n "${VIGIE_SMPP_HOST:-}" ] && [ -n "${VIGIE_SMPP_SYSTEM_ID:-}" ] && [ -n "${VIGIE_SMPP_PASSWORD:-}" ]; then
+            say "route opérateur : écriture de /etc/kannel/kannel.conf (vigie kannel config)"
+            set -- --smpp-host "$VIGIE_SMPP_HOST" --system-id "$VIGIE_SMPP_SYSTEM_ID" --smpp-password "$VIGIE_SMPP_PASSWORD"
+            [ -n "${VIGIE_SMPP_PORT:-}" ] && set -- "$@" --smpp-port "$VIGIE_SMPP_PORT"
+            [ -n "${VIGIE_SMPP_SYSTEM_TYPE:-}" ] && set -- "$@" --system-type "$VIGIE_SMPP_SYSTEM_TYPE"
+            "$VIGIE_BIN" --config "$CONFIG" kannel config "$@" --output /etc/kannel/kannel.conf \
+                || die "kannel.conf non écrit : ajoutez une table [[kannel]] à $CONFIG (voir le README)"
+            chmod 0640 /etc/kannel/kannel.conf && chown root:kannel /etc/kannel/kannel.conf
+            if [ $SKIP_SYSTEMD = 0 ]; then
+                systemctl enable kannel && systemctl restart kannel
+                say "Kannel : $(systemctl is-active kannel || true) (journal : /var/log/kannel/)"
+            fi
+        else
+            say "route opérateur : Kannel installé ; quand l'opérateur aura donné ses accès SMPP, lancer"
+            say "  sudo VIGIE_KANNEL=1 VIGIE_SMPP_HOST=... VIGIE_SMPP_SYSTEM_ID=... VIGIE_SMPP_PASSWORD=... make install"
+        fi
+    else
+        say "route opérateur : zone de préparation, Kannel n'est pas installé ; sur la box :"
+        say "  sudo VIGIE_KANNEL=1 VIGIE_SMPP_HOST=... VIGIE_SMPP_SYSTEM_ID=... VIGIE_SMPP_PASSWORD=... make install"
+    fi
 fi
 
 say "installation terminée."

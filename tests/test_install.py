@@ -336,3 +336,25 @@ def test_the_project_builds_a_wheel_without_a_packaging_warning(tmp_path):
     for path in ("vigie/daemon/data/orne-communes.csv", "vigie/daemon/data/naf-rev2.csv",
                  "vigie/web/static/app.js", "vigie/web/views/compose.tpl", "vigie/daemon/cli/__init__.py"):
         assert path in names, path
+
+
+def test_operator_route_on_demand_is_only_announced_in_a_staging_root(tmp_path):
+    """VIGIE_KANNEL=1 installs Debian's Kannel on the box; a staging root gets the way to do it, and no
+    Kannel file: nothing outside the stage is touched."""
+    stage = tmp_path / "stage"
+    out = run(INSTALL, stage, VIGIE_KANNEL="1")
+    assert "route opérateur : zone de préparation" in out and "VIGIE_SMPP_HOST" in out
+    assert not (stage / "etc/kannel").exists()
+    plain = run(INSTALL, tmp_path / "other")
+    assert "route opérateur" not in plain
+
+
+def test_init_writes_a_fresh_callback_secret(tmp_path):
+    from vigie.daemon.core import config
+    config_path = tmp_path / "vigie.toml"
+    for path in (config_path, tmp_path / "second.toml"):
+        subprocess.run([sys.executable, "-m", "vigie.daemon.cli", "--config", str(path), "init",
+                        "--db", str(tmp_path / "vigie.db")], check=True, capture_output=True, timeout=120)
+    first = config.load(str(config_path)).daemon.callback_secret
+    second = config.load(str(tmp_path / "second.toml")).daemon.callback_secret
+    assert len(first) >= 16 and first != second

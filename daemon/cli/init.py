@@ -1,6 +1,7 @@
 """`vigie init`: write a commented configuration file and create the database."""
 
 import os
+import secrets
 import subprocess
 
 from vigie.daemon.core import config as config_mod
@@ -45,7 +46,8 @@ def run(args) -> int:
     if os.path.exists(path) and not args.force:
         print(f"Configuration existante conservée : {path}")
     else:
-        values = {}
+        # a fresh secret for Kannel's callbacks: an operator route then needs no hand-made one
+        values = {"daemon.callback_secret": secrets.token_urlsafe(24)}
         if args.db:
             values["db_path"] = args.db
         if args.port:
