@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.parse
 import urllib.request
 
@@ -156,3 +157,37 @@ def test_ctrl_c_on_make_demo_prints_no_make_error(tmp_path, demos):
     assert "make: ***" not in demo.output and "Error" not in demo.output, demo.output
     assert rc in (0, -signal.SIGINT), (rc, demo.output)   # make re-raises SIGINT on itself, silently
     assert "Arrêt de la démonstration" in demo.output
+
+
+@pytest.mark.skipif(not os.access("/usr/sbin/bearerbox", os.X_OK), reason="Kannel absent (apt-get install kannel)")
+def test_demo_with_an_operator_route_sends_through_kannel_and_takes_a_stop(tmp_path):
+    """VIGIE_DEMO_KANNEL=1: the simulated SMSC and Kannel's real boxes beside the simulated modem; an alert
+    reaches the SMSC's air log and is delivered, a STOP through the SMSC unsubscribes, Ctrl-C stops all."""
+    demo = Demo(demo_command(), tmp_path, free_port(), VIGIE_DEMO_KANNEL="1")
+    try:
+        assert demo.banner.wait(DEADLINE), demo.output
+        assert "Route opérateur : Kannel" in demo.output
+        root = tmp_path / "demo"
+        config = str(root / "vigie.toml")
+        vigie = [sys.executable, "-m", "vigie.daemon.cli", "--config", config]
+        sent = subprocess.run(vigie + ["alert", "send", "--all", "--text", "Essai par la route opérateur."],
+                              capture_output=True, text=True, timeout=DEADLINE)
+        assert sent.returncode == 0, sent.stderr
+        air = root / "smsc-air.jsonl"
+        deadline = time.monotonic() + DEADLINE
+        while time.monotonic() < deadline and not (air.exists() and air.read_text().strip()):
+            time.sleep(0.5)
+        assert air.exists() and "Essai par la route" in air.read_text()
+        mo = subprocess.run(vigie + ["smsc", "mo", "--control", str(root / "smsc.sock"), "--from", "+33612345678",
+                                     "--text", "STOP"], capture_output=True, text=True, timeout=60)
+        assert mo.returncode == 0, mo.stderr
+        import sqlite3
+        found = False
+        while time.monotonic() < deadline and not found:
+            with sqlite3.connect(str(root / "vigie.db")) as db:
+                found = bool(db.execute("SELECT 1 FROM opt_out WHERE phone = '+33612345678'").fetchone())
+            time.sleep(0.5)
+        assert found, "le STOP reçu par la route opérateur n'a pas désinscrit le numéro"
+        assert demo.interrupt() == 0
+    finally:
+        demo.close()

@@ -11,6 +11,7 @@ VIGIE_DEMO_LATENCY (seconds per SMS of the simulated modem, 2.5).
 
 import errno
 import os
+import re
 import secrets
 import signal
 import socket
@@ -170,6 +171,79 @@ def _banner(root, cfg, link, port, latency, password, kept) -> str:
 """
 
 
+def _kannel_ports(root: str) -> dict:
+    """The ports of the demonstration's operator route, chosen once and kept with its data."""
+    import json
+
+    from vigie.daemon.transport.kannel import processes
+    path = os.path.join(root, "kannel", "ports.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            ports = json.load(f)
+        if all(port_free(p) for p in ports.values()):
+            return ports
+    except (OSError, ValueError):
+        pass
+    ports = {name: processes.free_port() for name in ("smpp", "admin", "smsbox", "sendsms", "callback")}
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(ports, f)
+    return ports
+
+
+def _with_operator_route(cfg: str, ports: dict) -> tuple[str, str]:
+    """Add the [[kannel]] route to the demonstration's configuration (once); returns (password, secret)."""
+    settings = config_mod.load(cfg)
+    secret = settings.daemon.callback_secret or secrets.token_urlsafe(24)
+    routes = getattr(settings, "kannels", ()) or ()
+    if routes:
+        return routes[0].password, secret
+    password = secrets.token_urlsafe(12)
+    with open(cfg, encoding="utf-8") as f:
+        text = f.read()
+    text = re.sub(r'(?m)^#?\s*callback_secret\s*=.*$', f'callback_secret = "{secret}"', text, count=1)
+    text = re.sub(r'(?m)^#?\s*callback_listen\s*=.*$', f'callback_listen = "127.0.0.1:{ports["callback"]}"', text,
+                  count=1)
+    text += (f'\n# Route opérateur de la démonstration : Kannel vers un SMSC simulé (VIGIE_DEMO_KANNEL=1).\n'
+             f'[[kannel]]\nname = "operateur"\n'
+             f'sendsms_url = "http://127.0.0.1:{ports["sendsms"]}/cgi-bin/sendsms"\n'
+             f'username = "vigie"\npassword = "{password}"\nsender = "GEND61"\nmax_per_second = 50\n'
+             f'priority = 20\nadmin_url = "http://127.0.0.1:{ports["admin"]}"\nadmin_password = "{password}"\n')
+    with open(cfg, "w", encoding="utf-8") as f:
+        f.write(text)
+    config_mod.load(cfg)                        # refuses now, in French, rather than in the daemon
+    return password, secret
+
+
+def _start_operator_route(root: str, cfg: str, start) -> tuple[object, str]:
+    """The simulated SMSC (`vigie smsc run`) and Kannel's two boxes on a generated kannel.conf."""
+    from vigie.daemon.transport.kannel import conf as kconf
+    from vigie.daemon.transport.kannel import processes
+    if not processes.installed():
+        raise DemoError("VIGIE_DEMO_KANNEL=1 demande Kannel : sudo apt-get install kannel (bearerbox, smsbox).")
+    ports = _kannel_ports(root)
+    password, secret = _with_operator_route(cfg, ports)
+    smpp_password = password[:8]                # SMPP 3.4: at most 8 characters
+    settings = config_mod.load(cfg)
+    air = os.path.join(root, "smsc-air.jsonl")
+    start("smsc", "run", "--port", str(ports["smpp"]), "--system-id", "vigie", "--password", smpp_password,
+          "--air-log", air, "--report-delay", "3", "--control", os.path.join(root, "smsc.sock"))
+    directory = os.path.join(root, "kannel")
+    kannel = processes.KannelProcesses(directory, kconf.KannelConf(
+        smpp_host="127.0.0.1", smpp_port=ports["smpp"], system_id="vigie", smpp_password=smpp_password,
+        throughput=50, admin_port=ports["admin"], admin_password=password, smsbox_port=ports["smsbox"],
+        sendsms_port=ports["sendsms"], username="vigie", password=password, sender="GEND61",
+        callback_listen=settings.daemon.callback_listen, callback_secret=secret,
+        log_dir=os.path.join(directory, "log"), spool_dir=os.path.join(directory, "spool")))
+    if not processes.wait_until(lambda: not port_free(ports["smpp"], "127.0.0.1"), 30):
+        raise DemoError("le SMSC simulé n'a pas démarré.")
+    try:
+        kannel.start()
+    except RuntimeError as e:
+        raise DemoError(f"Kannel n'a pas démarré ({str(e).splitlines()[0]}) : voir {directory}/log/.") from None
+    return kannel, air
+
+
 def run() -> int:
     port, latency, root = _settings_from_env()
     check_port(port)
@@ -179,6 +253,7 @@ def run() -> int:
     link = os.path.join(root, "gsm0")
     stop = threading.Event()
     children: list[subprocess.Popen] = []
+    kannel = None
 
     def on_signal(signum, frame):
         stop.set()
@@ -203,6 +278,8 @@ def run() -> int:
         password, kept = _prepare(root, cfg, link, port)
         if stop.is_set():
             return 0
+        if os.environ.get("VIGIE_DEMO_KANNEL", "") in ("1", "oui", "yes"):
+            kannel, smsc_air = _start_operator_route(root, cfg, lambda *a: start(*a, config=cfg))
         start("run", config=cfg)
         web = start("web", "--port", str(port), config=cfg)
         url = f"http://127.0.0.1:{port}/connexion"
@@ -213,6 +290,11 @@ def run() -> int:
         if web.poll() is not None:
             raise DemoError(f"la console s'est arrêtée au démarrage (port {port} pris entre-temps ?).")
         print(_banner(root, cfg, link, port, latency, password, kept), flush=True)
+        if kannel is not None:
+            print(f" Route opérateur : Kannel (bearerbox + smsbox) vers un SMSC simulé ; SMS « partis » par la\n"
+                  f" route : {smsc_air} ; STOP par la route :\n"
+                  f"   .venv/bin/vigie smsc mo --control {root}/smsc.sock --from +33612345678 --text STOP\n",
+                  flush=True)
         while not stop.is_set():
             if any(child.poll() is not None for child in children):
                 if stop.wait(1.0):              # stopping anyway: not a failure
@@ -228,6 +310,8 @@ def run() -> int:
             return 0
         raise DemoError(f"préparation impossible : « {' '.join(e.cmd[3:])} » a échoué.") from None
     finally:
+        if kannel is not None:
+            kannel.stop()
         for child in reversed(children):        # console, daemon, then the modem: each after the other
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)

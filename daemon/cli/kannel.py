@@ -58,6 +58,14 @@ def build(s, args) -> kconf.KannelConf:
         raise ConfigError("[daemon] callback_secret est vide : choisissez un secret de 16 caractères au moins "
                           "(lettres, chiffres) dans vigie.toml ; kannel.conf le reprend pour les accusés et "
                           "SMS reçus.")
+    # SMPP 3.4 (§ 5.2.1, 5.2.2): system_id at most 15 characters, password at most 8; a longer one is
+    # cut by Kannel and the SMSC answers « Invalid Password » (0x0E), which is hard to trace back.
+    if args.smpp_password is not None and len(args.smpp_password) > 8:
+        raise InvalidInput("Le mot de passe SMPP compte au plus 8 caractères (norme SMPP 3.4) : vérifiez "
+                           "celui que l'opérateur a donné.", field="smpp-password")
+    if args.system_id is not None and len(args.system_id) > 15:
+        raise InvalidInput("L'identifiant SMPP (system_id) compte au plus 15 caractères (norme SMPP 3.4).",
+                           field="system-id")
     if args.smpp_port is not None and not 1 <= args.smpp_port <= 65535:
         raise InvalidInput(f"{args.smpp_port} n'est pas un port valide.", field="smpp-port")
     base = kconf.KannelConf(
