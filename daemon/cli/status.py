@@ -18,7 +18,7 @@ def daemon_state() -> dict:
 
 
 def run(args) -> int:
-    open_db(args)
+    settings = open_db(args)
     modems = modem_rows()
     queue = outbox.counts()
     daemon = daemon_state()
@@ -26,7 +26,7 @@ def run(args) -> int:
         print_json({"daemon": daemon,
                     "modems": [dict(m, last_contact=iso_time(m["last_contact"]),
                                     updated_at=iso_time(m["updated_at"])) for m in modems],
-                    "transports": [dict(t, updated_at=iso_time(t["updated_at"])) for t in transport_rows()],
+                    "transports": [dict(t, updated_at=iso_time(t["updated_at"])) for t in transport_rows(settings)],
                     "queue": queue})
         return 0
     if daemon["alive"]:
