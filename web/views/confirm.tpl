@@ -3,6 +3,9 @@
 % if get("error"):
 <p class="flash error" role="alert">{{error}}</p>
 % end
+% if get("quota_warning"):
+<p class="flash warn" id="quota-warning" role="alert">{{quota_warning}}</p>
+% end
 <section class="card confirm">
 % if draft.exercise:
 <p class="badge exercise" id="exercise-badge">EXERCICE</p>
