@@ -134,3 +134,5 @@ def test_status_json_transports_carry_their_quota(tmp_path):
     assert transport["quota"]["day"] == {"used": 1, "limit": 300}
     assert transport["quota"]["recipients_month"] == {"used": 1, "limit": 200}
     assert transport["quota"]["minute"] == {"used": 1, "limit": None}
+    text = vigie(path, "status", check=True).stdout
+    assert "  quotas : SMS aujourd'hui 1/300, destinataires ce mois-ci 1/200\n" in text

@@ -25,8 +25,8 @@ SMS_WINDOWS = ("minute", "hour", "day", "month")
 # How the warning says when the quota frees up again.
 WINDOW_WORDS = {"minute": "dans la minute", "hour": "dans l'heure", "day": "aujourd'hui", "month": "ce mois-ci",
                 "recipients_month": "ce mois-ci"}
-WINDOW_LABELS = {"minute": "par minute", "hour": "par heure", "day": "aujourd'hui", "month": "ce mois-ci",
-                 "recipients_month": "destinataires ce mois-ci"}
+WINDOW_LABELS = {"minute": "SMS par minute", "hour": "SMS par heure", "day": "SMS aujourd'hui",
+                 "month": "SMS ce mois-ci", "recipients_month": "destinataires ce mois-ci"}
 # A cap per minute only paces a broadcast: the warning speaks of the windows that hold messages back.
 WARNING_WINDOWS = ("hour", "day", "month", "recipients_month")
 
