@@ -71,6 +71,13 @@ class Route:
                 if self._usage is None or message.id not in self._usage.pending:
                     self._claims[message.id] = (message.phone, message.parts or 1)
 
+    def forget(self, message) -> None:
+        """A message given back unsent (unclaimed, released) no longer counts."""
+        with self._lock:
+            self._claims.pop(message.id, None)
+            if self._usage is not None and message.id in self._usage.pending:
+                self._usage_at = 0.0            # read the store again at the next question
+
     # -- what the router asks --
     def up(self, now: float) -> bool:
         busy = self.busy_since

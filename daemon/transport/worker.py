@@ -17,6 +17,11 @@ the worker ask the pending handle for the provider's reference. The store thread
 in order, so a part is recorded before its delivery report is matched. A message claimed ahead is
 given back untouched when a more urgent one (the panic button's) arrived meanwhile, or when the
 link goes down.
+
+Routing (routing.py): with a router, the worker claims only the messages it is the best transport
+for now (priority, up, under quota, not refusing; a panic message on the fastest); the claim stays
+the outbox's one compare-and-set. A message claimed ahead that a better transport could now take
+(it came back) is given back untouched; a few sends failed in a row let the others take over a while.
 """
 
 import concurrent.futures
@@ -179,17 +184,22 @@ class TransportWorker(threading.Thread):
             self.route.claimed(message)
         return message
 
+    def _unclaim(self, message: Message) -> None:
+        outbox.unclaim(message)
+        if self.route is not None:
+            self.route.forget(message)
+
     def _take(self) -> Message | None:
         """The message to send now: the one claimed ahead unless a more urgent one waits or a better
         transport is back for it, else a claim."""
         future, self._next = self._next, None
         message = future.result() if future is not None else None
         if message is not None and outbox.outranked(message.priority):
-            outbox.unclaim(message)
+            self._unclaim(message)
             message = None
         elif message is not None and self.router is not None \
                 and not self.router.accepts(self.route, message, held=True):
-            outbox.unclaim(message)
+            self._unclaim(message)
             self.wake.set()         # the better transport takes it now
             message = None
         return message if message is not None else self._claim()
@@ -200,7 +210,7 @@ class TransportWorker(threading.Thread):
         try:
             message = future.result() if future is not None else None
             if message is not None:
-                outbox.unclaim(message)
+                self._unclaim(message)
                 self.wake.set()     # another worker may take it now
         except Exception:
             log.exception("%s : message réservé d'avance non rendu", self.label)
@@ -343,5 +353,7 @@ class TransportWorker(threading.Thread):
                                   possible_duplicate=True, base=min(base, 5.0), cap=cap)
             else:
                 outbox.release(message, f"Liaison perdue avant l'envoi : {e}")
+                if self.route is not None:
+                    self.route.forget(message)
                 self.wake.set()     # another worker may take it now
             raise e
