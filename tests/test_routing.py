@@ -77,7 +77,7 @@ def test_the_transport_of_highest_priority_sends_everything(database, settings):
 
 
 def test_equal_priorities_share_the_queue(database, settings):
-    a, b = FakeTransport("a", latency=0.01), FakeTransport("b", latency=0.01)
+    a, b = FakeTransport("a", latency=0.05), FakeTransport("b", latency=0.05)
     with running([a, b], settings):
         phones = broadcast(40)
         assert wait_until(lambda: states().get("delivered") == 40, 20), states()
@@ -201,3 +201,17 @@ def test_a_panic_message_prefers_a_transport_under_quota_but_is_never_held_by_on
         assert wait_until(lambda: phones_on(route2) == ["+33699999992"], 10)
         assert wait_until(lambda: states().get("delivered") == 2, 10), states()
     assert modem2.air == [] and states()["queued"] == 1    # the normal one waits for its quota
+
+
+def test_a_transport_stuck_on_one_segment_is_not_waited_for(database, settings, monkeypatch):
+    monkeypatch.setattr(routing, "STALL_SECONDS", 0.5)
+    best, fallback = FakeTransport("best", priority=10), FakeTransport("fallback", priority=0)
+    with running([best, fallback], settings):
+        best.hold()                                        # its first segment gets no answer
+        phones = broadcast(10)
+        # The best one keeps what it holds (the segment on its way, the message claimed ahead).
+        assert wait_until(lambda: len(fallback.air) == 8, 20), phones_on(fallback)
+        assert len(best.air) == 1
+        best.release()
+        assert wait_until(lambda: states().get("delivered") == 10, 20), states()
+    assert phones_on(best) == phones[:2] and sorted(phones_on(fallback)) == phones[2:]

@@ -160,8 +160,12 @@ class Router:
         if mine is None:
             return False
         for other in self.routes:
-            if other is not route:
-                rank = self._rank(other, message, now)
-                if rank is not None and rank < mine:
-                    return False
+            if other is route:
+                continue
+            best_case = self._rank(other, message, now, held=True)     # its quota not read yet
+            if best_case is None or best_case >= mine:
+                continue                                                # it cannot do better anyway
+            rank = self._rank(other, message, now)
+            if rank is not None and rank < mine:
+                return False
         return True
