@@ -4,6 +4,7 @@ the composer's warning and the `quota` of `vigie status --json`."""
 
 import datetime
 import json
+import time
 
 import pytest
 
@@ -37,8 +38,9 @@ def test_windows_follow_the_paris_calendar_and_roll_for_minute_and_hour(database
     sent("sim", "+33600000003", paris(2026, 3, 1, 0, 29, 30), parts=2)   # within the minute
     sent("other", "+33600000009", paris(2026, 3, 1, 0, 29, 50))
     used = quotas.usage("sim", now)
-    assert used.counts == {"minute": 2, "hour": 4, "day": 3, "month": 3}
+    assert used.counts == {"minute": 2, "hour": 4, "day": 3, "month": 3, "recipients_month": 1}
     assert used.recipients == {"+33600000003"}             # distinct, this Paris month only
+    assert quotas.usage("sim", now, phones=False).counts == used.counts
     starts = quotas.window_starts(now)
     assert starts["day"] == starts["month"] == paris(2026, 3, 1)
 
@@ -48,16 +50,24 @@ def test_a_claimed_message_counts_before_it_is_on_air(database):
     claimed = outbox.claim("sim")
     used = quotas.usage("sim")
     assert used.counts["day"] == 2 and used.recipients == {"+33600000001"} and used.pending == {claimed.id}
+    assert used.counts["recipients_month"] == 1
     outbox.unclaim(claimed)
     assert quotas.usage("sim").counts["day"] == 0
+    sent("sim", "+33600000001", time.time() - 10)           # already served this month: one recipient
+    outbox.claim("sim")
+    for phones in (True, False):
+        used = quotas.usage("sim", phones=phones)
+        assert used.counts["day"] == 3 and used.counts["recipients_month"] == 1
 
 
 def test_allows_and_reached():
     limits = quotas.Limits(day=3, recipients_month=2)
-    used = quotas.Usage(counts={"minute": 0, "hour": 0, "day": 1, "month": 1}, recipients={"+33600000001"})
+    used = quotas.Usage(counts={"minute": 0, "hour": 0, "day": 1, "month": 1, "recipients_month": 1},
+                        recipients={"+33600000001"})
     assert quotas.allows(limits, used, "+33600000002", parts=2)
     assert not quotas.allows(limits, used, "+33600000002", parts=3)          # 1 + 3 > 3
     used.recipients.add("+33600000002")
+    used.counts["recipients_month"] = 2
     assert not quotas.allows(limits, used, "+33600000003")                    # a third recipient
     assert quotas.allows(limits, used, "+33600000001")                        # one already counted
     assert quotas.reached(limits, used) == ["recipients_month"]

@@ -55,14 +55,15 @@ class Limits:
 
 @dataclasses.dataclass
 class Usage:
-    """What a transport used in each window; ``recipients``: the phones counted this month;
-    ``pending``: ids of the messages it holds claimed (counted, not yet recorded)."""
+    """What a transport used in each window (``counts``, the distinct recipients of the month
+    included); ``recipients``: those phones, when asked for; ``pending``: ids of the messages it
+    holds claimed (counted, not yet recorded)."""
     counts: dict
-    recipients: set
+    recipients: set = dataclasses.field(default_factory=set)
     pending: set = dataclasses.field(default_factory=set)
 
     def used(self, window: str) -> int:
-        return len(self.recipients) if window == "recipients_month" else self.counts[window]
+        return self.counts[window]
 
 
 def window_starts(now: float) -> dict:
@@ -76,13 +77,17 @@ def window_starts(now: float) -> dict:
 
 _PARTS_SQL = ('SELECT SUM("sent_at" >= ?), SUM("sent_at" >= ?), SUM("sent_at" >= ?), COUNT(*) '
               'FROM "part" WHERE "modem" = ? AND "sent_at" >= ?')
-_PHONES_SQL = 'SELECT DISTINCT "phone" FROM "part" WHERE "modem" = ? AND "sent_at" >= ?'
-_PENDING_SQL = ('SELECT m."id", m."phone", m."parts" FROM "attempt" a JOIN "message" m ON m."id" = a."message_id" '
+_PENDING_SQL = ('SELECT m."id", m."parts" FROM "attempt" a JOIN "message" m ON m."id" = a."message_id" '
                 'WHERE a."modem" = ? AND a."outcome" = \'pending\' AND m."state" = \'sending\' AND m."modem" = ?')
+# This month's recipients: the parts' phones and those of the messages held claimed, each once.
+_PHONES_SQL = ('SELECT "phone" FROM "part" WHERE "modem" = ? AND "sent_at" >= ? UNION '
+               'SELECT m."phone" FROM "attempt" a JOIN "message" m ON m."id" = a."message_id" '
+               'WHERE a."modem" = ? AND a."outcome" = \'pending\' AND m."state" = \'sending\' AND m."modem" = ?')
 
 
-def usage(transport: str, now: float | None = None) -> Usage:
-    """What ``transport`` used, from the outbox: parts on air plus the messages it holds claimed."""
+def usage(transport: str, now: float | None = None, phones: bool = True) -> Usage:
+    """What ``transport`` used, from the outbox: parts on air plus the messages it holds claimed.
+    ``phones``: also the set of this month's recipients (else only their number)."""
     now = time.time() if now is None else now
     starts = window_starts(now)
     since = min(starts.values())
@@ -92,14 +97,19 @@ def usage(transport: str, now: float | None = None) -> Usage:
     month = total if since == starts["month"] else database.execute_sql(
         'SELECT COUNT(*) FROM "part" WHERE "modem" = ? AND "sent_at" >= ?', (transport, starts["month"])).fetchone()[0]
     counts = {"minute": minute or 0, "hour": hour or 0, "day": day or 0, "month": month or 0}
-    phones = {row[0] for row in database.execute_sql(_PHONES_SQL, (transport, starts["month"]))}
     pending = set()
-    for message_id, phone, parts in database.execute_sql(_PENDING_SQL, (transport, transport)):
+    for message_id, parts in database.execute_sql(_PENDING_SQL, (transport, transport)):
         for window in SMS_WINDOWS:
             counts[window] += parts or 1
-        phones.add(phone)
         pending.add(message_id)
-    return Usage(counts=counts, recipients=phones, pending=pending)
+    args = (transport, starts["month"], transport, transport)
+    if phones:
+        recipients = {row[0] for row in database.execute_sql(_PHONES_SQL, args)}
+        counts["recipients_month"] = len(recipients)
+    else:
+        recipients = set()
+        counts["recipients_month"] = database.execute_sql(f"SELECT COUNT(*) FROM ({_PHONES_SQL})", args).fetchone()[0]
+    return Usage(counts=counts, recipients=recipients, pending=pending)
 
 
 def allows(limits: Limits, used: Usage, phone: str, parts: int = 1) -> bool:
@@ -109,7 +119,7 @@ def allows(limits: Limits, used: Usage, phone: str, parts: int = 1) -> bool:
         if cap is not None and used.counts[window] + max(1, parts) > cap:
             return False
     cap = limits.recipients_month
-    return cap is None or phone in used.recipients or len(used.recipients) < cap
+    return cap is None or phone in used.recipients or used.counts["recipients_month"] < cap
 
 
 def reached(limits: Limits, used: Usage) -> list[str]:
@@ -141,7 +151,7 @@ def capacity(limits: Limits, used: Usage, phones: set, parts: int) -> tuple[int 
             continue
         if window == "recipients_month":
             known = len(phones & used.recipients)
-            n = known + max(0, cap - len(used.recipients))
+            n = known + max(0, cap - used.counts["recipients_month"])
         else:
             n = max(0, cap - used.counts[window]) // max(1, parts)
         n = min(n, len(phones))
@@ -167,7 +177,7 @@ def alert_warning(settings, phones, parts: int, now: float | None = None) -> str
     total, windows, kinds = 0, set(), set()
     for name in names:
         kind, limits = transports[name]
-        n, window = capacity(limits, usage(name, now), phones, parts)
+        n, window = capacity(limits, usage(name, now, phones=limits.recipients_month is not None), phones, parts)
         if n is None:
             return ""                   # a transport without a cap takes the rest
         total += n

@@ -69,5 +69,5 @@ def transport_rows(settings=None, now: float | None = None) -> list[dict]:
     return [dict(name=t.name, kind=t.kind, kind_label=KIND_LABELS.get(t.kind, t.kind), state=t.state,
                  state_label=state_label(t.state), priority=t.priority,
                  last_error=t.last_error, sent_count=t.sent_count, updated_at=t.updated_at,
-                 quota=quotas.table(limits.get(t.name, (t.kind, quotas.Limits()))[1], quotas.usage(t.name, now)))
+                 quota=quotas.table(limits.get(t.name, (t.kind, quotas.Limits()))[1], quotas.usage(t.name, now, phones=False)))
             for t in _status_rows()]

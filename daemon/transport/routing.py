@@ -91,7 +91,8 @@ class Route:
         with self._lock:
             now = time.monotonic()
             if self._usage is None or now - self._usage_at >= REFRESH_SECONDS:
-                self._usage, self._usage_at = quotas.usage(self.name), now
+                self._usage = quotas.usage(self.name, phones=self.limits.recipients_month is not None)
+                self._usage_at = now
                 self._claims = {k: v for k, v in self._claims.items() if k not in self._usage.pending}
             base, claims = self._usage, list(self._claims.values())
         if not claims:
@@ -101,7 +102,9 @@ class Route:
         for phone, parts in claims:
             for window in quotas.SMS_WINDOWS:
                 counts[window] += parts
-            recipients.add(phone)
+            if phone not in recipients:
+                recipients.add(phone)
+                counts["recipients_month"] += 1
         return quotas.Usage(counts=counts, recipients=recipients, pending=base.pending)
 
     def fits(self, message) -> bool:
