@@ -9,6 +9,7 @@ import time
 import pytest
 
 from tests.fixtures_daemon import daemon_settings, vigie
+from tests.fixtures_web import siret_for
 from vigie.daemon.core import config, outbox, quotas
 from vigie.daemon.core.errors import ConfigError
 from vigie.daemon.core.models import Message, Part, TransportStatus
@@ -146,3 +147,23 @@ def test_status_json_transports_carry_their_quota(tmp_path):
     assert transport["quota"]["minute"] == {"used": 1, "limit": None}
     text = vigie(path, "status", check=True).stdout
     assert "  quotas : SMS aujourd'hui 1/300, destinataires ce mois-ci 1/200\n" in text
+
+
+def test_vigie_alert_send_says_the_quota_warning(tmp_path):
+    from vigie.daemon.core import db as db_mod
+    from vigie.daemon.core import members
+    path = tmp_path / "vigie.toml"
+    db = tmp_path / "vigie.db"
+    path.write_text(f'[database]\npath = "{db}"\n\n[[modem]]\nname = "hat"\nport = "/dev/gsm-modem"\n'
+                    f'quota_recipients_per_month = 2\n\n[button]\nenabled = false\n', encoding="utf-8")
+    db_mod.open_database(str(db))
+    for n in range(3):
+        members.add(siret=siret_for(n + 1), name=f"Commerce {n}", naf="47.77Z", commune="61006",
+                    phones=[f"+3361000000{n}"], actor="test")
+    db_mod.close_database()
+    out = vigie(path, "alert", "send", "--text", "Vol signalé", "--all", "--dry-run", check=True).stdout
+    assert ("Attention : Cette alerte dépasse le quota de la SIM : 2 destinataires restants ce mois-ci. "
+            "1 autre destinataire attendra que le quota le permette, ou que l'alerte expire.") in out
+    data = json.loads(vigie(path, "alert", "send", "--text", "Vol signalé", "--all", "--dry-run", "--json",
+                            check=True).stdout)
+    assert data["quota_warning"].startswith("Cette alerte dépasse le quota de la SIM : 2 destinataires")

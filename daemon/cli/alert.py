@@ -2,7 +2,7 @@
 
 from vigie.daemon.cli._common import fmt_time, iso_time, open_db, print_json
 from vigie.daemon.cli._targeting import actor, add_targeting_arguments, targeting_from_args
-from vigie.daemon.core import alerts, retention, schedule, targeting
+from vigie.daemon.core import alerts, quotas, retention, schedule, targeting
 from vigie.daemon.core.outbox import LABELS, State
 from vigie.daemon.core.reference import smstext
 from vigie.daemon.core.reference.french import plural
@@ -79,12 +79,15 @@ def run_send(args) -> int:
                           ack=args.ack, exercise=args.exercise)
     total = alert.recipient_count * alert.parts
     seconds = targeting.estimate_seconds(total, settings)
+    warning = quotas.alert_warning(settings, {r.phone for r in targeting.resolve(t)}, alert.parts) \
+        if alert.recipient_count else ""
     if args.json:
         print_json({"id": alert.id, "recipients": alert.recipient_count, "parts": alert.parts,
                     "encoding": alert.encoding, "sms_total": total, "estimated_seconds": seconds,
                     "dry_run": bool(args.dry_run), "targeting": t.describe(), "text": alert.text,
                     "state": alert.state, "start_at": iso_time(alert.start_at), "urgent": bool(alert.urgent),
-                    "ack": bool(alert.ack), "exercise": bool(alert.exercise), "sample_text": alert.sample_text})
+                    "ack": bool(alert.ack), "exercise": bool(alert.exercise), "sample_text": alert.sample_text,
+                    "quota_warning": warning or None})
         return 0
     encoding = "GSM 7 bits" if alert.encoding == "gsm7" else "Unicode (UCS-2)"
     minutes = f"{seconds / 60:.0f} min" if seconds >= 120 else f"{seconds:.0f} s"
@@ -105,6 +108,8 @@ def run_send(args) -> int:
               f"environ {minutes}.")
     if alert.sample_text != alert.text:
         print(f"Texte pour le premier destinataire : {alert.sample_text}")
+    if warning:
+        print(f"Attention : {warning}")
     return 0
 
 
