@@ -221,3 +221,68 @@ def panic(figures, workdir: str, presses: int = 20, latency: float = 0.5, hold: 
                  f"AT+CMGS on the line")
     figures.figure("panic_to_first_sms_s_p50", percentile(delays, 50), 3)
     figures.figure("panic_to_first_sms_s_p95", percentile(delays, 95), 3)
+
+
+# --- failover between two modems ------------------------------------------------------------------------
+
+def failover(figures, workdir: str, recipients: int = 120, latency: float = 0.5, down: float = 10.0):
+    """Two modems, the preferred one (priority 10) unplugged mid-broadcast for ``down`` seconds."""
+    import collections
+
+    from vigie.daemon.box.service import Daemon
+    from vigie.daemon.core.models import Message
+
+    path = os.path.join(workdir, "failover")
+    os.makedirs(path, exist_ok=True)
+    db_path = os.path.join(path, "vigie.db")
+    db_mod.close_database()
+    db_mod.open_database(db_path)
+    data.populate(recipients)
+    sims = start_sims(path, 2, latency)
+    preferred, other = sims
+    settings = config.parse({
+        "database": {"path": db_path},
+        "modem": [{"name": s.name, "port": s.port, "model": s.model, "priority": 10 if s is preferred else 0}
+                  for s in sims],
+        "daemon": {"control_socket": os.path.join(path, "control.sock")},
+        "button": {"enabled": False},
+    })
+    daemon = Daemon(settings)
+    daemon.start()
+    loop = threading.Thread(target=daemon.loop, name="daemon-loop", daemon=True)
+    loop.start()
+    try:
+        if not wait_ready([s.name for s in sims]):
+            raise RuntimeError("failover: modems not ready")
+        bulk = alerts.create(TEXT, Targeting(all=True), settings=settings, author="bench", source="cli")
+        if not wait_air_total([preferred], 10, 60):
+            raise RuntimeError("failover: the preferred modem sent nothing")
+        unplugged = time.time()
+        preferred.unplug(down)
+        if not wait_until(lambda: other.air(), 60, 0.01):
+            raise RuntimeError("failover: the other modem took nothing")
+        takeover = other.air()[0]["time"] - unplugged
+        replug = preferred.wait_event("replugged", down + 30)
+        if replug is None:
+            raise RuntimeError("failover: the preferred modem never came back")
+        before = len(preferred.air())
+        if not wait_until(lambda: len(preferred.air()) > before, 60, 0.01):
+            raise RuntimeError("failover: the preferred modem did not take the broadcast back")
+        back = preferred.air()[before]["time"] - replug["time"]
+        if not wait_air_total(sims, bulk.recipient_count, recipients * latency * 3 + 60):
+            raise RuntimeError("failover: broadcast incomplete")
+        counted = collections.Counter(e["to"] for s in sims for e in s.air())
+        flagged = {m.phone for m in Message.select().where(Message.possible_duplicate == True)}  # noqa: E712
+        unflagged = sum(1 for p, n in counted.items() if n > 1 and p not in flagged)
+        taken = len(other.air())
+    finally:
+        daemon.stop.set()
+        loop.join(timeout=60)
+        stop_sims(sims)
+    figures.note(f"failover: in-process Daemon, two simulated SIM800 at {latency:g} s per SMS, broadcast to "
+                 f"{recipients}; the preferred modem (priority 10) unplugged after 10 SMS for {down:g} s; takeover = "
+                 f"unplug to the other modem's first SMS on air; back = USB device back to the preferred modem's "
+                 f"next SMS on air (its reconnection included); {taken} SMS sent by the other modem")
+    figures.figure("failover_takeover_s", takeover, 3)
+    figures.figure("failover_back_s", back, 3)
+    figures.figure("failover_unflagged_duplicates", unflagged, 0)

@@ -67,6 +67,8 @@ def main() -> int:
         if wanted("broadcast"):
             recipients = 60 if args.quick else 300
             daemon_bench.run_broadcasts(figures, workdir, recipients=recipients)
+        if wanted("failover"):      # two modems, the preferred one unplugged mid-broadcast (--only failover)
+            daemon_bench.failover(figures, workdir, recipients=60 if args.quick else 120)
         if wanted("panic"):
             daemon_bench.panic(figures, workdir, presses=5 if args.quick else 20)
         if wanted("operator"):

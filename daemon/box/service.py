@@ -21,6 +21,7 @@ from vigie.daemon.core.control import ControlServer, dispatcher
 from vigie.daemon.core.models import Heartbeat
 from vigie.daemon.core.status import STATE_LABELS
 from vigie.daemon.transport import build, configured
+from vigie.daemon.transport.routing import Router
 from vigie.daemon.transport.worker import TransportWorker
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class Daemon:
         self.wake = threading.Event()
         self.incoming = threading.Event()
         self.workers: list[TransportWorker] = []
+        self.router = Router(settings)          # which worker may claim which message (routing.py)
         self.panic = None
         self.control = None
         self.gpio_factory = gpio_factory
@@ -53,7 +55,8 @@ class Daemon:
         sdnotify.notify("READY=1")
         for table, entry in configured(self.settings):
             transport = build(table, entry, self.settings, power_cycle=self._power_cycler(entry))
-            worker = TransportWorker(transport, self.settings, self.wake, self.stop, on_incoming=self.incoming.set)
+            worker = TransportWorker(transport, self.settings, self.wake, self.stop, on_incoming=self.incoming.set,
+                                     router=self.router)
             self.workers.append(worker)
             worker.start()
         self._start_button()

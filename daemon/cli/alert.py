@@ -2,7 +2,7 @@
 
 from vigie.daemon.cli._common import fmt_time, iso_time, open_db, print_json
 from vigie.daemon.cli._targeting import actor, add_targeting_arguments, targeting_from_args
-from vigie.daemon.core import alerts, retention, schedule, targeting
+from vigie.daemon.core import alerts, quotas, retention, schedule, targeting
 from vigie.daemon.core.outbox import LABELS, State
 from vigie.daemon.core.reference import smstext
 from vigie.daemon.core.reference.french import plural
@@ -80,13 +80,16 @@ def run_send(args) -> int:
     total = alert.recipient_count * alert.parts
     seconds = targeting.estimate_seconds(total, settings)
     correspondence = targeting.correspondence(t)
+    warning = quotas.alert_warning(settings, {r.phone for r in targeting.resolve(t)}, alert.parts) \
+        if alert.recipient_count else ""
     if args.json:
         print_json({"id": alert.id, "recipients": alert.recipient_count, "parts": alert.parts,
                     "encoding": alert.encoding, "sms_total": total, "estimated_seconds": seconds,
                     "dry_run": bool(args.dry_run), "targeting": t.describe(), "text": alert.text,
                     "state": alert.state, "start_at": iso_time(alert.start_at), "urgent": bool(alert.urgent),
                     "ack": bool(alert.ack), "exercise": bool(alert.exercise), "sample_text": alert.sample_text,
-                    "naf_correspondence": correspondence})
+                    "naf_correspondence": correspondence,
+                    "quota_warning": warning or None})
         return 0
     _print_correspondence(correspondence)
     encoding = "GSM 7 bits" if alert.encoding == "gsm7" else "Unicode (UCS-2)"
@@ -108,6 +111,8 @@ def run_send(args) -> int:
               f"environ {minutes}.")
     if alert.sample_text != alert.text:
         print(f"Texte pour le premier destinataire : {alert.sample_text}")
+    if warning:
+        print(f"Attention : {warning}")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from vigie.daemon.cli._common import fmt_time, iso_time, open_db, print_json
 from vigie.daemon.core import outbox
+from vigie.daemon.core.quotas import WINDOW_LABELS
 from vigie.daemon.core.status import daemon_liveness, modem_rows, transport_rows
 
 
@@ -17,16 +18,28 @@ def daemon_state() -> dict:
             "age_seconds": round(live.age, 1) if live.age is not None else None, "pid": live.pid}
 
 
+def quota_words(quota: dict) -> str:
+    """« aujourd'hui 12/300, destinataires ce mois-ci 45/200 (plafond atteint) »: the limited windows."""
+    words = []
+    for window, q in quota.items():
+        if q["limit"] is not None:
+            full = " (plafond atteint)" if q["used"] >= q["limit"] else ""
+            words.append(f"{WINDOW_LABELS[window]} {q['used']}/{q['limit']}{full}")
+    return ", ".join(words)
+
+
 def run(args) -> int:
-    open_db(args)
+    settings = open_db(args)
     modems = modem_rows()
+    transports = transport_rows(settings)
+    quotas_by_name = {t["name"]: t["quota"] for t in transports}
     queue = outbox.counts()
     daemon = daemon_state()
     if args.json:
         print_json({"daemon": daemon,
                     "modems": [dict(m, last_contact=iso_time(m["last_contact"]),
                                     updated_at=iso_time(m["updated_at"])) for m in modems],
-                    "transports": [dict(t, updated_at=iso_time(t["updated_at"])) for t in transport_rows()],
+                    "transports": [dict(t, updated_at=iso_time(t["updated_at"])) for t in transports],
                     "queue": queue})
         return 0
     if daemon["alive"]:
@@ -44,6 +57,9 @@ def run(args) -> int:
         if m["last_error"]:
             line += f" — {m['last_error']}"
         print(line)
+        limited = quota_words(quotas_by_name.get(m["name"], {}))
+        if limited:
+            print(f"  quotas : {limited}")
     labels = {s.value: s.label for s in outbox.State}
     print("File : " + ", ".join(f"{labels[k]} {v}" for k, v in queue.items()))
     return 0

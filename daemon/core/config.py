@@ -419,6 +419,31 @@ def _check_button(b, where):
 
 GPIO = dict(minimum=0, maximum=27)      # BCM numbers of the Raspberry Pi's header
 
+# Quotas of a transport (issue 13), counted from the outbox: SMS (parts) put on air in a rolling minute
+# and hour, a calendar day and month (Europe/Paris), and distinct recipients in the calendar month.
+# No limit by default; `vigie init` writes a consumer plan's figures commented out (CONSUMER_PLAN: Orange
+# caps « illimité » plans at 250 distinct recipients a month, other operators at 99 to 200).
+QUOTA_WINDOWS = ("minute", "hour", "day", "month", "recipients_month")
+QUOTA_KEYS = {"minute": "quota_per_minute", "hour": "quota_per_hour", "day": "quota_per_day",
+              "month": "quota_per_month", "recipients_month": "quota_recipients_per_month"}
+CONSUMER_PLAN = {"minute": 10, "hour": 100, "day": 300, "month": 3000, "recipients_month": 200}
+_QUOTA_HELP = {
+    "minute": "SMS envoyés au plus par minute glissante",
+    "hour": "SMS envoyés au plus par heure glissante",
+    "day": "SMS envoyés au plus par jour (heure de Paris)",
+    "month": "SMS envoyés au plus par mois civil (heure de Paris)",
+    "recipients_month": "destinataires distincts au plus par mois civil (heure de Paris) ; un forfait "
+                        "« SMS illimités » en compte 99 à 250 (Orange : 250)",
+}
+
+
+def _quota_keys(examples: dict | None = None) -> list:
+    """The quota keys of a transport's table; ``examples``: what `vigie init` writes commented out."""
+    suffix = " ; absent : aucune limite ; au plafond, ce moyen d'envoi est sauté"
+    return [Key(QUOTA_KEYS[w], Integer(nullable=True, minimum=0, maximum=10_000_000), None,
+                _QUOTA_HELP[w] + suffix, example=(examples or {}).get(w))
+            for w in QUOTA_WINDOWS]
+
 register_table(Table("database", help="Base de données.", keys=[
     Key("path", Text(nonempty=True), "/var/lib/vigientreprise/vigie.db",
         "fichier SQLite partagé par le démon et la console"),
@@ -545,6 +570,15 @@ register_table(Table("kannel", repeated=True, init="commented", each="une par ro
         "page d'administration de bearerbox, d'où la box lit l'état de la liaison SMSC"),
     Key("admin_password", Text(), "", "mot de passe d'administration (ou d'état) de bearerbox"),
 ]))
+
+
+# Routing and quotas (issue 13): a modem's priority among the transports (a route has its own), and
+# the quotas of every transport, a SIM's with a consumer plan's figures as commented examples.
+extend_table("modem", Key("priority", Integer(minimum=0, maximum=100), 0,
+                          "priorité du modem parmi les moyens d'envoi : le plus prioritaire prêt et sous quota "
+                          "envoie, les autres prennent le relais ; à égalité, ils se partagent la file"),
+             *_quota_keys(CONSUMER_PLAN))
+extend_table("kannel", *_quota_keys())
 
 
 def _settings_class():

@@ -12,6 +12,7 @@ incremented in SQL.
 import logging
 import random
 import time
+from typing import NamedTuple
 
 import peewee as pw
 
@@ -141,21 +142,39 @@ def expire_due(now: float | None = None) -> int:
 
 
 def next_candidates(now: float, limit: int = 4) -> list[int]:
-    return [row[0] for row in
-            Message.select(Message.id)
+    return [c.id for c in due(now, limit)]
+
+
+class Candidate(NamedTuple):
+    """A due message as a router weighs it before the claim."""
+    id: int
+    phone: str
+    priority: int
+    parts: int
+
+
+def due(now: float, limit: int = 4) -> list[Candidate]:
+    """The most urgent due messages, in the order they are claimed."""
+    return [Candidate(*row) for row in
+            Message.select(Message.id, Message.phone, Message.priority, Message.parts)
             .where(Message.state.in_([s.value for s in WAITING]) & (Message.next_attempt_at <= now))
             .order_by(Message.priority.desc(), Message.id)
             .limit(limit).tuples()]
 
 
-def claim(modem: str, now: float | None = None) -> Message | None:
-    """Take the most urgent due message for ``modem``; None when there is nothing to send."""
+def claim(modem: str, now: float | None = None, accept=None) -> Message | None:
+    """Take the most urgent due message for ``modem``; None when there is nothing to send.
+
+    ``accept(candidate)``: whether this transport is the one for a due message (the router's word,
+    routing.py); the claim itself stays one compare-and-set, whoever asks."""
     now = now or time.time()
     while True:
-        candidates = next_candidates(now)
-        if not candidates:
-            return None
-        for message_id in candidates:
+        candidates = due(now, 4 if accept is None else 32)
+        tried = False
+        for candidate in candidates:
+            if accept is not None and not accept(candidate):
+                continue
+            tried, message_id = True, candidate.id
             with database.atomic():         # the claim and its attempt row: one commit, one fsync
                 moved = MESSAGES.move(State.SENDING, WAITING,
                                       (Message.id == message_id)
@@ -165,6 +184,8 @@ def claim(modem: str, now: float | None = None) -> Message | None:
                     message = Message.get_by_id(message_id)
                     Attempt.create(message=message_id, number=message.attempts, modem=modem, started_at=now)
                     return message
+        if not tried:
+            return None
         expire_due(now)
 
 

@@ -61,9 +61,13 @@ def modem_rows() -> list[dict]:
             for m in _status_rows("gsm")]
 
 
-def transport_rows() -> list[dict]:
-    """Every transport (GSM modems, operator routes), as its worker last wrote it."""
+def transport_rows(settings=None, now: float | None = None) -> list[dict]:
+    """Every transport (GSM modems, operator routes), as its worker last wrote it, with its ``quota``:
+    used and limit per window, counted from the outbox (limits from ``settings``, None without)."""
+    from vigie.daemon.core import quotas
+    limits = quotas.configured(settings) if settings is not None else {}
     return [dict(name=t.name, kind=t.kind, kind_label=KIND_LABELS.get(t.kind, t.kind), state=t.state,
                  state_label=state_label(t.state), priority=t.priority,
-                 last_error=t.last_error, sent_count=t.sent_count, updated_at=t.updated_at)
+                 last_error=t.last_error, sent_count=t.sent_count, updated_at=t.updated_at,
+                 quota=quotas.table(limits.get(t.name, (t.kind, quotas.Limits()))[1], quotas.usage(t.name, now, phones=False)))
             for t in _status_rows()]

@@ -17,6 +17,11 @@ the worker ask the pending handle for the provider's reference. The store thread
 in order, so a part is recorded before its delivery report is matched. A message claimed ahead is
 given back untouched when a more urgent one (the panic button's) arrived meanwhile, or when the
 link goes down.
+
+Routing (routing.py): with a router, the worker claims only the messages it is the best transport
+for now (priority, up, under quota, not refusing; a panic message on the fastest); the claim stays
+the outbox's one compare-and-set. A message claimed ahead that a better transport could now take
+(it came back) is given back untouched; a few sends failed in a row let the others take over a while.
 """
 
 import concurrent.futures
@@ -39,7 +44,7 @@ class TransportWorker(threading.Thread):
     """Send loop and supervisor of one transport."""
 
     def __init__(self, transport: Transport, settings, wake: threading.Event, stop: threading.Event,
-                 on_incoming=None):
+                 on_incoming=None, router=None):
         super().__init__(name=f"transport-{transport.name}", daemon=True)
         self.transport = transport
         self.settings = settings
@@ -59,6 +64,9 @@ class TransportWorker(threading.Thread):
         self._writes: list[concurrent.futures.Future] = []
         self._deferred: list[tuple] = []                         # writes held until a segment is out
         self._next: concurrent.futures.Future | None = None     # the message claimed ahead
+        # Routing between transports (routing.py): without a router, this worker takes any message.
+        self.router = router
+        self.route = router.add(transport) if router is not None else None
 
     # -- state --
     def _set_state(self, state: str, error: str = "", **fields) -> None:
@@ -66,7 +74,12 @@ class TransportWorker(threading.Thread):
             self._last_error = error
         if state != self.state:
             log.info("%s : %s → %s%s", self.label, self.state or "—", state, f" ({error})" if error else "")
+            left_ready = self.state == READY
             self.state = state
+            if self.route is not None:
+                self.route.state = state
+                if left_ready:
+                    self.wake.set()     # the other transports take over now, not at their next poll
         row = dict(state=state, kind=self.transport.kind, priority=self.transport.priority,
                    updated_at=time.time(), last_error=self._last_error, **fields)
         try:
@@ -144,7 +157,7 @@ class TransportWorker(threading.Thread):
         try:
             self._submit_deferred()
             if self._next is None:
-                self._next = self._write(outbox.claim, self.name_)
+                self._next = self._write(self._claim)
         except Exception:
             log.exception("travail pendant l'envoi en échec")
 
@@ -162,14 +175,34 @@ class TransportWorker(threading.Thread):
         for future in writes:
             future.result()
 
+    def _claim(self) -> Message | None:
+        """One claim: any due message without a router, else only those this transport is the best for."""
+        if self.router is None:
+            return outbox.claim(self.name_)
+        message = outbox.claim(self.name_, accept=lambda candidate: self.router.accepts(self.route, candidate))
+        if message is not None:
+            self.route.claimed(message)
+        return message
+
+    def _unclaim(self, message: Message) -> None:
+        outbox.unclaim(message)
+        if self.route is not None:
+            self.route.forget(message)
+
     def _take(self) -> Message | None:
-        """The message to send now: the one claimed ahead unless a more urgent one waits, else a claim."""
+        """The message to send now: the one claimed ahead unless a more urgent one waits or a better
+        transport is back for it, else a claim."""
         future, self._next = self._next, None
         message = future.result() if future is not None else None
         if message is not None and outbox.outranked(message.priority):
-            outbox.unclaim(message)
+            self._unclaim(message)
             message = None
-        return message if message is not None else outbox.claim(self.name_)
+        elif message is not None and self.router is not None \
+                and not self.router.accepts(self.route, message, held=True):
+            self._unclaim(message)
+            self.wake.set()         # the better transport takes it now
+            message = None
+        return message if message is not None else self._claim()
 
     def _give_back(self) -> None:
         """The message claimed ahead goes back to the queue unsent (link down, daemon stopping)."""
@@ -177,7 +210,7 @@ class TransportWorker(threading.Thread):
         try:
             message = future.result() if future is not None else None
             if message is not None:
-                outbox.unclaim(message)
+                self._unclaim(message)
                 self.wake.set()     # another worker may take it now
         except Exception:
             log.exception("%s : message réservé d'avance non rendu", self.label)
@@ -254,18 +287,24 @@ class TransportWorker(threading.Thread):
         sent, failure = [], None
         try:
             for segment in segments:
-                pending = self.transport.submit(segment, {"message": message.id, "part": segment.number,
-                                                          "attempt": message.attempts})
-                self._on_its_way()
+                self._busy(True)
                 try:
-                    reference = pending.result()
-                except TransportGone as e:
-                    e.maybe_sent = True     # lost once on its way: the segment may be on air
-                    raise
+                    pending = self.transport.submit(segment, {"message": message.id, "part": segment.number,
+                                                              "attempt": message.attempts})
+                    self._on_its_way()
+                    try:
+                        reference = pending.result()
+                    except TransportGone as e:
+                        e.maybe_sent = True     # lost once on its way: the segment may be on air
+                        raise
+                finally:
+                    self._busy(False)
                 sent.append((segment, reference, time.time()))
         except (RetryLater, PermanentFailure, OutcomeUnknown, TransportGone) as e:
             failure = e
         self._defer(self._record, message, len(segments), sent, done=failure is None)
+        if failure is None and self.route is not None:
+            self.route.succeeded()
         if failure is not None:
             self._flush()           # parts on air are recorded before the outcome
             self._fail(message, failure, sent_any=bool(sent))
@@ -285,8 +324,22 @@ class TransportWorker(threading.Thread):
                 (TransportStatus.update(sent_count=TransportStatus.sent_count + 1, last_contact=time.time())
                  .where(TransportStatus.name == self.name_).execute())
 
+    def _busy(self, on: bool) -> None:
+        if self.route is not None:
+            self.route.busy(on)
+
+    def _refused(self, e: Exception) -> None:
+        """A temporary or unknown failure: after a few in a row the other transports take over a while."""
+        if self.route is not None and self.route.failed():
+            log.warning("%s : %d envois en échec de suite (%s) : les autres moyens d'envoi prennent le relais",
+                        self.label, self.route.failures, e)
+            self._last_error = f"{self.route.failures} envois en échec de suite : relais par les autres moyens d'envoi"
+            self.wake.set()
+
     def _fail(self, message: Message, e: Exception, sent_any: bool) -> None:
         base, cap = self.settings.daemon.retry_base_seconds, self.settings.daemon.retry_max_seconds
+        if isinstance(e, (RetryLater, OutcomeUnknown)):
+            self._refused(e)
         if isinstance(e, RetryLater):
             outbox.mark_retry(message, str(e), code=e.code, possible_duplicate=sent_any, base=base, cap=cap)
         elif isinstance(e, PermanentFailure):
@@ -300,5 +353,7 @@ class TransportWorker(threading.Thread):
                                   possible_duplicate=True, base=min(base, 5.0), cap=cap)
             else:
                 outbox.release(message, f"Liaison perdue avant l'envoi : {e}")
+                if self.route is not None:
+                    self.route.forget(message)
                 self.wake.set()     # another worker may take it now
             raise e

@@ -9,7 +9,7 @@ import time
 import bottle
 from bottle import request
 
-from vigie.daemon.core import alerts, presets, schedule, sectors, targeting, zones
+from vigie.daemon.core import alerts, presets, quotas, schedule, sectors, targeting, zones
 from vigie.daemon.core.errors import InvalidInput
 from vigie.daemon.core.models import Alert
 from vigie.daemon.core.outbox import State
@@ -146,12 +146,14 @@ def _confirm(text, t, preview, draft, preset_name, expires_hours, options, *, ke
             start_label += f" (alerte non urgente : heures calmes {_quiet_label()})"
     else:
         start_label = "immédiat"
+    # More than the transports available now can send under their quotas: said before sending.
+    quota_warning = quotas.alert_warning(_settings(), {r.phone for r in preview.recipients}, draft.parts)
     return page("confirm", title="Confirmer l'alerte", text=text, targeting_json=t.to_json(),
                 description=t.describe(), preview=preview, preset_name=preset_name,
                 expires_hours=expires_hours, estimate=fmt_duration(preview.estimated_seconds),
                 recipients=preview.recipients[:20], draft=draft, options=options, start_label=start_label,
                 error=error, carte=targeting_map(t), idempotency_key=key or secrets.token_urlsafe(18),
-                warning=cannot_send_reason())
+                warning=cannot_send_reason(), quota_warning=quota_warning)
 
 
 def _console_key() -> str | None:

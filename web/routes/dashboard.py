@@ -1,4 +1,5 @@
-"""Tableau de bord: modems, the daemon's heartbeat, the queue, alerts in progress, recent reports."""
+"""Tableau de bord: modems, the daemon's heartbeat, the queue, each transport's quotas, alerts in
+progress, recent reports."""
 
 import time
 
@@ -136,12 +137,34 @@ def active_alerts(limit: int = 10) -> list[dict]:
     return [progress(alerts.summary(a.id)) for a in rows]
 
 
+QUOTA_COLUMNS = [("minute", "Par minute"), ("hour", "Par heure"), ("day", "Aujourd'hui"), ("month", "Ce mois-ci"),
+                 ("recipients_month", "Destinataires ce mois-ci")]
+
+
+def quota_cells(transport: dict) -> list[dict]:
+    """A transport's quota windows as the dashboard shows them: « 12 / 200 », « 3 (sans limite) »."""
+    cells = []
+    for window, _title in QUOTA_COLUMNS:
+        q = transport.get("quota", {}).get(window, {"used": 0, "limit": None})
+        full = q["limit"] is not None and q["used"] >= q["limit"]
+        label = f"{q['used']} / {q['limit']}" if q["limit"] is not None else f"{q['used']} (sans limite)"
+        cells.append(dict(window=window, used=q["used"], limit=q["limit"], full=full, label=label))
+    return cells
+
+
+def _settings():
+    try:
+        return bottle.request.app.config.get("vigie.settings")
+    except (AttributeError, RuntimeError, KeyError):
+        return None
+
+
 def status() -> dict:
     """Everything the dashboard and /api/v1/status show, as JSON-ready data."""
     now = time.time()
     blocker = cannot_send_reason(now)
-    return dict(daemon=daemon_status(now), modems=modems(), transports=status_mod.transport_rows(),
-                queue=outbox.counts(),
+    transports = [dict(t, quota_cells=quota_cells(t)) for t in status_mod.transport_rows(_settings())]
+    return dict(daemon=daemon_status(now), modems=modems(), transports=transports, queue=outbox.counts(),
                 queue_depth=outbox.queue_depth(), alerts=active_alerts(), now=now,
                 can_send=not blocker, cannot_send=blocker, stuck=stuck(now))
 

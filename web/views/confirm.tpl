@@ -3,6 +3,9 @@
 % if get("error"):
 <p class="flash error" role="alert">{{error}}</p>
 % end
+% if get("quota_warning"):
+<p class="flash warn" id="quota-warning" role="alert">{{quota_warning}}</p>
+% end
 % if get("warning"):
 <p class="flash error big" role="alert" id="send-warning"><strong>Attention : rien ne peut partir maintenant.</strong> {{warning}}</p>
 % end

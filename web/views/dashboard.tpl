@@ -67,6 +67,26 @@
 </div>
 </section>
 
+% if status['transports']:
+<section class="card" id="quotas">
+<h2>Quotas des moyens d'envoi</h2>
+<div class="table-wrap">
+<table class="quotas">
+<thead><tr><th>Moyen d'envoi</th><th>Priorité</th><th>Par minute</th><th>Par heure</th><th>Aujourd'hui</th><th>Ce mois-ci</th><th>Destinataires ce mois-ci</th></tr></thead>
+<tbody>
+% for t in status['transports']:
+<tr data-transport="{{t['name']}}"><td>{{t['kind_label']}} {{t['name']}}</td><td>{{t['priority']}}</td>
+% for c in t['quota_cells']:
+<td data-window="{{c['window']}}"{{!' class="quota-full"' if c['full'] else ''}}>{{c['label']}}{{' (plafond atteint)' if c['full'] else ''}}</td>
+% end
+</tr>
+% end
+</tbody>
+</table>
+</div>
+</section>
+% end
+
 <section class="card">
 <h2>Alertes en cours</h2>
 <div id="active-alerts">
