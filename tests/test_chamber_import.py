@@ -154,6 +154,7 @@ def test_console_mapping_partial_import_and_rejected_file(database, manager, adm
     remapped = manager.submit("/adherents/import/colonnes", {"key": key, **fields})
     assert remapped.status == 200
     assert "6 ligne(s) valide(s)" in remapped.text and "2 ligne(s) en erreur" in remapped.text
+    assert "6 adhérent(s) à créer" in remapped.text
     # the preview in French: commune names, national phone numbers; errors with line and business name
     assert "Argentan (61006)" in remapped.text and "06 12 34 56 01" in remapped.text
     assert re.search(r"<td>8</td><td>Quincaillerie Dupont</td><td>[^<]*Argentann", remapped.text)

@@ -46,7 +46,7 @@ def panic_alerts(now: float | None = None) -> list[dict]:
             elapsed_label=duration(now - summary["created_at"]),
             total=p["total"], done=p["done"], delivered=p["delivered"], failed=p["failed"], waiting=p["waiting"],
             progress_label=(f"{plural(p['delivered'], 'destinataire atteint', 'destinataires atteints')} "
-                            f"sur {p['total']} (SMS délivré) · {plural(p['waiting'], 'SMS')} en attente · "
+                            f"sur {p['total']} (SMS délivré) · {plural(p['waiting'], 'SMS', 'SMS')} en attente · "
                             f"{plural(p['failed'], 'échec')}"),
         ))
     return result

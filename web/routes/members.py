@@ -247,7 +247,8 @@ def _import_page(*, report=None, key="", filename="", error="", columns=(), note
 
 
 def _preview(key: str, data: bytes, filename: str, mapping: dict | None):
-    report = memberfile.import_members(data, actor=_actor(), dry_run=True, columns=mapping)
+    # partial: the counts of members to create and update are worked out even when some lines are refused
+    report = memberfile.import_members(data, actor=_actor(), dry_run=True, partial=True, columns=mapping)
     columns, notes = memberfile.read_columns(data, mapping)
     return _import_page(report=report, key=key if columns else "", filename=filename, columns=columns,
                         notes=notes)

@@ -295,7 +295,8 @@
     }, 2000);
   }
 
-  /* the latest reports, members' and unknown senders', newest first; a new one is highlighted */
+  /* the latest reports, members' and unknown senders', newest first; one that came since the page
+     was opened is highlighted */
   var seenReports = null;
   function renderReports(reports, unread) {
     var ul = $("#report-list");
@@ -332,7 +333,6 @@
       li.appendChild(open);
       ul.appendChild(li);
     });
-    reports.forEach(function (r) { seenReports[r.id] = true; });
     var empty = $("#reports-empty");
     if (empty) empty.classList.toggle("hidden", reports.length > 0);
     var badge = $("#reports-unread");

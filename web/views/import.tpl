@@ -111,7 +111,7 @@
 % n, m = len(report.rows), len(report.errors)
 <button type="submit" class="primary" id="import-partial">Importer {{'la ligne valide' if n == 1 else 'les %d lignes valides' % n}} et écarter {{'la ligne en erreur' if m == 1 else 'les %d lignes en erreur' % m}}</button>
 % end
-<a href="/adherents/import">Choisir un autre fichier</a>
+<a href="/adherents/import">{{'Choisir un autre fichier' if report.ok else 'Envoyer un fichier corrigé'}}</a>
 </form>
 % else:
 <p><a class="button" href="/adherents/import">Envoyer un fichier corrigé</a></p>
