@@ -159,6 +159,9 @@ def test_live_incident_panic_banner_and_incremental_alert_page(box, browser, tmp
     page.wait_for_selector(".panic-banner.running", timeout=30000)
     banner = page.inner_text(".panic-banner")
     assert "ALERTE DU BOUTON EN COURS" in banner and "bouton d'alerte" in banner and "sur 5" in banner
+    first = page.inner_text(".panic-banner .panic-elapsed")
+    page.wait_for_function("t => document.querySelector('.panic-banner .panic-elapsed').textContent !== t",
+                           arg=first, timeout=10000)             # the banner's clock runs
     tb.shot(page, "operations-bouton-bandeau")
 
     # The alert page asks only for what changed since its last poll.
