@@ -172,6 +172,7 @@ def test_live_incident_panic_banner_and_incremental_alert_page(box, browser, tmp
                            timeout=120000)
     with page.expect_response(lambda r: "/etat.json" in r.url):
         pass
+    assert page.inner_text("#menu-inbox") == "Messages reçus (1)"      # the unknown sender's, not yet dealt with
     incremental = [p for p in polls if "depuis=" in p.url]
     assert incremental, [p.url for p in polls]
     bodies = [p.json() for p in incremental if p.ok]
@@ -182,4 +183,5 @@ def test_live_incident_panic_banner_and_incremental_alert_page(box, browser, tmp
     assert "bouton d'alerte" in page.inner_text("table")
     # once over, the banner says so
     page.wait_for_selector(".panic-banner.ended", timeout=60000)
+    assert "terminée le" in page.inner_text(".panic-banner.ended")
     assert not problems, problems

@@ -26,7 +26,7 @@ def report(phone: str, text: str) -> InboundSms:
 
 def unread_in_menu(page) -> str:
     match = re.search(r'<a href="/messages" id="menu-inbox"[^>]*>Messages reçus<span id="inbox-unread" '
-                      r'class="unread( hidden)?" data-count="(\d+)"> \((\d+)\)</span>', page.text)
+                      r'class="unread( hidden)?" data-unread="(\d+)"> \((\d+)\)</span>', page.text)
     assert match, "compteur du menu absent"
     return "" if match.group(1) else f"Messages reçus ({match.group(3)})"
 

@@ -42,7 +42,7 @@ def panic_alerts(now: float | None = None) -> list[dict]:
         result.append(dict(
             id=p["id"], text=p["text"], state=p["state"], state_label=summary["state_label"], running=running,
             author=BUTTON_AUTHOR, started_at=summary["created_at"], completed_at=ended,
-            started_label=fmt_time(summary["created_at"]),
+            started_label=fmt_time(summary["created_at"]), completed_label=fmt_time(ended) if ended else "",
             elapsed_label=duration(now - summary["created_at"]),
             total=p["total"], done=p["done"], delivered=p["delivered"], failed=p["failed"], waiting=p["waiting"],
             progress_label=(f"{plural(p['delivered'], 'destinataire atteint', 'destinataires atteints')} "

@@ -347,7 +347,7 @@
     var span = $("#inbox-unread");
     if (!span || typeof n !== "number") return;
     span.textContent = " (" + n + ")";
-    span.setAttribute("data-count", n);
+    span.setAttribute("data-unread", n);
     span.classList.toggle("hidden", !n);
   }
 
@@ -379,9 +379,13 @@
     title.appendChild(link);
     title.appendChild(document.createTextNode(" déclenchée par le "));
     title.appendChild(el("span", "panic-author", a.author));
-    title.appendChild(document.createTextNode(" le " + a.started_label + " ("));
-    title.appendChild(el("span", "panic-elapsed", "il y a " + elapsedLabel(now - a.started_at)));
-    title.appendChild(document.createTextNode(")"));
+    if (a.running) {
+      title.appendChild(document.createTextNode(" le " + a.started_label + " ("));
+      title.appendChild(el("span", "panic-elapsed", "il y a " + elapsedLabel(now - a.started_at)));
+      title.appendChild(document.createTextNode(")"));
+    } else {
+      title.appendChild(document.createTextNode(" le " + a.started_label + " · terminée le " + a.completed_label));
+    }
     box.appendChild(title);
     var bar = el("progress", "panic-progress");
     bar.max = a.total || 1; bar.value = a.done;

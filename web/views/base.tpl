@@ -23,7 +23,7 @@
     <a href="/alertes" class="{{'active' if path.startswith('/alertes') and path != '/alertes/nouvelle' else ''}}">Alertes</a>
     % end
     % if allowed("inbox"):
-    <a href="/messages" id="menu-inbox" class="{{'active' if path.startswith('/messages') else ''}}">Messages reçus<span id="inbox-unread" class="unread{{'' if live['unread'] else ' hidden'}}" data-count="{{live['unread'] or 0}}"> ({{live['unread'] or 0}})</span></a>
+    <a href="/messages" id="menu-inbox" class="{{'active' if path.startswith('/messages') else ''}}">Messages reçus<span id="inbox-unread" class="unread{{'' if live['unread'] else ' hidden'}}" data-unread="{{live['unread'] or 0}}"> ({{live['unread'] or 0}})</span></a>
     % end
     <a href="/adherents" class="{{'active' if path.startswith('/adherents') else ''}}">Adhérents</a>
     % if allowed("settings"):
