@@ -91,6 +91,11 @@ def http_ok(url: str) -> bool:
 @pytest.fixture
 def box(tmp_path):
     """Emulator, daemon and console running as `vigie` processes on one configuration."""
+    yield from run_box(tmp_path)
+
+
+def run_box(tmp_path, button: bool = False):
+    """The box's processes; ``button``: the daemon's panic button simulated (`vigie button press`)."""
     link = tmp_path / "gsm0"
     port = free_port()
     config = tmp_path / "vigie.toml"
@@ -116,7 +121,7 @@ host = "127.0.0.1"
 port = {port}
 
 [button]
-enabled = false
+{"enabled = true" + chr(10) + "simulate = true" + chr(10) + "hold_seconds = 0.3" if button else "enabled = false"}
 """, encoding="utf-8")
     vigie = [sys.executable, "-m", "vigie.daemon.cli"]
     procs = []

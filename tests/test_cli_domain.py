@@ -82,7 +82,7 @@ def test_member_import_dry_run_and_export(vigie_cli, tmp_path):
                    f"{S1};Bijouterie;47.77Z;61001;0233261234\n"
                    f"{S3};Tabac;47.26Z;61169;0600000301\n", encoding="utf-8")
     rc, out, err = vigie_cli("member", "import", bad, "--dry-run")
-    assert rc == 1 and "Ligne 2 : colonne « telephone »" in err and "aucun adhérent" in err
+    assert rc == 1 and "Ligne 2 (« Bijouterie ») : colonne « telephone »" in err and "aucun adhérent" in err
     rc, out, _ = vigie_cli("member", "import", good, "--dry-run")
     assert rc == 0 and "2 adhérent(s) à créer" in out and Member.select().count() == 0
     rc, out, _ = vigie_cli("member", "import", good)

@@ -154,9 +154,13 @@ def test_import_with_errors_lists_lines_and_imports_nothing(database, manager):
     ])
     preview = manager.post("/adherents/import", {"csrf": manager.csrf()}, files={"file": ("a.csv", data)})
     assert "1 ligne(s) valide(s)" in preview.text and "2 ligne(s) en erreur" in preview.text
-    assert re.search(r"<td>3</td><td>[^<]*SIRET", preview.text)
-    assert re.search(r"<td>4</td><td>[^<]*fixe", preview.text)
-    assert 'name="key"' not in preview.text
+    # line number and business name, then the reason
+    assert re.search(r"<td>3</td><td>Mauvais SIRET</td><td>[^<]*SIRET", preview.text)
+    assert re.search(r"<td>4</td><td>Fixe</td><td>[^<]*fixe", preview.text)
+    assert 'id="import-confirm"' not in preview.text and 'id="import-partial"' in preview.text
+    key = re.search(r'name="key" value="([0-9a-f]{32})"', preview.text).group(1)
+    refused = manager.submit("/adherents/import/confirmer", {"key": key})      # all or nothing
+    assert refused.status == 400 and "été importé" in refused.text
     assert Member.select().count() == 0
 
 

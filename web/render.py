@@ -81,8 +81,10 @@ def _template(name: str) -> bottle.SimpleTemplate:
 
 def page(template: str, /, **values) -> str:
     """Render a page template with the layout's common values."""
+    from . import live
     user = auth.current_user()
     common = dict(
+        live=live.state(user), author_label=live.author_label,
         user=user, role=user.role if user else "", role_label=role_label, csrf=auth.csrf_token() if user else "",
         allowed=(lambda perm: bool(user) and auth.allowed(user.role, perm)),
         flashes=pop_flashes() if user else [], path=request.path, fmt_time=fmt_time,

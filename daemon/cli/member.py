@@ -58,6 +58,11 @@ def register(sub):
     i.add_argument("file", metavar="FICHIER")
     i.add_argument("--dry-run", action="store_true", help="vérifier seulement, ne rien enregistrer")
     i.add_argument("--partial", action="store_true", help="enregistrer les lignes valides malgré les erreurs")
+    i.add_argument("--column", action="append", default=[], metavar="EN-TÊTE=CHAMP",
+                   help="lire une colonne autrement que deviné, par ex. « Tél. mobile=telephone » ou "
+                        "« Fixe=ignorer » (répétable)")
+    i.add_argument("--rejects", metavar="FICHIER",
+                   help="écrire les lignes refusées (avec leur motif) dans ce fichier, au format du fichier lu")
     i.add_argument("--json", action="store_true", help="sortie JSON")
     i.set_defaults(func=run_import)
 
@@ -143,19 +148,29 @@ def _read(path: str) -> bytes:
 
 def run_import(args) -> int:
     open_db(args)
-    report = memberfile.import_members(_read(args.file), actor=actor(), dry_run=args.dry_run,
-                                       partial=args.partial)
+    data = _read(args.file)
+    columns = None
+    if args.column:
+        header = memberfile.parse(data).header
+        columns = memberfile.parse_column_options(args.column, header)
+    report = memberfile.import_members(data, actor=actor(), dry_run=args.dry_run, partial=args.partial,
+                                       columns=columns)
+    if args.rejects and report.rejected:
+        with open(args.rejects, "wb") as f:
+            f.write(memberfile.rejected_file(report))
     if args.json:
         print_json({"rows": len(report.rows), "created": report.created, "updated": report.updated,
                     "unchanged": len(report.rows) - report.created - report.updated,
-                    "errors": [{"line": n, "reason": r} for n, r in report.errors],
+                    "errors": [{"line": n, "name": report.names.get(n, ""), "reason": r} for n, r in report.errors],
                     "warnings": [{"line": n, "reason": r} for n, r in report.warnings],
                     "written": report.written, "dry_run": args.dry_run})
     else:
         for line, reason in report.errors:
-            print(f"Ligne {line} : {reason}", file=sys.stderr)
+            print(f"{report.label(line, 'Ligne')} : {reason}", file=sys.stderr)
         for line, reason in report.warnings:
-            print(f"Ligne {line} (avertissement) : {reason}")
+            print(f"{report.label(line, 'Ligne')} (avertissement) : {reason}")
+        if args.rejects and report.rejected:
+            print(f"Lignes refusées écrites dans {args.rejects}.", file=sys.stderr)
         if report.errors and not args.partial:
             print(f"{len(report.errors)} ligne(s) en erreur : aucun adhérent n'a été enregistré "
                   f"(corrigez le fichier, ou --partial pour enregistrer les lignes valides).", file=sys.stderr)

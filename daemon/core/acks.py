@@ -34,7 +34,7 @@ def acknowledge(phone: str, at: float | None = None) -> Message | None:
     found = candidates.first()
     if found is None:
         return None
-    (Message.update(acknowledged_at=at)
+    (Message.update(acknowledged_at=at, changed_at=time.time())
      .where((Message.id == found.id) & Message.acknowledged_at.is_null(True)).execute())
     return Message.get_by_id(found.id)
 

@@ -303,8 +303,22 @@ def list_alerts(offset: int = 0, limit: int | None = 50) -> list[dict]:
              "exercise": bool(a.exercise)} for a in alerts]
 
 
-def recipients(alert_id: int, state: str | None = None, offset: int = 0, limit: int | None = None) -> list[dict]:
-    """Per-recipient outcome of an alert, in queueing order."""
+def page_bounds(alert_id: int, offset: int, limit: int) -> tuple[int, int] | None:
+    """The first and last message ids of a page of an alert's recipients (all states), or None."""
+    ids = Message.select(Message.id).where(Message.alert == alert_id).order_by(Message.id)
+    first = ids.offset(offset).limit(1).scalar()
+    if first is None:
+        return None
+    last = ids.offset(offset + limit - 1).limit(1).scalar()
+    if last is None:
+        last = Message.select(pw.fn.MAX(Message.id)).where(Message.alert == alert_id).scalar()
+    return first, last
+
+
+def recipients(alert_id: int, state: str | None = None, offset: int = 0, limit: int | None = None, *,
+               since: float | None = None, between: tuple[int, int] | None = None) -> list[dict]:
+    """Per-recipient outcome of an alert, in queueing order; ``since``: only the rows whose state changed
+    after that time (``message.changed_at``), ``between``: only ids in that inclusive range."""
     get(alert_id)
     # Only the columns shown, as plain tuples: a page of 200 is built in a fraction of the time.
     query = (Message.select(Message.id, Message.phone, Member.name, Member.siret, Message.state,
@@ -316,6 +330,10 @@ def recipients(alert_id: int, state: str | None = None, offset: int = 0, limit: 
         if state not in {s.value for s in State}:
             raise InvalidInput(f"État inconnu : « {state} ».", "state")
         query = query.where(Message.state == state)
+    if since is not None:
+        query = query.where(Message.changed_at > since)
+    if between is not None:
+        query = query.where(Message.id.between(*between))
     if limit is not None:
         query = query.limit(limit)
     result = []

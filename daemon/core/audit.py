@@ -29,6 +29,8 @@ ACTION_LABELS = {
     "alert.schedule": "alerte programmée", "alert.start": "alerte programmée partie",
     "alert.reschedule": "alerte programmée modifiée", "alert.expired": "alerte programmée expirée",
     "member.naf2025": "code NAF 2025 proposé appliqué", "optout.override": "envoi malgré un STOP",
+    "inbox.treated": "message reçu traité", "inbox.reopened": "message reçu rouvert",
+    "inbox.reply": "réponse à un message reçu",
 }
 
 # Sentences for the actions that concern many: « Alerte envoyée à 158 destinataires par chef ».

@@ -129,9 +129,26 @@ def _migration_7(db: pw.Database) -> None:
     db.create_tables([models.Callback], safe=True)
 
 
+def _migration_8_operations(db: pw.Database) -> None:
+    """The console as an operations screen (issue 15): a received SMS can be marked « traité »
+    (``inbound_sms.treated_at``, ``treated_by``), and a message carries the time of its last state
+    change (``message.changed_at``) so the alert page fetches only what changed. Idempotent."""
+    inbound = _columns(db, "inbound_sms")
+    if "treated_at" not in inbound:
+        db.execute_sql('ALTER TABLE "inbound_sms" ADD COLUMN "treated_at" REAL')
+    if "treated_by" not in inbound:
+        db.execute_sql("""ALTER TABLE "inbound_sms" ADD COLUMN "treated_by" VARCHAR(255) NOT NULL DEFAULT ''""")
+    if "changed_at" not in _columns(db, "message"):
+        db.execute_sql('ALTER TABLE "message" ADD COLUMN "changed_at" REAL NOT NULL DEFAULT 0')
+        db.execute_sql('UPDATE "message" SET "changed_at" = MAX(COALESCE("created_at", 0), COALESCE("claimed_at", 0), '
+                       'COALESCE("sent_at", 0), COALESCE("delivered_at", 0), COALESCE("finished_at", 0), '
+                       'COALESCE("acknowledged_at", 0))')
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "message_alert_id_changed_at" ON "message" ("alert_id", "changed_at")')
+
+
 # Each entry upgrades the schema from version i to i + 1; append, never edit a released one.
 MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5_naf_2025, _migration_6,
-              _migration_7]
+              _migration_7, _migration_8_operations]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

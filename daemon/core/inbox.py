@@ -13,7 +13,7 @@ import unicodedata
 import phonenumbers
 
 from vigie.daemon.core import acks, audit, outbox
-from vigie.daemon.core.errors import InvalidInput
+from vigie.daemon.core.errors import InvalidInput, NotFound
 from vigie.daemon.core.models import Contact, InboundPart, InboundSms, Member, Message, OptOut, database
 from vigie.daemon.core.reference import validate
 
@@ -138,7 +138,8 @@ def _confirm(phone: str, text: str, member: Member | None, settings, why: str) -
 
 def cancel_waiting(phone: str) -> int:
     """A STOP: what still waits for that phone (queued, or waiting for a retry) is not sent."""
-    return (Message.update(state=outbox.State.CANCELLED.value, finished_at=time.time(),
+    now = time.time()
+    return (Message.update(state=outbox.State.CANCELLED.value, finished_at=now, changed_at=now,
                            error=STOP_CANCEL_REASON)
             .where((Message.phone == phone)
                    & Message.state.in_([s.value for s in outbox.WAITING])).execute())
@@ -209,19 +210,101 @@ def handle_pending(settings) -> int:
     return handled
 
 
+# What operators read and act on: reports from members, and SMS from numbers no member has.
+REPORT_KINDS = ("incident", "unknown")
+REPLY_MAX_PARTS = 3
+REPLY_HOURS = 24
+
+
+def reports(limit: int = 8) -> list[InboundSms]:
+    """The latest reports, a member's or an unknown sender's, newest first."""
+    return list(InboundSms.select().where(InboundSms.kind.in_(REPORT_KINDS))
+                .order_by(InboundSms.received_at.desc(), InboundSms.id.desc()).limit(limit))
+
+
+def unread_count() -> int:
+    """Reports nobody has marked « traité » yet (the menu's « Messages reçus (3) »)."""
+    return (InboundSms.select().where(InboundSms.kind.in_(REPORT_KINDS) & InboundSms.treated_at.is_null(True))
+            .count())
+
+
+def set_treated(sms_id: int, actor: str, treated: bool = True) -> InboundSms:
+    """Mark a received SMS « traité » (or back to « à traiter »), in the journal."""
+    sms = InboundSms.get_or_none(InboundSms.id == sms_id)
+    if sms is None:
+        raise NotFound(f"Message reçu n° {sms_id} introuvable.")
+    with database.atomic():
+        if treated:
+            changed = (InboundSms.update(treated_at=time.time(), treated_by=actor)
+                       .where((InboundSms.id == sms_id) & InboundSms.treated_at.is_null(True)).execute())
+        else:
+            changed = (InboundSms.update(treated_at=None, treated_by="")
+                       .where((InboundSms.id == sms_id) & InboundSms.treated_at.is_null(False)).execute())
+        if changed:
+            audit.record(actor, "inbox.treated" if treated else "inbox.reopened", sms.phone,
+                         {"message": sms_id, "text": sms.text[:160]})
+    return InboundSms.get_by_id(sms_id)
+
+
+def reply(sms_id: int, text: str, actor: str, settings=None) -> Message:
+    """Answer a received SMS: one SMS to its sender through the outbox, in the journal.
+
+    Refused (InvalidInput) for a phone that answered STOP, a number that cannot receive an SMS at the
+    normal price (short code, sender name, foreign), an empty or too long text."""
+    from vigie.daemon.core.reference import smstext
+
+    sms = InboundSms.get_or_none(InboundSms.id == sms_id)
+    if sms is None:
+        raise NotFound(f"Message reçu n° {sms_id} introuvable.")
+    phone = normalise_phone(sms.phone)
+    body = str(text or "").strip()
+    if not body:
+        raise InvalidInput("Écrivez le texte de la réponse.", "text")
+    info = smstext.analyze(body)
+    if info.parts > REPLY_MAX_PARTS:
+        raise InvalidInput(f"Réponse trop longue : {info.parts} SMS ({REPLY_MAX_PARTS} au plus).", "text")
+    if OptOut.get_or_none(OptOut.phone == phone) is not None:
+        from vigie.daemon.core.memberfile import national
+        raise InvalidInput(f"Le {national(phone)} a répondu STOP : ce numéro ne reçoit plus aucun SMS de la box "
+                           "(il peut se réinscrire en répondant START).", "phone")
+    if not can_reply(phone):
+        raise InvalidInput(f"Le numéro « {sms.phone} » ne peut pas recevoir de réponse (numéro court, "
+                           "expéditeur alphanumérique ou numéro étranger).", "phone")
+    with database.atomic():
+        message = outbox.enqueue(phone, body, member=sms.member_id, expires_at=time.time() + REPLY_HOURS * 3600,
+                                 max_attempts=settings.daemon.max_attempts if settings else 5,
+                                 parts=info.parts)
+        audit.record(actor, "inbox.reply", phone, {"message": sms_id, "text": body[:160]})
+    return message
+
+
 def incidents(limit: int = 50) -> list[InboundSms]:
     """The latest reports sent by members (what is not STOP or START)."""
     return list(InboundSms.select().where(InboundSms.kind == "incident")
                 .order_by(InboundSms.received_at.desc(), InboundSms.id.desc()).limit(limit))
 
 
-def messages(kind: str | None = None, limit: int = 50, offset: int = 0) -> list[InboundSms]:
-    query = InboundSms.select().order_by(InboundSms.received_at.desc(), InboundSms.id.desc())
+def _messages_query(kind: str | None = None, follow: str | None = None):
+    query = InboundSms.select()
     if kind is not None:
         if kind not in KINDS and kind != "":
             raise InvalidInput(f"Type inconnu : « {kind} » (stop, start, incident ou unknown).", "kind")
         query = query.where(InboundSms.kind == kind)
+    if follow == "a-traiter":        # reports nobody has dealt with yet
+        query = query.where(InboundSms.kind.in_(REPORT_KINDS) & InboundSms.treated_at.is_null(True))
+    elif follow == "traites":
+        query = query.where(InboundSms.treated_at.is_null(False))
+    return query
+
+
+def messages(kind: str | None = None, limit: int = 50, offset: int = 0, follow: str | None = None) -> list[InboundSms]:
+    """Received SMS, newest first; ``follow`` is "a-traiter" (reports not yet « traité ») or "traites"."""
+    query = _messages_query(kind, follow).order_by(InboundSms.received_at.desc(), InboundSms.id.desc())
     return list(query.offset(offset).limit(limit))
+
+
+def messages_count(kind: str | None = None, follow: str | None = None) -> int:
+    return _messages_query(kind, follow).count()
 
 
 def as_dict(sms: InboundSms) -> dict:
@@ -229,4 +312,15 @@ def as_dict(sms: InboundSms) -> dict:
     return {"id": sms.id, "phone": sms.phone, "text": sms.text, "kind": sms.kind,
             "kind_label": KIND_LABELS.get(sms.kind, sms.kind), "received_at": sms.received_at,
             "sms_time": sms.sms_time, "modem": sms.modem, "member": member.name if member else "",
-            "siret": (member.siret or "") if member else "", "member_id": sms.member_id}
+            "siret": (member.siret or "") if member else "", "member_id": sms.member_id,
+            "treated_at": sms.treated_at, "treated_by": sms.treated_by or "", "treated": sms.treated_at is not None,
+            "replies": _replies(sms)}
+
+
+def _replies(sms: InboundSms) -> int:
+    """How many answers were queued to that sender since the SMS came (operators' replies)."""
+    if not sms.phone.startswith("+"):
+        return 0
+    return (Message.select().where((Message.phone == sms.phone) & Message.alert.is_null(True)
+                                   & (Message.created_at >= sms.received_at)
+                                   & Message.text.not_in([STOP_REPLY, START_REPLY])).count())

@@ -48,6 +48,8 @@ class Lifecycle:
         """Move the rows matching ``where`` that are in an ``expected`` state to ``to``; returns how many."""
         expected = self.check(to, expected)
         fields[self.column.name] = to.value
+        if "changed_at" in self.model._meta.fields:       # readers fetch only the rows changed since they looked
+            fields.setdefault("changed_at", time.time())
         if to in self.final and self.finished:
             fields.setdefault(self.finished, time.time())
         condition = self.column.in_([s.value for s in expected])

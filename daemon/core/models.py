@@ -163,11 +163,13 @@ class Message(BaseModel):
     delivered_at = pw.FloatField(null=True)
     finished_at = pw.FloatField(null=True)
     acknowledged_at = pw.FloatField(null=True)                      # the recipient answered OK
+    changed_at = pw.FloatField(default=now)          # last state change (the alert page's incremental refresh)
 
     class Meta:
         indexes = (
             (("state", "priority", "next_attempt_at"), False),
             (("alert", "state"), False),
+            (("alert", "changed_at"), False),
         )
 
 
@@ -244,6 +246,8 @@ class InboundSms(BaseModel):
     kind = pw.CharField(default="", index=True)          # '' until handled
     member = pw.ForeignKeyField(Member, null=True, on_delete="SET NULL")
     handled_at = pw.FloatField(null=True)
+    treated_at = pw.FloatField(null=True)          # an operator marked the report « traité »
+    treated_by = pw.CharField(default="")
 
 
 # --- callbacks of an SMS gateway ------------------------------------------------

@@ -280,16 +280,48 @@ def list_page():
                 page_size=PAGE_SIZE)
 
 
-def _alert_state(alert_id: int, state: str, offset: int) -> dict:
-    summary = alerts.summary(alert_id)
-    rows = alerts.recipients(alert_id, state or None, offset, RECIPIENTS_PAGE)
+# The incremental refresh: a poll asks for the rows changed since the cursor of the previous answer;
+# the cursor lags the clock by CURSOR_OVERLAP_SECONDS so that a change committed just after a poll
+# read the table (stamped a moment before) is caught by the next one. At most CHANGES_LIMIT rows; past
+# that the answer says it is incomplete and the page reloads its whole list once.
+CURSOR_OVERLAP_SECONDS = 5.0
+CHANGES_LIMIT = 2 * RECIPIENTS_PAGE
+
+
+def _labelled(rows: list[dict]) -> list[dict]:
     for r in rows:
         r["phone_label"] = phone_label(r["phone"])
         r["sent_label"] = fmt_time(r["sent_at"])
         r["delivered_label"] = fmt_time(r["delivered_at"])
         r["ack_label"] = fmt_time(r["acknowledged_at"]) if r.get("acknowledged_at") else ""
+    return rows
+
+
+def _cursor() -> float:
+    return round(time.time() - CURSOR_OVERLAP_SECONDS, 3)
+
+
+def _alert_state(alert_id: int, state: str, offset: int) -> dict:
+    cursor = _cursor()
+    summary = alerts.summary(alert_id)
+    rows = _labelled(alerts.recipients(alert_id, state or None, offset, RECIPIENTS_PAGE))
     return dict(summary=summary, progress=progress(summary), recipients=rows,
-                labels={s.value: s.label for s in State})
+                labels={s.value: s.label for s in State}, depuis=cursor)
+
+
+def _alert_changes(alert_id: int, state: str, offset: int, since: float) -> dict:
+    """What changed since ``since``: the counts, and the rows of the page shown (all states) or, with a
+    state filter, of the whole alert, whose state changed."""
+    cursor = _cursor()
+    summary = alerts.summary(alert_id)
+    between = None
+    if not state:
+        between = alerts.page_bounds(alert_id, offset, RECIPIENTS_PAGE)
+    rows = [] if not state and between is None else alerts.recipients(
+        alert_id, None, 0, CHANGES_LIMIT + 1, since=since, between=between)
+    complete = len(rows) <= CHANGES_LIMIT
+    return dict(summary=summary, progress=progress(summary), changes=_labelled(rows[:CHANGES_LIMIT]),
+                complete=complete, incremental=True, depuis=cursor, labels={s.value: s.label for s in State})
 
 
 @auth.requires("alerts")
@@ -307,11 +339,28 @@ def alert_page(alert_id: int):
 
 @auth.requires("alerts", json=True)
 def alert_json(alert_id: int):
+    """The alert page's poll. Without ``depuis``: the counts and the whole page of recipients. With
+    ``depuis=<cursor of the previous answer>``: the counts and only the recipients whose state changed
+    (``changes``), ``complete`` false when too many did (ask again without ``depuis``)."""
+    state, offset = query("etat"), int_arg(query("debut"), 0, minimum=0)
+    since = query("depuis").strip()
     try:
-        data = _alert_state(alert_id, query("etat"), int_arg(query("debut"), 0, minimum=0))
+        if since:
+            try:
+                moment = float(since)
+            except ValueError:
+                raise InvalidInput(f"« depuis » doit être un horodatage (secondes), pas « {since} ».",
+                                   "depuis") from None
+            if state and state not in {s.value for s in State}:
+                raise InvalidInput(f"État inconnu : « {state} ».", "state")
+            data = _alert_changes(alert_id, state, offset, moment)
+            if data["changes"]:
+                data["carte"] = alert_states(alert_id)
+        else:
+            data = _alert_state(alert_id, state, offset)
+            data["carte"] = alert_states(alert_id)
     except InvalidInput as e:
         return json_answer({"erreur": e.message}, 400)
-    data["carte"] = alert_states(alert_id)
     return json_answer(data)
 
 

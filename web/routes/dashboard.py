@@ -11,8 +11,8 @@ from vigie.daemon.core import status as status_mod
 from vigie.daemon.core.models import Alert, Message, TransportStatus
 from vigie.daemon.core.outbox import State
 
-from .. import auth
-from ..render import fmt_duration, fmt_time, json_answer, page, phone_label, plural
+from .. import auth, live
+from ..render import fmt_duration, fmt_short, fmt_time, json_answer, page, phone_label, plural
 from .carte import incidents_map
 
 SENDING_STUCK_SECONDS = 300     # a message "en cours d'envoi" longer than this is shown as stuck
@@ -176,18 +176,39 @@ def home():
     return dashboard()
 
 
+REPORTS_SHOWN = 8
+
+
+def reports() -> list[dict]:
+    """The latest reports (members' and unknown senders'), as the dashboard lists them."""
+    rows = []
+    for sms in inbox.reports(REPORTS_SHOWN):
+        row = inbox.as_dict(sms)
+        row.update(phone_label=phone_label(sms.phone), received_label=fmt_short(sms.received_at))
+        rows.append(row)
+    return rows
+
+
 @auth.requires("dashboard")
 def dashboard():
     incidents = [inbox.as_dict(s) for s in inbox.incidents(8)]
-    return page("dashboard", title="Tableau de bord", status=status(), incidents=incidents,
+    return page("dashboard", title="Tableau de bord", status=status(), incidents=incidents, reports=reports(),
                 carte_svg=incidents_map(incidents))
 
 
 @auth.requires("dashboard", json=True)
 def dashboard_json():
-    return json_answer(status())
+    """The dashboard's poll: /api/v1/status's figures, and the latest reports with the unread count."""
+    return json_answer(dict(status(), reports=reports(), unread=inbox.unread_count()))
+
+
+@auth.requires("account", json=True)
+def live_json():
+    """Every page's poll: the menu's unread reports counter, the panic-button banner."""
+    return json_answer(live.state(auth.current_user()))
 
 
 def register(app: bottle.Bottle) -> None:
     app.route("/", "GET", home)
     app.route("/etat.json", "GET", dashboard_json)
+    app.route("/direct.json", "GET", live_json)

@@ -5,6 +5,7 @@ is written; the uploaded file waits server-side in a private temporary folder, u
 bound to the user who sent it.
 """
 
+import json
 import os
 import re
 import secrets
@@ -16,7 +17,7 @@ from bottle import request
 
 from vigie.daemon.core import audit, memberfile, members, naf2025, sectors, zones
 from vigie.daemon.core.errors import InvalidInput, NotFound
-from vigie.daemon.core.models import OptOut
+from vigie.daemon.core.models import Commune, OptOut
 from vigie.daemon.core.reference import naf
 from vigie.daemon.core.reference.french import plural
 
@@ -209,49 +210,162 @@ def _purge_old_uploads() -> None:
             pass
 
 
+def _mapping_path(key: str) -> str:
+    return os.path.join(_upload_dir(), f"{auth.current_user().id}-{key}.colonnes.json")
+
+
+def _rejects_path(key: str) -> str:
+    return os.path.join(_upload_dir(), f"{auth.current_user().id}-{key}.refus.csv")
+
+
+def _write_private(path: str, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+
+
+def _load_mapping(key: str) -> dict | None:
+    try:
+        with open(_mapping_path(key), encoding="utf-8") as f:
+            raw = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return {int(i): (f or None) for i, f in raw.items() if str(i).isdigit() and (not f or f in memberfile.FIELD_LABELS)}
+
+
+def _valid_key(key: str) -> bool:
+    return bool(_KEY.match(key or "")) and os.path.exists(_upload_path(key))
+
+
+def _import_page(*, report=None, key="", filename="", error="", columns=(), notes=(), rejects_key="",
+                 status=200):
+    bottle.response.status = status
+    names = {c.insee: c.name for c in Commune.select(Commune.insee, Commune.name)} if report else {}
+    return page("import", title="Importer des adhérents", report=report, key=key, error=error,
+                filename=filename, columns=list(columns), notes=list(notes), field_labels=memberfile.FIELD_LABELS,
+                commune_names=names, rejects_key=rejects_key)
+
+
+def _preview(key: str, data: bytes, filename: str, mapping: dict | None):
+    # partial: the counts of members to create and update are worked out even when some lines are refused
+    report = memberfile.import_members(data, actor=_actor(), dry_run=True, partial=True, columns=mapping)
+    columns, notes = memberfile.read_columns(data, mapping)
+    return _import_page(report=report, key=key if columns else "", filename=filename, columns=columns,
+                        notes=notes)
+
+
 @auth.requires("members")
 def import_page():
-    return page("import", title="Importer des adhérents", report=None, key="", error="", filename="")
+    rejects = query("refus")
+    shown = rejects if _KEY.match(rejects) and os.path.exists(_rejects_path(rejects)) else ""
+    return _import_page(rejects_key=shown)
 
 
 @auth.requires("members")
 def import_upload():
     upload = request.files.get("file")
     if upload is None or not upload.raw_filename:
-        bottle.response.status = 400
-        return page("import", title="Importer des adhérents", report=None, key="", filename="",
-                    error="Choisissez un fichier CSV à importer.")
+        return _import_page(error="Choisissez un fichier CSV à importer.", status=400)
     data = upload.file.read(memberfile.MAX_BYTES + 1)
-    report = memberfile.import_members(data, actor=_actor(), dry_run=True)
     key = ""
-    if report.rows and report.ok:
+    if len(data) <= memberfile.MAX_BYTES and data.strip():
         _purge_old_uploads()
         key = secrets.token_hex(16)
         fd = os.open(_upload_path(key), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-    return page("import", title="Importer des adhérents", report=report, key=key, error="",
-                filename=upload.raw_filename)
+        _write_private(_mapping_path(key), json.dumps({"filename": upload.raw_filename[:200]}).encode())
+    return _preview(key, data, upload.raw_filename, None)
+
+
+def _read_upload(key: str) -> tuple[bytes, str]:
+    with open(_upload_path(key), "rb") as f:
+        data = f.read()
+    try:
+        with open(_mapping_path(key), encoding="utf-8") as f:
+            filename = json.load(f).get("filename", "")
+    except (OSError, ValueError):
+        filename = ""
+    return data, filename
+
+
+def _gone():
+    return _import_page(error="Ce fichier n'est plus disponible (plus d'une heure ou déjà importé) : "
+                              "envoyez-le de nouveau.", status=400)
+
+
+@auth.requires("members")
+def import_columns():
+    """The mapping step: each column read as the user chose (a select per column), then a new preview."""
+    key = form("key")
+    if not _valid_key(key):
+        return _gone()
+    data, filename = _read_upload(key)
+    header = memberfile.parse(data).header
+    mapping = {}
+    for index in range(len(header)):
+        chosen = form(f"colonne_{index}")
+        mapping[index] = chosen if chosen in memberfile.FIELD_LABELS else None
+    _write_private(_mapping_path(key), json.dumps({"filename": filename, **{str(i): f or "" for i, f in mapping.items()}},
+                                                  ensure_ascii=False).encode("utf-8"))
+    return _preview(key, data, filename, mapping)
 
 
 @auth.requires("members")
 def import_commit():
     key = form("key")
-    path = _upload_path(key) if _KEY.match(key) else ""
-    if not path or not os.path.exists(path):
-        bottle.response.status = 400
-        return page("import", title="Importer des adhérents", report=None, key="", filename="",
-                    error="Ce fichier n'est plus disponible (plus d'une heure ou déjà importé) : envoyez-le de nouveau.")
-    with open(path, "rb") as f:
-        data = f.read()
-    report = memberfile.import_members(data, actor=_actor())
-    if not report.ok:
-        bottle.response.status = 400
-        return page("import", title="Importer des adhérents", report=report, key="", filename="",
-                    error="Le fichier contient des erreurs : rien n'a été importé.")
-    os.unlink(path)
-    flash(f"Import terminé : {report.created} adhérent(s) créé(s), {report.updated} mis à jour.")
-    see_other("/adherents")
+    if not _valid_key(key):
+        return _gone()
+    data, filename = _read_upload(key)
+    mapping = _load_mapping(key)
+    partial = form("partial") == "1"
+    report = memberfile.import_members(data, actor=_actor(), partial=partial, columns=mapping)
+    if not report.ok and not partial:
+        columns, notes = memberfile.read_columns(data, mapping)
+        return _import_page(report=report, key=key, filename=filename, columns=columns, notes=notes,
+                            error="Le fichier contient des erreurs : rien n'a été importé.", status=400)
+    if report.rejected:
+        _write_private(_rejects_path(key), memberfile.rejected_file(report))
+    for path in (_upload_path(key), _mapping_path(key)):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+    message = f"Import terminé : {report.created} adhérent(s) créé(s), {report.updated} mis à jour."
+    if report.errors:
+        message += (f" {plural(len(report.errors), 'ligne refusée', 'lignes refusées')} : "
+                    f"{'elle n’a' if len(report.errors) == 1 else 'elles n’ont'} pas été importée"
+                    f"{'' if len(report.errors) == 1 else 's'}.")
+    flash(message)
+    see_other(f"/adherents/import?refus={key}" if report.rejected else "/adherents")
+
+
+@auth.requires("members")
+def import_rejects(key: str):
+    """The refused lines of a file (before or after a partial import), in the file's own format."""
+    if not _KEY.match(key):
+        bottle.abort(404, "Fichier introuvable.")
+    if os.path.exists(_rejects_path(key)):
+        with open(_rejects_path(key), "rb") as f:
+            data = f.read()
+    elif _valid_key(key):
+        upload, _ = _read_upload(key)
+        data = memberfile.rejected_file(memberfile.parse(upload, _load_mapping(key)))
+    else:
+        bottle.abort(404, "Ce fichier n'est plus disponible (plus d'une heure) : importez de nouveau.")
+    charset = "windows-1252" if not data.startswith(b"\xef\xbb\xbf") and _is_cp1252(data) else "utf-8"
+    bottle.response.content_type = f"text/csv; charset={charset}"
+    bottle.response.set_header("Content-Disposition", 'attachment; filename="lignes-refusees.csv"')
+    bottle.response.set_header("Cache-Control", "no-store")
+    return data
+
+
+def _is_cp1252(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 @auth.requires("members")
@@ -310,7 +424,9 @@ def register(app: bottle.Bottle) -> None:
     app.route("/adherents/nouveau", "POST", create)
     app.route("/adherents/import", "GET", import_page)
     app.route("/adherents/import", "POST", import_upload)
+    app.route("/adherents/import/colonnes", "POST", import_columns)
     app.route("/adherents/import/confirmer", "POST", import_commit)
+    app.route("/adherents/import/<key>/refus.csv", "GET", import_rejects)
     app.route("/adherents/export.csv", "GET", export_csv)
     app.route("/adherents/naf2025", "GET", naf2025_page)
     app.route("/adherents/naf2025", "POST", naf2025_apply)

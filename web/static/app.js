@@ -32,7 +32,8 @@
     function tick() {
       if (stopped) return;
       if (document.hidden) { timer = setTimeout(tick, everyMs); return; }
-      getJSON(url, onData, lost).then(function () { if (!stopped) timer = setTimeout(tick, everyMs); });
+      getJSON(typeof url === "function" ? url() : url, onData, lost)
+        .then(function () { if (!stopped) timer = setTimeout(tick, everyMs); });
     }
     timer = setTimeout(tick, everyMs);
   }
@@ -289,12 +290,148 @@
       list.textContent = "";
       if (!d.alerts.length) list.appendChild(el("p", null, "Aucune alerte en cours d'envoi."));
       d.alerts.forEach(function (a) { list.appendChild(renderAlertProgress(a)); });
+      if (d.reports) renderReports(d.reports, d.unread);
+      showUnread(d.unread);
     }, 2000);
   }
 
-  /* --- one alert: counts and per-recipient states ---------------------------------------------- */
+  /* the latest reports, members' and unknown senders', newest first; one that came since the page
+     was opened is highlighted */
+  var seenReports = null;
+  function renderReports(reports, unread) {
+    var ul = $("#report-list");
+    if (!ul) return;
+    if (seenReports === null) {
+      seenReports = {};
+      each(ul.querySelectorAll("li[data-id]"), function (li) { seenReports[li.getAttribute("data-id")] = true; });
+    }
+    ul.textContent = "";
+    reports.forEach(function (r) {
+      var li = el("li", "report kind-" + r.kind + (r.treated ? " treated" : ""));
+      li.setAttribute("data-id", r.id);
+      if (!seenReports[r.id]) { li.classList.add("new"); }
+      li.appendChild(el("strong", null, r.received_label));
+      li.appendChild(document.createTextNode(" — "));
+      li.appendChild(el("span", "phone", r.phone_label));
+      if (r.member_id) {
+        var a = el("a", null, r.member);
+        a.href = "/adherents/" + r.member_id;
+        li.appendChild(document.createTextNode(" ("));
+        li.appendChild(a);
+        li.appendChild(document.createTextNode(")"));
+      } else {
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(el("span", "badge kind-unknown", "numéro inconnu"));
+      }
+      li.appendChild(document.createTextNode(" : "));
+      li.appendChild(el("q", null, r.text));
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(el("span", "badge " + (r.treated ? "state-delivered" : "state-queued"), r.treated ? "traité" : "à traiter"));
+      li.appendChild(document.createTextNode(" "));
+      var open = el("a", null, "Ouvrir");
+      open.href = "/messages/" + r.id;
+      li.appendChild(open);
+      ul.appendChild(li);
+    });
+    var empty = $("#reports-empty");
+    if (empty) empty.classList.toggle("hidden", reports.length > 0);
+    var badge = $("#reports-unread");
+    if (badge && typeof unread === "number") {
+      badge.textContent = unread + " à traiter";
+      badge.classList.toggle("hidden", !unread);
+    }
+  }
+
+  /* --- every page: the menu's unread counter, the panic-button banner --------------------------- */
+  function showUnread(n) {
+    var span = $("#inbox-unread");
+    if (!span || typeof n !== "number") return;
+    span.textContent = " (" + n + ")";
+    span.setAttribute("data-unread", n);
+    span.classList.toggle("hidden", !n);
+  }
+
+  var clockSkew = 0;      // server time minus this browser's, so the elapsed time is the box's
+  function elapsedLabel(seconds) {
+    seconds = Math.max(0, Math.round(seconds));
+    if (seconds < 60) return seconds + " s";
+    var m = Math.floor(seconds / 60), s = seconds % 60;
+    if (m < 60) return m + " min " + (s < 10 ? "0" : "") + s + " s";
+    var h = Math.floor(m / 60); m = m % 60;
+    return h + " h " + (m < 10 ? "0" : "") + m + " min";
+  }
+  function tickBanners() {
+    var now = Date.now() / 1000 + clockSkew;
+    each(document.querySelectorAll(".panic-banner.running"), function (b) {
+      var span = $(".panic-elapsed", b);
+      if (span) span.textContent = "il y a " + elapsedLabel(now - parseFloat(b.getAttribute("data-started")));
+    });
+  }
+  function renderPanic(a, now) {
+    var box = el("section", "panic-banner " + (a.running ? "running" : "ended"));
+    box.setAttribute("role", "alert");
+    box.setAttribute("data-alert", a.id);
+    box.setAttribute("data-started", a.started_at);
+    var title = el("p", "panic-title"), link = el("a", null, "alerte n° " + a.id);
+    link.href = "/alertes/" + a.id;
+    title.appendChild(el("strong", null, a.running ? "ALERTE DU BOUTON EN COURS" : "Alerte du bouton terminée"));
+    title.appendChild(document.createTextNode(" — "));
+    title.appendChild(link);
+    title.appendChild(document.createTextNode(" déclenchée par le "));
+    title.appendChild(el("span", "panic-author", a.author));
+    if (a.running) {
+      title.appendChild(document.createTextNode(" le " + a.started_label + " ("));
+      title.appendChild(el("span", "panic-elapsed", "il y a " + elapsedLabel(now - a.started_at)));
+      title.appendChild(document.createTextNode(")"));
+    } else {
+      title.appendChild(document.createTextNode(" le " + a.started_label + " · terminée le " + a.completed_label));
+    }
+    box.appendChild(title);
+    var bar = el("progress", "panic-progress");
+    bar.max = a.total || 1; bar.value = a.done;
+    box.appendChild(bar);
+    box.appendChild(el("p", "panic-counts", a.progress_label));
+    return box;
+  }
+  function initLive(body) {
+    var url = body.getAttribute("data-live");
+    var first = $(".panic-banner[data-now]");
+    if (first) clockSkew = parseFloat(first.getAttribute("data-now")) - Date.now() / 1000;
+    setInterval(tickBanners, 1000);
+    poll(url, function (d) {
+      clockSkew = d.now - Date.now() / 1000;
+      showUnread(d.unread);
+      var box = $("#panic-banners");
+      if (!box) return;
+      box.textContent = "";
+      d.panic.forEach(function (a) { box.appendChild(renderPanic(a, d.now)); });
+    }, 3000);
+  }
+
+  /* --- one alert: counts and per-recipient states, refreshed incrementally ------------------------ */
+  function renderRecipient(r, ack) {
+    var tr = el("tr"), td = el("td");
+    tr.setAttribute("data-id", r.id);
+    tr.setAttribute("data-state", r.state);
+    tr.appendChild(el("td", "phone", r.phone_label));
+    tr.appendChild(el("td", null, r.member));
+    td.appendChild(el("span", "badge state-" + r.state, r.state_label));
+    if (r.possible_duplicate) td.appendChild(document.createTextNode(" (doublon possible)"));
+    tr.appendChild(td);
+    tr.appendChild(el("td", null, r.attempts));
+    tr.appendChild(el("td", null, r.sent_label));
+    tr.appendChild(el("td", null, r.delivered_label));
+    if (ack) tr.appendChild(el("td", "ack", r.ack_label));
+    tr.appendChild(el("td", null, r.error));
+    return tr;
+  }
+
   function initAlert(box) {
-    poll(box.getAttribute("data-url"), function (d) {
+    var base = box.getAttribute("data-url"), cursor = box.getAttribute("data-depuis") || "",
+        filter = box.getAttribute("data-etat") || "", size = parseInt(box.getAttribute("data-page-size"), 10) || 200,
+        ack = box.getAttribute("data-ack") === "1";
+    function url() { return base + (cursor ? "&depuis=" + encodeURIComponent(cursor) : ""); }
+    poll(url, function (d) {
       var s = d.summary, p = d.progress;
       var badge = $("#alert-state");
       badge.textContent = s.state_label || s.state;
@@ -318,21 +455,30 @@
         });
       }
       var tbody = $("#recipient-rows");
-      tbody.textContent = "";
-      d.recipients.forEach(function (r) {
-        var tr = el("tr"), td = el("td");
-        tr.setAttribute("data-id", r.id);
-        tr.appendChild(el("td", "phone", r.phone_label));
-        tr.appendChild(el("td", null, r.member));
-        td.appendChild(el("span", "badge state-" + r.state, r.state_label));
-        if (r.possible_duplicate) td.appendChild(document.createTextNode(" (doublon possible)"));
-        tr.appendChild(td);
-        tr.appendChild(el("td", null, r.attempts));
-        tr.appendChild(el("td", null, r.sent_label));
-        tr.appendChild(el("td", null, r.delivered_label));
-        tr.appendChild(el("td", null, r.error));
-        tbody.appendChild(tr);
+      if (!d.incremental) {               /* the whole page of recipients */
+        tbody.textContent = "";
+        d.recipients.forEach(function (r) { tbody.appendChild(renderRecipient(r, ack)); });
+        cursor = d.depuis;
+        return;
+      }
+      if (!d.complete) { cursor = ""; return; }     /* too much changed: the next poll takes the whole page */
+      d.changes.forEach(function (r) {
+        var old = tbody.querySelector('tr[data-id="' + r.id + '"]'), tr = renderRecipient(r, ack);
+        if (old) {
+          if (old.getAttribute("data-state") !== r.state) tr.classList.add("changed");
+          tbody.replaceChild(tr, old);
+          return;
+        }
+        if (filter && r.state !== filter) return;
+        if (tbody.children.length >= size) return;
+        var after = null;
+        each(tbody.children, function (row) {
+          if (!after && parseInt(row.getAttribute("data-id"), 10) > r.id) after = row;
+        });
+        tr.classList.add("changed");
+        tbody.insertBefore(tr, after);
       });
+      cursor = d.depuis;
     }, 2000);
   }
 
@@ -342,6 +488,7 @@
     initTargeting(document);
     var dash = $("#live-status");
     if (dash) initDashboard(dash);
+    if (document.body.getAttribute("data-live")) initLive(document.body);
     var alert = $("#alert-live");
     if (alert) initAlert(alert);
     each(document.querySelectorAll(".carte-zone[data-select]"), initZoneMap);

@@ -5,11 +5,14 @@
 % if s.get('exercise'):
 <span class="badge exercise" id="exercise-badge">EXERCICE</span>
 % end
+% if s['source'] == 'button':
+<span class="badge panic-source" id="button-badge">BOUTON D'ALERTE</span>
+% end
 </h1>
-<div id="alert-live" data-url="/alertes/{{s['id']}}/etat.json?etat={{state_filter}}&amp;debut={{offset}}">
+<div id="alert-live" data-url="/alertes/{{s['id']}}/etat.json?etat={{state_filter}}&amp;debut={{offset}}" data-depuis="{{depuis}}" data-etat="{{state_filter}}" data-page-size="{{page_size}}" data-ack="{{'1' if s.get('ack') else '0'}}">
 <section class="card">
 <blockquote class="sms">{{s['text']}}</blockquote>
-<p class="muted">Envoyée le {{fmt_time(s['created_at'])}} par {{s['author']}} ({{source_label(s['source'])}}) · {{s['targeting']}} ·
+<p class="muted">Envoyée le {{fmt_time(s['created_at'])}} par {{author_label(s['author'], s['source'])}} · {{s['targeting']}} ·
 {{s['parts']}} SMS par destinataire ({{'GSM 7 bits' if s['encoding'] == 'gsm7' else 'Unicode'}})
 % if s['preset']:
 · modèle « {{s['preset']}} »
@@ -68,7 +71,7 @@
 <thead><tr><th>Téléphone</th><th>Adhérent</th><th>État</th><th>Essais</th><th>Envoyé</th><th>Délivré</th>{{!'<th>Lu (OK)</th>' if s.get('ack') else ''}}<th>Motif</th></tr></thead>
 <tbody id="recipient-rows">
 % for r in recipients:
-<tr data-id="{{r['id']}}">
+<tr data-id="{{r['id']}}" data-state="{{r['state']}}">
 <td class="phone">{{phone(r['phone'])}}</td><td>{{r['member']}}</td>
 <td><span class="badge state-{{r['state']}}">{{r['state_label']}}</span>{{' (doublon possible)' if r['possible_duplicate'] else ''}}</td>
 <td>{{r['attempts']}}</td><td>{{r['sent_label']}}</td><td>{{r['delivered_label']}}</td>

@@ -14,7 +14,11 @@
 <td>{{a['recipient_count']}}</td>
 <td><progress class="state-{{p['state']}}" max="{{p['total'] or 1}}" value="{{p['done']}}"></progress><br><small>{{plural(p['delivered'], 'délivré')}}, {{plural(p['failed'], 'échec')}}{{(', ' + plural(p['cancelled'], 'annulé')) if p['cancelled'] else ''}}</small></td>
 <td><span class="badge alert-{{a['state']}}">{{a['state_label']}}</span></td>
+% if a['source'] == 'button':
+<td><strong class="panic-source">bouton d'alerte</strong></td>
+% else:
 <td>{{a['author']}} <small class="muted">({{source_label(a['source'])}})</small></td>
+% end
 </tr>
 % end
 </tbody>

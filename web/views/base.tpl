@@ -8,7 +8,7 @@
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <script src="/static/app.js" defer></script>
 </head>
-<body>
+<body data-live="{{'/direct.json' if user else ''}}">
 <header class="top">
   <a class="brand" href="/">Vigientreprise <small>Orne</small></a>
   % if user:
@@ -23,7 +23,7 @@
     <a href="/alertes" class="{{'active' if path.startswith('/alertes') and path != '/alertes/nouvelle' else ''}}">Alertes</a>
     % end
     % if allowed("inbox"):
-    <a href="/messages" class="{{'active' if path.startswith('/messages') else ''}}">Messages reçus</a>
+    <a href="/messages" id="menu-inbox" class="{{'active' if path.startswith('/messages') else ''}}">Messages reçus<span id="inbox-unread" class="unread{{'' if live['unread'] else ' hidden'}}" data-unread="{{live['unread'] or 0}}"> ({{live['unread'] or 0}})</span></a>
     % end
     <a href="/adherents" class="{{'active' if path.startswith('/adherents') else ''}}">Adhérents</a>
     % if allowed("settings"):
@@ -50,6 +50,11 @@
   </div>
   % end
 </header>
+<div id="panic-banners" aria-live="assertive">
+% for a in live['panic']:
+% include("panic_banner.tpl", a=a, now=live['now'])
+% end
+</div>
 <main>
 % for kind, text in flashes:
 <p class="flash {{kind}}" role="status">{{text}}</p>

@@ -105,21 +105,22 @@
 </section>
 </div>
 
-<section class="card">
-<h2>Derniers signalements reçus</h2>
-% if incidents:
-<ul class="incidents">
-% for sms in incidents:
-<li><strong>{{fmt_short(sms['received_at'])}}</strong> — {{phone(sms['phone'])}}
-% if sms.get('member'):
- ({{sms['member']}})
+<section class="card" id="reports">
+<h2>Derniers signalements reçus <span id="reports-unread" class="badge unread-badge{{'' if live['unread'] else ' hidden'}}">{{plural(live['unread'] or 0, 'à traiter', 'à traiter')}}</span></h2>
+<ul class="incidents" id="report-list">
+% for r in reports:
+<li data-id="{{r['id']}}" class="report kind-{{r['kind']}}{{' treated' if r['treated'] else ''}}"><strong>{{fmt_short(r['received_at'])}}</strong> — <span class="phone">{{phone(r['phone'])}}</span>
+% if r['member_id']:
+ (<a href="/adherents/{{r['member_id']}}">{{r['member']}}</a>)
+% else:
+ <span class="badge kind-unknown">numéro inconnu</span>
 % end
- : <q>{{sms['text']}}</q></li>
+ : <q>{{r['text']}}</q> <span class="badge {{'state-delivered' if r['treated'] else 'state-queued'}}">{{'traité' if r['treated'] else 'à traiter'}}</span> <a href="/messages/{{r['id']}}">Ouvrir</a></li>
 % end
 </ul>
+<p id="reports-empty" class="{{'hidden' if reports else ''}}">Aucun signalement reçu.</p>
+% if incidents:
 % include("carte.tpl", svg=carte_svg, legend=[("signalement", "signalements, à la commune de l'adhérent")])
-<p><a href="/messages">Tous les messages reçus</a></p>
-% else:
-<p>Aucun signalement reçu.</p>
 % end
+<p><a href="/messages">Tous les messages reçus</a></p>
 </section>

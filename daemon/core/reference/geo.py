@@ -150,6 +150,47 @@ def find_by_postal(postal_code: str, town: str = "") -> Commune:
         "town")
 
 
+class CommuneNames:
+    """Commune names of the loaded départements, read once, for resolving many names quickly (a
+    member file): « ST GERMAIN DU CORBEIS », « Mele sur Sarthe », « L'Aigle » or a former (delegated)
+    commune's name find the current commune when the name is unique; a postal code only breaks a tie."""
+
+    def __init__(self):
+        self.by_key: dict[str, list[Commune]] = {}
+        communes = {c.insee: c for c in Commune.select().order_by(Commune.name)}
+        for c in communes.values():
+            self.by_key.setdefault(name_key(c.name), []).append(c)
+        self.former: dict[str, list[Commune]] = {}
+        for f in FormerCommune.select(FormerCommune.name, FormerCommune.parent):
+            parent = communes.get(f.parent_id)
+            found = self.former.setdefault(name_key(f.name), [])
+            if parent is not None and parent not in found:
+                found.append(parent)
+
+    def find(self, name: str, postal_code: str = "") -> Commune:
+        """The commune called ``name``; raises InvalidInput (field ``commune``) when unknown or ambiguous."""
+        shown = str(name or "").strip()
+        key = name_key(shown)
+        candidates = self.by_key.get(key) or self.former.get(key) or []
+        if not candidates:
+            import difflib
+            close = difflib.get_close_matches(key, list(self.by_key), n=1, cutoff=0.85)
+            hint = f" : vouliez-vous dire « {self.by_key[close[0]][0].name} » ?" if close else \
+                " : vérifiez l'orthographe ou indiquez le code INSEE."
+            raise InvalidInput(f"Commune « {shown} » inconnue{hint}", "commune")
+        if len(candidates) == 1:
+            return candidates[0]
+        code = re.sub(r"\s+", "", str(postal_code or ""))
+        if code:
+            same = [c for c in candidates if code in (c.postal_codes or c.postal_code).split()
+                    or c.postal_code == code]
+            if len(same) == 1:
+                return same[0]
+        listed = ", ".join(f"{c.insee} ({c.postal_code})" for c in candidates[:8])
+        raise InvalidInput(f"Plusieurs communes s'appellent « {shown} » ({listed}) : indiquez le code postal "
+                           "ou le code INSEE.", "commune")
+
+
 # Rounding slack so that a commune whose computed distance equals the radius stays inside.
 _EDGE_KM = 1e-9
 
