@@ -165,7 +165,7 @@ def test_alert_page_refresh_sends_only_what_changed(database, app, operator):
     assert bad.status == 400 and "horodatage" in bad.json()["erreur"]
 
 
-def test_migration_7_adds_treated_and_changed_at_to_an_existing_database(db_path):
+def test_migration_8_adds_treated_and_changed_at_to_an_existing_database(db_path):
     db = db_mod.open_database(db_path)
     db_mod.close_database()
     raw = sqlite3.connect(db_path)
@@ -175,12 +175,12 @@ def test_migration_7_adds_treated_and_changed_at_to_an_existing_database(db_path
     raw.execute("INSERT INTO message (phone, text, priority, state, attempts, max_attempts, next_attempt_at, "
                 "possible_duplicate, parts, created_at, sent_at) VALUES ('+33612000001', 'x', 0, 'sent', 1, 5, "
                 "0, 0, 1, 100.0, 150.0)")
-    raw.execute("PRAGMA user_version = 6")
+    raw.execute("PRAGMA user_version = 7")
     raw.commit()
     raw.close()
     db = db_mod.open_database(db_path)
     try:
-        assert db_mod.schema_version(db) == len(db_mod.MIGRATIONS) >= 7
+        assert db_mod.schema_version(db) == len(db_mod.MIGRATIONS) >= 8
         assert Message.get().changed_at == 150.0               # the latest timestamp the row had
         assert {"treated_at", "treated_by"} <= db_mod._columns(db, "inbound_sms")
     finally:
