@@ -9,6 +9,8 @@ import pytest
 from vigie.daemon.core import alerts, audit, inbox, members, outbox
 from vigie.daemon.core.models import AuditLog, InboundPart, InboundSms, database
 from vigie.daemon.core.targeting import Targeting
+from vigie.daemon.transport import reports
+from vigie.daemon.transport.base import DeliveryReport
 
 from .fixtures_domain import make_siret
 
@@ -28,16 +30,21 @@ def history(settings, *, stop: bool):
     # Two SMS parts on air, their delivery reports (one as the network writes the number).
     for _ in range(2):
         message = outbox.claim("hat")
-        outbox.record_part(message, 1, 1, "hat", 40 + message.id)
+        outbox.record_part(message, 1, 1, "hat", str(40 + message.id))
         outbox.mark_sent(message)
-        outbox.match_report("hat", 40 + message.id, message.phone.lstrip("+"), 0)
-    outbox.match_report("hat", 200, "0645781239", 0x46)                     # an unmatched report
+        reports.match("hat", DeliveryReport(reference=str(40 + message.id), phone=message.phone.lstrip("+"),
+                                            status="delivered", raw_status=0))
+    reports.match("hat", DeliveryReport(reference="200", phone="0645781239", status="failed",
+                                        raw_status=0x46))                  # an unmatched report
     outbox.enqueue(PHONE, "Message isolé pour le 06 45 78 12 39", max_attempts=5)
     # What the phone sent: a report in two fragments, a report quoting the number from a neighbour.
     InboundPart.create(modem="hat", phone=PHONE, ref=9, number=1, count=2, text="Véhicule suspect ")
     InboundSms.create(modem="hat", phone=PHONE, text="Véhicule suspect devant la vitrine")
     InboundSms.create(modem="hat", phone="+33611223344", text="Le 0645781239 ne répond pas")
     audit.record(f"sms:{PHONE}", "test.detail", PHONE, {"phones": ["06 45 78 12 39"]})
+    # What Kannel called the box with (a table a later migration added).
+    from vigie.daemon.core.models import Callback
+    Callback.create(kind="mo", key="mo-erasure-1", params='{"from": "+33645781239", "text": "STOP"}')
     if stop:
         InboundSms.create(modem="hat", phone=PHONE, text="STOP")
     inbox.handle_pending(settings)

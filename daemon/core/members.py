@@ -5,7 +5,7 @@ import time
 
 import peewee as pw
 
-from vigie.daemon.core import audit, models, outbox, sectors, zones
+from vigie.daemon.core import audit, outbox, sectors, zones
 from vigie.daemon.core.errors import InvalidInput, NotFound
 from vigie.daemon.core.models import (
     ApiToken,
@@ -331,18 +331,22 @@ def _scrub_everywhere(phones: list[str]) -> int:
     pattern = _phone_pattern(phones)
     forms = sorted({f for p in phones for f in phone_forms(p)})
     changed = 0
-    for model in models.ALL_MODELS:
-        if model in (OptOut, Contact, User, Session, ApiToken):
+    # Every table in the file, those added by later migrations too (Kannel's callbacks, for one):
+    # what SQLite says it holds, not a list kept by hand that a new table would escape.
+    kept = {m._meta.table_name for m in (OptOut, Contact, User, Session, ApiToken)}
+    tables = [r[0] for r in database.execute_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").fetchall()]
+    for table in tables:
+        if table in kept:
             continue
-        table = model._meta.table_name
-        for field in model._meta.sorted_fields:
-            if not isinstance(field, (pw.CharField, pw.TextField)) or field.primary_key \
-                    or isinstance(field, pw.ForeignKeyField):
+        for _, column, sql_type, *_ in database.execute_sql(f'PRAGMA table_info("{table}")').fetchall():
+            if not any(word in (sql_type or "").upper() for word in ("CHAR", "TEXT", "CLOB")):
                 continue
-            column = field.column_name
             where = " OR ".join(f'instr("{column}", ?) > 0' for _ in forms)
             rows = database.execute_sql(f'SELECT rowid, "{column}" FROM "{table}" WHERE {where}', forms)
             for rowid, value in rows.fetchall():
+                if not isinstance(value, str):
+                    continue
                 cleaned = pattern.sub(ERASED, value)
                 if cleaned != value:
                     database.execute_sql(f'UPDATE "{table}" SET "{column}" = ? WHERE rowid = ?', (cleaned, rowid))
