@@ -1,8 +1,8 @@
 """Console security over WSGI: every route's guard, CSRF, sessions, sign-in throttling, headers."""
 
+import dataclasses
 import re
 import time
-import types
 
 import pytest
 
@@ -239,9 +239,9 @@ def test_forwarded_for_is_believed_only_from_a_trusted_proxy(app, web_settings):
     targets = {a.target for a in AuditLog.select().where(AuditLog.action.startswith("login"))}
     assert targets == {"192.0.2.10"}
 
-    # [web] trusted_proxies, read by web/auth.py with an empty default until the schema declares it.
-    web = types.SimpleNamespace(**vars(web_settings.web), trusted_proxies=["192.0.2.1", "10.0.0.0/8"])
-    app.config["vigie.settings"] = types.SimpleNamespace(**dict(vars(web_settings), web=web))
+    # [web] trusted_proxies: the proxy's header is believed, from the right.
+    web = dataclasses.replace(web_settings.web, trusted_proxies=("192.0.2.1", "10.0.0.0/8"))
+    app.config["vigie.settings"] = dataclasses.replace(web_settings, web=web)
     proxy = Client(app, address="192.0.2.1")
     answer = proxy.request("POST", "/connexion", data={"csrf": proxy.get("/connexion").csrf(),
                                                        "username": "martin", "password": PASSWORD},
