@@ -18,7 +18,7 @@ from vigie.daemon.transport.worker import TransportWorker
 
 @pytest.fixture
 def settings(tmp_path):
-    return daemon_settings(tmp_path, [], retry_base_seconds=0.05, retry_max_seconds=0.1)
+    return daemon_settings(tmp_path, [], retry_base_seconds=0.1, retry_max_seconds=0.2)
 
 
 @contextlib.contextmanager

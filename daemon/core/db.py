@@ -70,8 +70,13 @@ def _migration_4(db: pw.Database) -> None:
     db.execute_sql('CREATE INDEX IF NOT EXISTS "message_phone_ack" ON "message" ("phone", "acknowledged_at")')
 
 
+def _migration_5(db: pw.Database) -> None:
+    """Transports the box must not open by itself again (a SIM that refused its PIN), kept across restarts."""
+    db.create_tables([models.TransportBlock], safe=True)
+
+
 # Each entry upgrades the schema from version i to i + 1; append, never edit a released one.
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

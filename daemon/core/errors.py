@@ -58,5 +58,15 @@ class TransportGone(TransportError):
     maybe_sent = False
 
 
+class TransportBlocked(TransportGone):
+    """The transport must not be opened again by itself: doing so would harm it (a SIM that refused
+    the configured PIN locks itself after three tries). ``key`` names what was refused; the worker
+    keeps the block across restarts until the configuration's key changes."""
+
+    def __init__(self, message: str, key: str):
+        super().__init__(message)
+        self.key = key
+
+
 # The GSM adapter's names for the same meanings.
 ModemError, ModemGone = TransportError, TransportGone

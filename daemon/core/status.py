@@ -4,7 +4,7 @@ states and their French labels, daemon liveness, the status rows of the transpor
 import dataclasses
 import time
 
-from vigie.daemon.core.models import Heartbeat, TransportStatus
+from vigie.daemon.core.models import Heartbeat, TransportBlock, TransportStatus
 
 # Link states of a transport (GSM modem, operator route); the labels are what people read.
 DISCONNECTED, CONNECTING, READY, DEGRADED = "disconnected", "connecting", "ready", "degraded"
@@ -52,18 +52,27 @@ def _status_rows(kind: str | None = None):
     return query
 
 
+def _blocks() -> dict[str, str]:
+    """Reasons transports stay closed until a person acts (a refused PIN), by name."""
+    return {b.name: b.reason for b in TransportBlock.select()}
+
+
 def modem_rows() -> list[dict]:
-    """One row per GSM modem as its worker last published it (the `modems` of `vigie status --json`)."""
+    """One row per GSM modem as its worker last published it (the `modems` of `vigie status --json`);
+    a kept block (a refused PIN) is its ``last_error``, daemon running or not."""
+    blocked = _blocks()
     return [dict(name=m.name, state=m.state, state_label=state_label(m.state),
                  signal=m.signal, operator=m.operator, registered=m.registered, model=m.model,
-                 imei=m.imei, last_contact=m.last_contact, last_error=m.last_error,
+                 imei=m.imei, last_contact=m.last_contact, last_error=blocked.get(m.name) or m.last_error,
                  sent_count=m.sent_count, updated_at=m.updated_at)
             for m in _status_rows("gsm")]
 
 
 def transport_rows() -> list[dict]:
     """Every transport (GSM modems, operator routes), as its worker last wrote it."""
+    blocked = _blocks()
     return [dict(name=t.name, kind=t.kind, kind_label=KIND_LABELS.get(t.kind, t.kind), state=t.state,
                  state_label=state_label(t.state), priority=t.priority,
-                 last_error=t.last_error, sent_count=t.sent_count, updated_at=t.updated_at)
+                 last_error=blocked.get(t.name) or t.last_error,
+                 sent_count=t.sent_count, updated_at=t.updated_at)
             for t in _status_rows()]

@@ -25,8 +25,8 @@ import queue
 import threading
 import time
 
-from vigie.daemon.core import inbox, outbox
-from vigie.daemon.core.errors import OutcomeUnknown, PermanentFailure, RetryLater, TransportGone
+from vigie.daemon.core import blocks, inbox, outbox
+from vigie.daemon.core.errors import OutcomeUnknown, PermanentFailure, RetryLater, TransportBlocked, TransportGone
 from vigie.daemon.core.models import Message, TransportStatus, database
 from vigie.daemon.core.status import CONNECTING, DEGRADED, DISCONNECTED, KIND_LABELS, READY
 from vigie.daemon.transport import reports
@@ -83,6 +83,9 @@ class TransportWorker(threading.Thread):
             self.last_beat = time.monotonic()
             try:
                 if self.state in (DISCONNECTED, CONNECTING, None):
+                    if self._blocked():
+                        self.stop_event.wait(self.settings.daemon.health_interval_seconds)
+                        continue
                     self._connect()
                     backoff = 1.0
                 self._service()
@@ -102,6 +105,10 @@ class TransportWorker(threading.Thread):
                         self._service(idle=True)
                     self.wake.wait(self.settings.daemon.poll_interval_seconds)
                     self.wake.clear()
+            except TransportBlocked as e:
+                self.transport.close()
+                self._give_back()
+                self._block(e)
             except TransportGone as e:
                 self.transport.close()
                 self._give_back()
@@ -186,9 +193,35 @@ class TransportWorker(threading.Thread):
         except Exception:
             log.exception("%s : écriture en échec", self.label)
 
+    # -- blocks kept across restarts (a SIM that refused its PIN) --
+    def _blocked(self) -> bool:
+        """Whether a kept block forbids opening the transport; its reason is what the status row says."""
+        try:
+            reason = blocks.blocked(self.name_, getattr(self.transport, "block_key", None))
+        except Exception:
+            log.exception("%s : blocage enregistré illisible", self.label)
+            return False
+        if reason is None:
+            return False
+        if self._last_error != reason or self.state != DISCONNECTED:
+            log.error("%s : %s", self.label, reason)
+        self.last_beat = time.monotonic()
+        self._set_state(DISCONNECTED, reason)
+        return True
+
+    def _block(self, e: TransportBlocked) -> None:
+        log.error("%s : %s", self.label, e)
+        try:
+            blocks.block(self.name_, e.key, str(e))
+        except Exception:
+            log.exception("%s : blocage non enregistré", self.label)
+        self._set_state(DISCONNECTED, str(e))
+
     def _connect(self) -> None:
         self._set_state(CONNECTING)
         info = self.transport.open()
+        if getattr(self.transport, "block_key", None):
+            blocks.lift(self.name_)
         self.failures = 0
         self._next_health = 0.0
         self._set_state(CONNECTING, model=info.get("model", ""), imei=info.get("imei", ""),

@@ -14,6 +14,7 @@ and the one worker thread that owns the modem acts on it between two sends.
 import contextlib
 import dataclasses
 import datetime
+import hashlib
 import logging
 import queue
 import re
@@ -21,11 +22,11 @@ import threading
 
 import serial
 from gsmmodem import pdu as gsmpdu
-from gsmmodem.exceptions import CmeError, CmsError, CommandError, GsmModemException, TimeoutException
+from gsmmodem.exceptions import CmeError, CmsError, CommandError, GsmModemException, PukRequiredError, TimeoutException
 from gsmmodem.modem import GsmModem
 from gsmmodem.serial_comms import SerialComms
 
-from vigie.daemon.core.errors import ModemGone, OutcomeUnknown, PermanentFailure, RetryLater
+from vigie.daemon.core.errors import ModemGone, OutcomeUnknown, PermanentFailure, RetryLater, TransportBlocked
 from vigie.daemon.core.reference import smstext
 
 log = logging.getLogger(__name__)
@@ -191,6 +192,33 @@ def _stored_pdus(lines, header: str):
             yield (m.group(1) if m.groups() else None), decode_pdu_event(lines[i + 1])
 
 
+class SimRefusedPin(Exception):
+    """The SIM answered +CME ERROR: 16 to the configured PIN; ``tries`` left, when the module says."""
+
+    def __init__(self, tries: int | None):
+        super().__init__(f"incorrect PIN ({tries} tries left)")
+        self.tries = tries
+
+
+def pin_refused_text(tries: int | None) -> str:
+    """What the operator reads (dashboard, `vigie status`) when the SIM refused the configured PIN."""
+    text = "code PIN refusé par la carte SIM : corrigez [[modem]] pin ; la box ne le réessaiera pas"
+    if tries is None:
+        return text
+    if tries == 0:
+        return text + " (il ne reste aucun essai : la carte demandera son code PUK)"
+    return text + f" (il reste {tries} essai{'s' if tries > 1 else ''})"
+
+
+PUK_TEXT = ("la carte SIM est bloquée et demande son code PUK : débloquez-la dans un téléphone "
+            "(la box ne saisit jamais de code PUK), puis redémarrez le démon")
+
+
+def pin_key(name: str, pin: str) -> str:
+    """What a refusal is kept under: the modem's name and a hash of its PIN (never the PIN itself)."""
+    return "pin:" + hashlib.sha256(f"{name}\0{pin}".encode()).hexdigest()[:24]
+
+
 class _Comms(SerialComms):
     """The library's serial layer with flow control chosen by us and a reader that cannot die
     on a bad byte."""
@@ -268,6 +296,29 @@ class _Library(GsmModem, _Comms):
                 self._responseEvent.set()
         else:
             self._handleModemNotification([line])
+
+    def _unlockSim(self, pin):
+        """The library's unlock, made safe for the SIM: a PIN is sent only when the SIM asks for its
+        PIN (never to a SIM asking for its PUK), at most once, and a refusal says how many tries
+        are left (AT+SPIC). Raises SimRefusedPin or PukRequiredError."""
+        state = _field(self.write("AT+CPIN?", timeout=15), r"^\+CPIN:\s*(.+)$")
+        state = (state or "").strip()
+        if state == "READY":
+            return
+        if "PUK" in state.upper():
+            raise PukRequiredError("AT+CPIN?")
+        if pin is None:
+            super()._unlockSim(pin)             # raises PinRequiredError
+        try:
+            self.write(f'AT+CPIN="{pin}"')
+        except CmeError as e:
+            if int(e.code or 0) != 16:
+                raise
+            tries = None
+            with contextlib.suppress(Exception):
+                found = _field(self.write("AT+SPIC", timeout=5), r"^\+SPIC:\s*(\d+)")
+                tries = int(found) if found is not None else None
+            raise SimRefusedPin(tries) from e
 
     def _handleModemNotification(self, lines):
         for event in self.parse_unsolicited(lines):
@@ -392,6 +443,16 @@ class Modem:
         self._lib = lib
         try:
             lib.connect(pin=self.settings.pin or None)
+        except SimRefusedPin as e:
+            self.close()
+            raise TransportBlocked(pin_refused_text(e.tries), key=pin_key(self.name, self.settings.pin)) from e
+        except PukRequiredError as e:
+            self.close()
+            raise ModemGone(PUK_TEXT) from e
+        except Exception as e:
+            self.close()
+            raise ModemGone(self._describe(e)) from e
+        try:
             if self.settings.model == "sim7600" or self.settings.model == "sim800":
                 self._try("AT+CMMS=2")          # keep the SMS link open between messages of a burst
             self.info = {"model": self._first(lib, "AT+CGMM"), "imei": self._first(lib, "AT+CGSN")}

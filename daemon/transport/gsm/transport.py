@@ -60,6 +60,8 @@ class GsmTransport:
         self._next_sweep = 0.0
         self._since_report_sweep = 0      # parts sent since the "SR" store was last emptied
         self._burst = 0                   # parts sent since the worker was last idle
+        # What a refusal of the configured PIN is kept under (worker.py keeps it across restarts).
+        self.block_key = gsm.pin_key(self.name, modem_settings.pin) if modem_settings.pin else None
 
     @property
     def stores_reports(self) -> bool:
