@@ -55,3 +55,22 @@ def test_a_sim_asking_for_its_puk_is_reported_never_guessed(tmp_path, sims):
     assert sim.sim_state == "SIM PUK"
     assert not any(c.startswith("AT+CPIN=") for _, c in sim.commands)
 
+
+
+def test_a_modem_refusing_every_send_beside_a_healthy_one_burns_no_attempt(tmp_path, sims):
+    refusing = sims("sim0", model="sim800")
+    healthy = sims("sim1", model="sim7600", latency=0.2)
+    refusing.fail_sends(38, rate=1.0)            # registered, yet every SMS refused « réseau hors service »
+    settings = daemon_settings(tmp_path, [refusing, healthy])
+    db_mod.open_database(settings.database.path)
+    ids = [outbox.enqueue(f"+336000000{i:02d}", f"Alerte {i}", max_attempts=2).id for i in range(20)]
+    with running_daemon(settings):
+        assert wait_until(lambda: TransportStatus.get_or_none(TransportStatus.name == "sim0") is not None
+                          and TransportStatus.get_by_id("sim0").state == "suspended", 30)
+        assert "tous les envois sont refusés (+CMS ERROR 38 (réseau hors service))" in status_error("sim0")
+        assert wait_until(lambda: all(Message.get_by_id(i).state == "delivered" for i in ids), 60), \
+            [(m.id, m.state, m.attempts, m.error) for m in Message.select()]
+    assert refusing.air() == [] and sorted(e["to"] for e in healthy.air()) == sorted(
+        Message.get_by_id(i).phone for i in ids)
+    assert [Message.get_by_id(i).attempts for i in ids] == [1] * 20
+    assert not any(Message.get_by_id(i).possible_duplicate for i in ids)

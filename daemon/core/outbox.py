@@ -9,6 +9,7 @@ the same message. Retries are a ``next_attempt_at`` column, never a sleep; count
 incremented in SQL.
 """
 
+import collections
 import logging
 import random
 import time
@@ -241,12 +242,31 @@ def mark_failed(message: Message, reason: str, code: int | None = None) -> bool:
         return transition(message.id, State.FAILED, State.SENDING, error=reason, error_code=code)
 
 
-def release(message: Message, reason: str) -> bool:
-    """Give a claimed message back untouched (its modem went away before sending it)."""
+def release(message: Message, reason: str, outcome: str = "modem_gone", code: int | None = None,
+            refunded: int = 0) -> bool:
+    """Give a claimed message back untouched, its attempt not counted (its modem went away before
+    sending it, or refuses everything: ``outcome`` says which in the attempt's row), nor the
+    ``refunded`` earlier ones that transport cost it."""
     with database.atomic():
-        _close_attempt(message, "modem_gone", None, reason)
-        return transition(message.id, State.QUEUED, State.SENDING, attempts=Message.attempts - 1,
-                          modem=None)
+        _close_attempt(message, outcome, code, reason)
+        return transition(message.id, State.QUEUED, State.SENDING,
+                          attempts=pw.fn.MAX(0, Message.attempts - 1 - refunded), modem=None)
+
+
+def refund(message_ids: list[int], transport: str) -> int:
+    """Attempts a failing transport cost these messages, given back: those waiting for their retry
+    are due at once (for the other transports), those it made fail for good are queued again."""
+    n = 0
+    with database.atomic():
+        for message_id, count in collections.Counter(message_ids).items():
+            mine = (Message.id == message_id) & (Message.modem == transport)
+            attempts = pw.fn.MAX(0, Message.attempts - count)
+            n += (Message.update(attempts=attempts, next_attempt_at=time.time())
+                  .where(mine & (Message.state == State.RETRY_WAIT.value)).execute())
+            n += MESSAGES.move(State.QUEUED, State.FAILED, mine, attempts=attempts, next_attempt_at=0.0,
+                               finished_at=None,
+                               error="Refusé par un moyen d'envoi en panne : renvoyé par un autre.")
+    return n
 
 
 def recover_in_flight() -> int:

@@ -8,8 +8,9 @@ from vigie.daemon.core.models import Heartbeat, TransportBlock, TransportStatus
 
 # Link states of a transport (GSM modem, operator route); the labels are what people read.
 DISCONNECTED, CONNECTING, READY, DEGRADED = "disconnected", "connecting", "ready", "degraded"
+SUSPENDED = "suspended"         # up, but paused by its circuit breaker (it refused every send)
 STATE_LABELS = {DISCONNECTED: "déconnecté", CONNECTING: "connexion en cours", READY: "prêt",
-                DEGRADED: "sans réseau"}
+                DEGRADED: "sans réseau", SUSPENDED: "en pause"}
 
 # Kinds of transport, as people name them.
 KIND_LABELS = {"gsm": "modem", "kannel": "route opérateur", "fake": "transport d'essai"}

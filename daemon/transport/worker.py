@@ -28,9 +28,10 @@ import time
 from vigie.daemon.core import blocks, inbox, outbox
 from vigie.daemon.core.errors import OutcomeUnknown, PermanentFailure, RetryLater, TransportBlocked, TransportGone
 from vigie.daemon.core.models import Message, TransportStatus, database
-from vigie.daemon.core.status import CONNECTING, DEGRADED, DISCONNECTED, KIND_LABELS, READY
+from vigie.daemon.core.status import CONNECTING, DEGRADED, DISCONNECTED, KIND_LABELS, READY, SUSPENDED
 from vigie.daemon.transport import reports
 from vigie.daemon.transport.base import DeliveryReport, Incoming, LinkLost, Transport
+from vigie.daemon.transport.breaker import Breaker
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class TransportWorker(threading.Thread):
         self._writes: list[concurrent.futures.Future] = []
         self._deferred: list[tuple] = []                         # writes held until a segment is out
         self._next: concurrent.futures.Future | None = None     # the message claimed ahead
+        self.breaker = Breaker()                                  # paused while it refuses every send
 
     # -- state --
     def _set_state(self, state: str, error: str = "", **fields) -> None:
@@ -90,6 +92,7 @@ class TransportWorker(threading.Thread):
                     backoff = 1.0
                 self._service()
                 self._check_health()
+                self._gate()
                 if self.state != READY:
                     self._give_back()
                     self.stop_event.wait(min(2.0, self.settings.daemon.health_interval_seconds))
@@ -236,6 +239,8 @@ class TransportWorker(threading.Thread):
             return
         health = self.transport.health()
         state = READY if health.up else DEGRADED
+        if state == READY and self.state == SUSPENDED and not self.breaker.allows():
+            state = SUSPENDED
         interval = self.settings.daemon.health_interval_seconds if state == READY else 2.0
         self._next_health = now + interval
         self._set_state(state, "" if health.up else (health.detail or "hors service"),
@@ -243,6 +248,28 @@ class TransportWorker(threading.Thread):
                         last_contact=time.time())
         if state == READY and self._last_error:
             self._last_error = ""
+
+    # -- the circuit breaker (breaker.py) --
+    def _gate(self) -> None:
+        """« en pause » while the breaker is open; « prêt » again for its probe."""
+        if self.state == READY and not self.breaker.allows():
+            self._set_state(SUSPENDED, self.breaker.describe())
+        elif self.state == SUSPENDED and self.breaker.allows():
+            self._set_state(READY)
+
+    def _refused(self, message: Message, e: RetryLater) -> bool:
+        """A temporary refusal with nothing on air; True when it is the transport's (breaker open):
+        the message goes back uncounted, the refusals that led here are refunded."""
+        earlier = self.breaker.refused(message.id, str(e))
+        if earlier is None:
+            return False
+        outbox.release(message, f"Refusé par {self.label}, en panne : {e}", outcome="temporary", code=e.code,
+                       refunded=earlier.count(message.id))
+        refunded = outbox.refund([i for i in earlier if i != message.id], self.name_)
+        log.warning("%s : %s (%d tentative(s) rendue(s))", self.label, self.breaker.describe(), refunded + 1)
+        self._set_state(SUSPENDED, self.breaker.describe())
+        self.wake.set()             # the other transports take these messages now
+        return True
 
     # -- events from the transport --
     def _service(self, idle: bool = False) -> None:
@@ -299,6 +326,8 @@ class TransportWorker(threading.Thread):
         except (RetryLater, PermanentFailure, OutcomeUnknown, TransportGone) as e:
             failure = e
         self._defer(self._record, message, len(segments), sent, done=failure is None)
+        if failure is None:
+            self.breaker.succeeded()
         if failure is not None:
             self._flush()           # parts on air are recorded before the outcome
             self._fail(message, failure, sent_any=bool(sent))
@@ -320,6 +349,8 @@ class TransportWorker(threading.Thread):
 
     def _fail(self, message: Message, e: Exception, sent_any: bool) -> None:
         base, cap = self.settings.daemon.retry_base_seconds, self.settings.daemon.retry_max_seconds
+        if isinstance(e, RetryLater) and not sent_any and self._refused(message, e):
+            return
         if isinstance(e, RetryLater):
             outbox.mark_retry(message, str(e), code=e.code, possible_duplicate=sent_any, base=base, cap=cap)
         elif isinstance(e, PermanentFailure):

@@ -1,0 +1,67 @@
+"""The worker's hardening policies through the in-process fake transport (issue 14): the circuit breaker
+(a transport refusing everything is paused, probed, and costs the messages no attempt), a clock that steps,
+a store that cannot write. The pty truth of the same faults is in tests/test_harden_modem.py."""
+
+import contextlib
+import threading
+
+import pytest
+
+from tests.fixtures_daemon import daemon_settings, wait_until
+from vigie.daemon.core import outbox
+from vigie.daemon.core.errors import RetryLater
+from vigie.daemon.core.models import Attempt, Message, TransportStatus
+from vigie.daemon.transport.fake import FakeTransport
+from vigie.daemon.transport.worker import TransportWorker
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return daemon_settings(tmp_path, [], retry_base_seconds=0.1, retry_max_seconds=0.2)
+
+
+@contextlib.contextmanager
+def running(transport, settings, **kw):
+    wake, stop = threading.Event(), threading.Event()
+    worker = TransportWorker(transport, settings, wake, stop, **kw)
+    worker.breaker.first_pause = 0.3
+    worker.start()
+    try:
+        yield worker
+    finally:
+        transport.release()
+        stop.set()
+        wake.set()
+        worker.join(10)
+        assert not worker.is_alive()
+
+
+def state(message_id: int) -> str:
+    return Message.get_by_id(message_id).state
+
+
+def test_the_breaker_pauses_a_refusing_transport_probes_it_with_growing_pauses_and_counts_nothing(
+        database, settings):
+    fake = FakeTransport()
+    fake.fail(None, RetryLater("+CMS ERROR 38 (réseau hors service)", code=38), count=5)
+    ids = [outbox.enqueue(f"+3361111111{i}", f"m{i}", max_attempts=2).id for i in range(2)]
+    with running(fake, settings) as worker:
+        # Three refusals trip it (two counted then refunded, one given back), two probes refused
+        # (the pause doubles each time), then the sixth send goes out.
+        assert wait_until(lambda: all(state(i) == "delivered" for i in ids), 20), \
+            [(m.state, m.attempts, m.error) for m in Message.select()]
+        assert worker.breaker.trips == 3 and worker.breaker.state == "closed"
+        assert wait_until(lambda: TransportStatus.get_by_id("fake0").state == "ready", 10)
+    assert [Message.get_by_id(i).attempts for i in ids] == [1, 1]
+    outcomes = [a.outcome for a in Attempt.select().order_by(Attempt.id)]
+    assert outcomes.count("temporary") == 5 and outcomes.count("sent") == 2
+
+
+def test_refusals_of_one_message_alone_are_its_own_and_count(database, settings):
+    fake = FakeTransport()
+    fake.fail("+33611111111", RetryLater("+CMS ERROR 27 (destinataire hors service)", code=27), count=10)
+    m = outbox.enqueue("+33611111111", "x", max_attempts=3).id
+    with running(fake, settings) as worker:
+        assert wait_until(lambda: state(m) == "failed", 20), state(m)
+        assert worker.breaker.trips == 0
+    assert Message.get_by_id(m).attempts == 3
