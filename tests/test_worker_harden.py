@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from tests.fixtures_daemon import daemon_settings, wait_until
-from vigie.daemon.core import outbox
+from vigie.daemon.core import clock, outbox
 from vigie.daemon.core.errors import RetryLater
 from vigie.daemon.core.models import Attempt, Message, TransportStatus
 from vigie.daemon.transport.fake import FakeTransport
@@ -65,3 +65,19 @@ def test_refusals_of_one_message_alone_are_its_own_and_count(database, settings)
         assert wait_until(lambda: state(m) == "failed", 20), state(m)
         assert worker.breaker.trips == 0
     assert Message.get_by_id(m).attempts == 3
+
+
+@pytest.mark.parametrize("step", [-3600.0, 3600.0])
+def test_a_retry_due_in_a_second_holds_when_the_wall_clock_steps(database, tmp_path, step):
+    settings = daemon_settings(tmp_path, [], retry_base_seconds=1.0, retry_max_seconds=1.0)
+    with clock.use(clock.FakeClock()) as fake_clock:
+        fake = FakeTransport()
+        fake.fail("+33611111111", RetryLater("+CMS ERROR 42 (encombrement du réseau)", code=42))
+        m = outbox.enqueue("+33611111111", "x", expires_at=clock.wall() + 600).id
+        with running(fake, settings):
+            assert wait_until(lambda: state(m) == "retry_wait", 10), state(m)
+            fake_clock.step(step)       # NTP, or a person, sets the clock back (or forward) one hour
+            # Due in at most a second; an hour back it would wait an hour, an hour on it would expire.
+            assert wait_until(lambda: state(m) == "delivered", 10), (state(m), Message.get_by_id(m).error)
+        row = Message.get_by_id(m)
+        assert row.attempts == 2 and row.expires_at == pytest.approx(clock.wall() + 600, abs=30)

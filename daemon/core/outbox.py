@@ -12,10 +12,10 @@ incremented in SQL.
 import collections
 import logging
 import random
-import time
 
 import peewee as pw
 
+from vigie.daemon.core import clock
 from vigie.daemon.core.lifecycle import IllegalTransition as IllegalTransition  # raised by the moves below
 from vigie.daemon.core.lifecycle import LabelledState, Lifecycle
 from vigie.daemon.core.models import Alert, Attempt, Message, Part, database
@@ -107,7 +107,7 @@ def enqueue_many(rows: list[dict]) -> int:
 
     One prepared INSERT run by executemany, every field given (model defaults included): 5,000
     messages in milliseconds, where peewee's insert_many spent a second building the SQL."""
-    now = time.time()
+    now = clock.wall()
     fields = [f for f in Message._meta.sorted_fields if f.name != "id"]
     unknown = {key for row in rows for key in row} - {f.name for f in fields}
     if unknown:
@@ -130,9 +130,33 @@ def enqueue_many(rows: list[dict]) -> int:
 
 # --- claiming and outcomes ---------------------------------------------------------
 
+_STEPS = clock.StepWatch()
+
+
+def rebase_if_stepped() -> float:
+    """When the wall clock stepped (clock.py), move every delay still running by the same step: the
+    retries due and the validity of what is not sent yet. Returns the step in seconds (0.0: none)."""
+    step = _STEPS.step()
+    if not step:
+        return 0.0
+    with database.atomic():
+        n = (Message.update(next_attempt_at=Message.next_attempt_at + step)
+             .where(Message.state.in_([s.value for s in WAITING]) & (Message.next_attempt_at > 0)).execute())
+        (Message.update(expires_at=Message.expires_at + step)
+         .where(Message.state.in_([s.value for s in ACTIVE]) & Message.expires_at.is_null(False)).execute())
+        (Alert.update(expires_at=Alert.expires_at + step)
+         .where(Alert.state.in_([AlertState.SENDING.value, AlertState.SCHEDULED.value])
+                & Alert.expires_at.is_null(False)).execute())
+    log.warning("l'horloge a sauté de %+.0f s : %d nouvel(s) essai(s) prévu(s) et les validités en cours "
+                "décalés d'autant", step, n)
+    return step
+
+
 def expire_due(now: float | None = None) -> int:
     """Unsent messages past their alert's expiry expire rather than go out stale."""
-    now = now or time.time()
+    if now is None:
+        rebase_if_stepped()
+    now = now or clock.wall()
     due = Message.expires_at.is_null(False) & (Message.expires_at <= now)
     n = MESSAGES.move(State.EXPIRED, WAITING, due, finished_at=now,
                       error="Expiré avant l'envoi : l'alerte n'était plus d'actualité.")
@@ -151,7 +175,9 @@ def next_candidates(now: float, limit: int = 4) -> list[int]:
 
 def claim(modem: str, now: float | None = None) -> Message | None:
     """Take the most urgent due message for ``modem``; None when there is nothing to send."""
-    now = now or time.time()
+    if now is None:
+        rebase_if_stepped()
+    now = now or clock.wall()
     while True:
         candidates = next_candidates(now)
         if not candidates:
@@ -178,7 +204,7 @@ def outranked(priority: int, now: float | None = None) -> bool:
 
     Asked between two SMS of a burst, so in plain SQL: peewee would take longer to build it than
     SQLite takes to answer it from the (state, priority, next_attempt_at) index."""
-    now = now or time.time()
+    now = now or clock.wall()
     row = database.execute_sql(_OUTRANKED_SQL, (State.QUEUED.value, State.RETRY_WAIT.value, priority, now))
     return row.fetchone() is not None
 
@@ -196,12 +222,12 @@ def record_part(message: Message, part_number: int, part_count: int, transport: 
                 sent_at: float | None = None) -> None:
     """A part is on air with its provider reference: kept so its delivery report can be matched."""
     Part.create(message=message.id, attempt=message.attempts, number=part_number, count=part_count,
-                modem=transport, reference=reference, phone=message.phone, sent_at=sent_at or time.time())
+                modem=transport, reference=reference, phone=message.phone, sent_at=sent_at or clock.wall())
 
 
 def _close_attempt(message: Message, outcome: str, code=None, error=None) -> None:
     """Close the attempt under way; one given back (``release``) keeps its number but is closed already."""
-    (Attempt.update(ended_at=time.time(), outcome=outcome, error_code=code, error=error)
+    (Attempt.update(ended_at=clock.wall(), outcome=outcome, error_code=code, error=error)
      .where((Attempt.message == message.id) & (Attempt.number == message.attempts)
             & (Attempt.outcome == "pending")).execute())
 
@@ -209,7 +235,7 @@ def _close_attempt(message: Message, outcome: str, code=None, error=None) -> Non
 def mark_sent(message: Message) -> bool:
     with database.atomic():
         _close_attempt(message, "sent")
-        moved = transition(message.id, State.SENT, State.SENDING, sent_at=time.time(), error=None,
+        moved = transition(message.id, State.SENT, State.SENDING, sent_at=clock.wall(), error=None,
                            error_code=None)
         maybe_delivered(message.id)
     return moved
@@ -224,6 +250,7 @@ def backoff(attempt: int, base: float, cap: float) -> float:
 def mark_retry(message: Message, reason: str, *, code: int | None = None, outcome: str = "temporary",
                possible_duplicate: bool = False, base: float = 30.0, cap: float = 900.0) -> State:
     """A temporary failure: retry later, or fail for good after the last allowed attempt."""
+    rebase_if_stepped()
     with database.atomic():
         _close_attempt(message, outcome, code, reason)
         extra = {"possible_duplicate": True} if possible_duplicate else {}
@@ -232,7 +259,7 @@ def mark_retry(message: Message, reason: str, *, code: int | None = None, outcom
                        error=f"Échec après {message.attempts} tentative(s) : {reason}", **extra)
             return State.FAILED
         transition(message.id, State.RETRY_WAIT, State.SENDING, error=reason, error_code=code,
-                   next_attempt_at=time.time() + backoff(message.attempts, base, cap), **extra)
+                   next_attempt_at=clock.wall() + backoff(message.attempts, base, cap), **extra)
         return State.RETRY_WAIT
 
 
@@ -261,7 +288,7 @@ def refund(message_ids: list[int], transport: str) -> int:
         for message_id, count in collections.Counter(message_ids).items():
             mine = (Message.id == message_id) & (Message.modem == transport)
             attempts = pw.fn.MAX(0, Message.attempts - count)
-            n += (Message.update(attempts=attempts, next_attempt_at=time.time())
+            n += (Message.update(attempts=attempts, next_attempt_at=clock.wall())
                   .where(mine & (Message.state == State.RETRY_WAIT.value)).execute())
             n += MESSAGES.move(State.QUEUED, State.FAILED, mine, attempts=attempts, next_attempt_at=0.0,
                                finished_at=None,
@@ -276,7 +303,7 @@ def recover_in_flight() -> int:
         for message_id in ids:
             transition(message_id, State.QUEUED, State.SENDING, possible_duplicate=True,
                        error="Envoi interrompu (arrêt du démon) : renvoyé, doublon possible.")
-        (Attempt.update(outcome="unknown", ended_at=time.time(),
+        (Attempt.update(outcome="unknown", ended_at=clock.wall(),
                         error="Interrompu par l'arrêt du démon.")
          .where(Attempt.message.in_(ids) & (Attempt.outcome == "pending")).execute())
     if ids:
@@ -293,7 +320,7 @@ def maybe_delivered(message_id: int) -> bool:
     delivered = (Part.select(pw.fn.COUNT(pw.fn.DISTINCT(Part.number)))
                  .where((Part.message == message_id) & (Part.status == "delivered")).scalar())
     if delivered >= message.parts:
-        return transition(message_id, State.DELIVERED, State.SENT, delivered_at=time.time(),
+        return transition(message_id, State.DELIVERED, State.SENT, delivered_at=clock.wall(),
                           error=None)
     return False
 

@@ -25,7 +25,7 @@ import queue
 import threading
 import time
 
-from vigie.daemon.core import blocks, inbox, outbox
+from vigie.daemon.core import blocks, clock, inbox, outbox
 from vigie.daemon.core.errors import OutcomeUnknown, PermanentFailure, RetryLater, TransportBlocked, TransportGone
 from vigie.daemon.core.models import Message, TransportStatus, database
 from vigie.daemon.core.status import CONNECTING, DEGRADED, DISCONNECTED, KIND_LABELS, READY, SUSPENDED
@@ -306,7 +306,7 @@ class TransportWorker(threading.Thread):
         try:
             validity = None
             if message.expires_at:
-                validity = max(1.0, (message.expires_at - time.time()) / 3600)
+                validity = max(1.0, (message.expires_at - clock.wall()) / 3600)
             segments = self.transport.segments(message.phone, message.text, message.id, validity)
         except Exception as e:
             outbox.mark_failed(message, f"Texte ou numéro impossible à encoder : {e}")
