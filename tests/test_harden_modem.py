@@ -74,3 +74,20 @@ def test_a_modem_refusing_every_send_beside_a_healthy_one_burns_no_attempt(tmp_p
         Message.get_by_id(i).phone for i in ids)
     assert [Message.get_by_id(i).attempts for i in ids] == [1] * 20
     assert not any(Message.get_by_id(i).possible_duplicate for i in ids)
+
+
+def test_a_module_slower_than_the_send_timeout_sends_each_sms_once(tmp_path, sims):
+    sim = sims("sim0", model="sim800")
+    sim.late_cmgs(4, count=1000)                 # every +CMGS 4 s after its SMS went on air
+    settings = daemon_settings(tmp_path, [sim], send_timeout_seconds=2.0)
+    db_mod.open_database(settings.database.path)
+    ids = [outbox.enqueue(f"+336100000{i:02d}", f"Alerte {i}").id for i in range(4)]
+    with running_daemon(settings):
+        assert wait_until(lambda: all(Message.get_by_id(i).state == "delivered" for i in ids), 90), \
+            [(m.id, m.state, m.attempts, m.error) for m in Message.select()]
+        assert "module lent" in status_error("sim0")
+    on_air = [e["to"] for e in sim.air()]
+    assert sorted(on_air) == sorted(Message.get_by_id(i).phone for i in ids)       # one copy each
+    first = Message.get_by_id(ids[0])
+    assert not first.possible_duplicate and first.attempts == 1
+    assert [a.outcome for a in first.attempt_rows] == ["sent"]

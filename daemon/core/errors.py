@@ -48,7 +48,10 @@ class PermanentFailure(TransportError):
 
 
 class OutcomeUnknown(TransportError):
-    """The segment went out but no answer came back: the SMS may or may not be on air."""
+    """The segment went out but no answer came back: the SMS may or may not be on air.
+    ``answer_may_come``: the transport still listens for a late answer (a LateReference event)."""
+
+    answer_may_come = False
 
 
 class TransportGone(TransportError):

@@ -40,10 +40,11 @@ LABELS = {s: s.label for s in State}
 
 TRANSITIONS = {
     State.QUEUED: {State.SENDING, State.EXPIRED, State.CANCELLED},
-    State.RETRY_WAIT: {State.SENDING, State.EXPIRED, State.CANCELLED},
+    # RETRY_WAIT/FAILED → SENT: a late answer proves an « issue inconnue » went out (sent_late)
+    State.RETRY_WAIT: {State.SENDING, State.SENT, State.EXPIRED, State.CANCELLED},
     State.SENDING: {State.SENT, State.RETRY_WAIT, State.FAILED, State.QUEUED},
     State.SENT: {State.DELIVERED, State.FAILED},
-    State.FAILED: {State.QUEUED},          # "renvoyer aux échecs" from the console
+    State.FAILED: {State.QUEUED, State.SENT},          # "renvoyer aux échecs" from the console
     State.DELIVERED: set(),
     State.EXPIRED: set(),
     State.CANCELLED: set(),
@@ -232,6 +233,37 @@ def _close_attempt(message: Message, outcome: str, code=None, error=None) -> Non
             & (Attempt.outcome == "pending")).execute())
 
 
+def sent_late(message_id: int, attempt: int, part_number: int, transport: str, reference: str) -> bool:
+    """A part counted « issue inconnue » answered late (its reference came after the timeout): it is
+    on air. Recorded as such; a message whose every part of that attempt is now known is sent, not
+    sent again, and no longer a possible duplicate unless another attempt may have gone out too.
+    True when the message was moved to « envoyé »."""
+    now = clock.wall()
+    with database.atomic():
+        message = Message.get_or_none(Message.id == message_id)
+        if message is None:
+            return False
+        mine = (Part.message == message_id) & (Part.attempt == attempt)
+        if Part.select().where(mine & (Part.number == part_number)).exists():
+            return False
+        Part.create(message=message_id, attempt=attempt, number=part_number, count=message.parts,
+                    modem=transport, reference=reference, phone=message.phone, sent_at=now)
+        known = Part.select(pw.fn.COUNT(pw.fn.DISTINCT(Part.number))).where(mine).scalar()
+        if known < message.parts or message.state not in (State.RETRY_WAIT.value, State.FAILED.value):
+            return False
+        (Attempt.update(outcome="sent", ended_at=now, error="Réponse tardive du modem : SMS parti.")
+         .where((Attempt.message == message_id) & (Attempt.number == attempt)).execute())
+        others = (Part.select().where((Part.message == message_id) & (Part.attempt != attempt)).exists()
+                  or Attempt.select().where((Attempt.message == message_id) & (Attempt.number != attempt)
+                                            & Attempt.outcome.in_(["unknown", "modem_gone"])).exists())
+        moved = transition(message_id, State.SENT, (State.RETRY_WAIT, State.FAILED), sent_at=now,
+                           finished_at=None, error=None, error_code=None, possible_duplicate=others)
+        if moved:
+            log.info("message %d : réponse tardive du modem, compté comme envoyé (pas de nouvel envoi)", message_id)
+            maybe_delivered(message_id)
+    return moved
+
+
 def mark_sent(message: Message) -> bool:
     with database.atomic():
         _close_attempt(message, "sent")
@@ -286,12 +318,16 @@ def refund(message_ids: list[int], transport: str) -> int:
     n = 0
     with database.atomic():
         for message_id, count in collections.Counter(message_ids).items():
-            mine = (Message.id == message_id) & (Message.modem == transport)
+            mine = Message.id == message_id
             attempts = pw.fn.MAX(0, Message.attempts - count)
             n += (Message.update(attempts=attempts, next_attempt_at=clock.wall())
                   .where(mine & (Message.state == State.RETRY_WAIT.value)).execute())
-            n += MESSAGES.move(State.QUEUED, State.FAILED, mine, attempts=attempts, next_attempt_at=0.0,
-                               finished_at=None,
+            # taken by another transport meanwhile (or done): the count only
+            n += (Message.update(attempts=attempts)
+                  .where(mine & Message.state.in_([State.SENDING.value, State.SENT.value, State.DELIVERED.value]))
+                  .execute())
+            n += MESSAGES.move(State.QUEUED, State.FAILED, mine & (Message.modem == transport), attempts=attempts,
+                               next_attempt_at=0.0, finished_at=None,
                                error="Refusé par un moyen d'envoi en panne : renvoyé par un autre.")
     return n
 

@@ -30,10 +30,16 @@ from vigie.daemon.core.errors import OutcomeUnknown, PermanentFailure, RetryLate
 from vigie.daemon.core.models import Message, TransportStatus, database
 from vigie.daemon.core.status import CONNECTING, DEGRADED, DISCONNECTED, KIND_LABELS, READY, SUSPENDED
 from vigie.daemon.transport import reports
-from vigie.daemon.transport.base import DeliveryReport, Incoming, LinkLost, Transport
+from vigie.daemon.transport.base import DeliveryReport, Incoming, LateReference, LinkLost, Transport
 from vigie.daemon.transport.breaker import Breaker
 
 log = logging.getLogger(__name__)
+
+
+def late_cap(send_timeout: float) -> float:
+    """The most a slow transport's send timeout is raised to, and how long an « issue inconnue »
+    waits for a late answer before it is sent again: within the daemon's watchdog limit."""
+    return max(2 * send_timeout, 60.0)
 
 
 class TransportWorker(threading.Thread):
@@ -61,6 +67,9 @@ class TransportWorker(threading.Thread):
         self._deferred: list[tuple] = []                         # writes held until a segment is out
         self._next: concurrent.futures.Future | None = None     # the message claimed ahead
         self.breaker = Breaker()                                  # paused while it refuses every send
+        # A module slower than send_timeout_seconds: the timeout follows its late answers, up to a cap.
+        self.send_timeout = settings.daemon.send_timeout_seconds
+        self.slow_note = ""
 
     # -- state --
     def _set_state(self, state: str, error: str = "", **fields) -> None:
@@ -70,7 +79,7 @@ class TransportWorker(threading.Thread):
             log.info("%s : %s → %s%s", self.label, self.state or "—", state, f" ({error})" if error else "")
             self.state = state
         row = dict(state=state, kind=self.transport.kind, priority=self.transport.priority,
-                   updated_at=time.time(), last_error=self._last_error, **fields)
+                   updated_at=time.time(), last_error=self._last_error or self.slow_note, **fields)
         try:
             (TransportStatus.insert(name=self.name_, **row)
              .on_conflict(conflict_target=[TransportStatus.name], update=row).execute())
@@ -290,8 +299,26 @@ class TransportWorker(threading.Thread):
                             window_hours=self.settings.daemon.report_window_hours)
             elif isinstance(event, Incoming):
                 self._defer(self._store_incoming, event)
+            elif isinstance(event, LateReference):
+                self._late(event)
             elif isinstance(event, LinkLost):
                 raise TransportGone(event.reason)
+
+    def _late(self, event: LateReference) -> None:
+        """A segment counted « issue inconnue » answered late: it is on air, recorded as sent (not
+        sent again), and the send timeout is raised toward the module's pace (at most the cap)."""
+        ids = event.ids or {}
+        if ids.get("message"):
+            self._defer(outbox.sent_late, ids["message"], ids.get("attempt") or 0, ids.get("part") or 1,
+                        self.name_, event.reference)
+        cap = late_cap(self.settings.daemon.send_timeout_seconds)
+        wanted = min(cap, max(self.send_timeout, event.elapsed * 1.5 + 1.0))
+        if wanted > self.send_timeout + 1.0:
+            self.send_timeout = wanted
+            self.slow_note = (f"module lent : réponse à un envoi en {event.elapsed:.0f} s, délai d'attente porté "
+                              f"à {wanted:.0f} s")
+            log.warning("%s : %s", self.label, self.slow_note)
+            self._last_error = self.slow_note
 
     def _store_incoming(self, event: Incoming) -> None:
         inbox.store_incoming(self.name_, event.phone, event.text, event.time, event.concat)
@@ -318,7 +345,7 @@ class TransportWorker(threading.Thread):
                                                           "attempt": message.attempts})
                 self._on_its_way()
                 try:
-                    reference = pending.result()
+                    reference = pending.result(self.send_timeout)
                 except TransportGone as e:
                     e.maybe_sent = True     # lost once on its way: the segment may be on air
                     raise
@@ -356,8 +383,13 @@ class TransportWorker(threading.Thread):
         elif isinstance(e, PermanentFailure):
             outbox.mark_failed(message, f"Refusé par le réseau : {e}", code=e.code)
         elif isinstance(e, OutcomeUnknown):
+            # An answer that may still come (a GSM module's late +CMGS, ``answer_may_come``): sent
+            # again only once it could have proved the SMS went out (LateReference, outbox.sent_late).
+            patience = min(base, 5.0)
+            if getattr(e, "answer_may_come", False):
+                patience = late_cap(self.settings.daemon.send_timeout_seconds)
             outbox.mark_retry(message, f"Issue inconnue : {e}", outcome="unknown",
-                              possible_duplicate=True, base=min(base, 5.0), cap=cap)
+                              possible_duplicate=True, base=patience, cap=max(cap, patience))
         else:
             if sent_any or e.maybe_sent:
                 outbox.mark_retry(message, f"Liaison perdue pendant l'envoi : {e}", outcome="modem_gone",
