@@ -81,3 +81,56 @@ def test_a_retry_due_in_a_second_holds_when_the_wall_clock_steps(database, tmp_p
             assert wait_until(lambda: state(m) == "delivered", 10), (state(m), Message.get_by_id(m).error)
         row = Message.get_by_id(m)
         assert row.attempts == 2 and row.expires_at == pytest.approx(clock.wall() + 600, abs=30)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 16 MB tmpfs the test can fill (needs the right to mount, as root in the CI container)."""
+    import subprocess
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"tmpfs impossible à monter ici : {done.stderr.decode().strip()}")
+    yield mount
+    from vigie.daemon.core import db as db_mod
+    db_mod.close_database()
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill(folder) -> None:
+    import os
+    fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        with contextlib.suppress(OSError):
+            while True:
+                os.write(fd, b"\0" * 4096)
+    finally:
+        os.close(fd)
+
+
+def test_a_full_disk_mid_broadcast_keeps_the_writes_and_nothing_lies_or_goes_twice(small_disk, tmp_path):
+    from vigie.daemon.core import db as db_mod
+    from vigie.daemon.core import storage
+    path = str(small_disk / "vigie.db")
+    db_mod.open_database(path, seed=False)
+    settings = daemon_settings(tmp_path, [], retry_base_seconds=0.1, retry_max_seconds=0.2)
+    storage.TROUBLE.attach(path)
+    ids = [outbox.enqueue(f"+336200000{i:02d}", f"Alerte {i} " + "x" * 100).id for i in range(40)]
+    fake = FakeTransport()
+    fake.hold()
+    with running(fake, settings):
+        assert wait_until(lambda: len(fake.air) == 1, 10)
+        fill(small_disk)                # the first SMS is on its way: nothing can be written now
+        fake.release()
+        assert wait_until(lambda: storage.problem(path), 30), "le disque plein n'est pas signalé"
+        assert "Disque plein depuis le" in storage.problem(path)
+        on_air_while_full = len(fake.air)
+        assert not wait_until(lambda: len(fake.air) > on_air_while_full + 1, 2)   # claims nothing new
+        (small_disk / "filler").unlink()
+        assert wait_until(lambda: all(state(i) == "delivered" for i in ids), 60), outbox.counts()
+        assert wait_until(lambda: not storage.problem(path), 10)
+    assert sorted(a.phone for a in fake.air) == sorted(Message.get_by_id(i).phone for i in ids)   # once each
+    assert not any(Message.get_by_id(i).possible_duplicate for i in ids)
+    first = Message.get_by_id(ids[0])
+    assert first.attempts == 1 and [a.outcome for a in first.attempt_rows] == ["sent"]

@@ -2,7 +2,7 @@
 
 from vigie.daemon.cli._common import fmt_time, iso_time, open_db, print_json
 from vigie.daemon.core import outbox
-from vigie.daemon.core.status import daemon_liveness, modem_rows, transport_rows
+from vigie.daemon.core.status import daemon_liveness, modem_rows, storage_problem, transport_rows
 
 
 def register(sub):
@@ -29,6 +29,9 @@ def run(args) -> int:
                     "transports": [dict(t, updated_at=iso_time(t["updated_at"])) for t in transport_rows()],
                     "queue": queue})
         return 0
+    disk = storage_problem()
+    if disk:
+        print(disk)
     if daemon["alive"]:
         print(f"Démon : en marche (pid {daemon['pid']}, dernier signe de vie il y a {daemon['age_seconds']:.0f} s)")
     elif daemon["last_heartbeat"]:

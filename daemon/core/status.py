@@ -77,3 +77,10 @@ def transport_rows() -> list[dict]:
                  last_error=blocked.get(t.name) or t.last_error,
                  sent_count=t.sent_count, updated_at=t.updated_at)
             for t in _status_rows()]
+
+
+def storage_problem() -> str:
+    """What the daemon says while it cannot write the store (a full disk), read from its state file."""
+    from vigie.daemon.core import storage
+    from vigie.daemon.core.models import database
+    return storage.problem(getattr(database.obj, "database", None))

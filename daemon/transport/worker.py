@@ -25,7 +25,7 @@ import queue
 import threading
 import time
 
-from vigie.daemon.core import blocks, clock, inbox, outbox
+from vigie.daemon.core import blocks, clock, inbox, outbox, storage
 from vigie.daemon.core.errors import OutcomeUnknown, PermanentFailure, RetryLater, TransportBlocked, TransportGone
 from vigie.daemon.core.models import Message, TransportStatus, database
 from vigie.daemon.core.status import CONNECTING, DEGRADED, DISCONNECTED, KIND_LABELS, READY, SUSPENDED
@@ -67,6 +67,7 @@ class TransportWorker(threading.Thread):
         self._deferred: list[tuple] = []                         # writes held until a segment is out
         self._next: concurrent.futures.Future | None = None     # the message claimed ahead
         self.breaker = Breaker()                                  # paused while it refuses every send
+        self._store_full = False                                  # the disk refused a write (storage.py)
         # A module slower than send_timeout_seconds: the timeout follows its late answers, up to a cap.
         self.send_timeout = settings.daemon.send_timeout_seconds
         self.slow_note = ""
@@ -83,8 +84,9 @@ class TransportWorker(threading.Thread):
         try:
             (TransportStatus.insert(name=self.name_, **row)
              .on_conflict(conflict_target=[TransportStatus.name], update=row).execute())
-        except Exception:
-            log.exception("état de %s non enregistré", self.label)
+        except Exception as e:
+            if not storage.is_full(e):
+                log.exception("état de %s non enregistré", self.label)
 
     # -- main loop --
     def run(self) -> None:
@@ -92,6 +94,11 @@ class TransportWorker(threading.Thread):
         backoff = 1.0
         while not self.stop_event.is_set():
             self.last_beat = time.monotonic()
+            if self._store_full:
+                # The store cannot write: claim nothing, read nothing off the module; the store
+                # thread keeps what it must write and tries again (see _durable).
+                self.stop_event.wait(0.5)
+                continue
             try:
                 if self.state in (DISCONNECTED, CONNECTING, None):
                     if self._blocked():
@@ -129,7 +136,10 @@ class TransportWorker(threading.Thread):
                 self.transport.recover(self.failures)
                 self.stop_event.wait(backoff)
                 backoff = min(backoff * 2, self.settings.daemon.reconnect_max_seconds)
-            except Exception:
+            except Exception as e:
+                if storage.is_full(e):
+                    self._full(e)       # a claim or a give-back refused: nothing to keep, try later
+                    continue
                 log.exception("%s : erreur inattendue", self.label)
                 self.transport.close()
                 self._give_back()
@@ -145,9 +155,39 @@ class TransportWorker(threading.Thread):
     def _write(self, func, *args, **kwargs) -> concurrent.futures.Future:
         """Queue a store write; it runs after every write queued before it."""
         self._check_writes()
-        future = self._store.submit(func, *args, **kwargs)
+        future = self._store.submit(self._durable, func, args, kwargs)
         self._writes.append(future)
         return future
+
+    def _durable(self, func, args, kwargs):
+        """Store thread: a write the disk refuses (full) is tried again until it succeeds, the writes
+        queued after it waiting in order; the daemon says so (storage.TROUBLE) meanwhile. Given up
+        only when the daemon stops (what was in flight is then flagged at the next start)."""
+        delay = 0.2
+        while True:
+            try:
+                result = func(*args, **kwargs)
+            except Exception as e:
+                if not storage.is_full(e) or self.stop_event.is_set():
+                    raise
+                self._full(e)
+                self.stop_event.wait(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            if self._store_full:
+                self._store_full = False
+                storage.TROUBLE.recovered()
+                self.wake.set()
+            return result
+
+    def _full(self, e: Exception) -> None:
+        if not self._store_full:
+            self._store_full = True
+            self._write(self._touch)        # a write that tells when the disk has room again
+        storage.TROUBLE.failed(e, pending=len(self._writes) + len(self._deferred))
+
+    def _touch(self) -> None:
+        TransportStatus.update(updated_at=time.time()).where(TransportStatus.name == self.name_).execute()
 
     def _defer(self, func, *args, **kwargs) -> None:
         """A store write for when the transport is busy (the next segment on its way), or the worker idle."""
@@ -272,10 +312,11 @@ class TransportWorker(threading.Thread):
         earlier = self.breaker.refused(message.id, str(e))
         if earlier is None:
             return False
-        outbox.release(message, f"Refusé par {self.label}, en panne : {e}", outcome="temporary", code=e.code,
-                       refunded=earlier.count(message.id))
-        refunded = outbox.refund([i for i in earlier if i != message.id], self.name_)
-        log.warning("%s : %s (%d tentative(s) rendue(s))", self.label, self.breaker.describe(), refunded + 1)
+        self._write(outbox.release, message, f"Refusé par {self.label}, en panne : {e}", outcome="temporary",
+                    code=e.code, refunded=earlier.count(message.id))
+        self._write(outbox.refund, [i for i in earlier if i != message.id], self.name_)
+        log.warning("%s : %s (%d tentative(s) non comptée(s))", self.label, self.breaker.describe(),
+                    len(earlier) + 1)
         self._set_state(SUSPENDED, self.breaker.describe())
         self.wake.set()             # the other transports take these messages now
         return True
@@ -375,26 +416,28 @@ class TransportWorker(threading.Thread):
                  .where(TransportStatus.name == self.name_).execute())
 
     def _fail(self, message: Message, e: Exception, sent_any: bool) -> None:
+        """The outcome of a failed send, written by the store thread (kept and retried on a full disk)."""
         base, cap = self.settings.daemon.retry_base_seconds, self.settings.daemon.retry_max_seconds
         if isinstance(e, RetryLater) and not sent_any and self._refused(message, e):
             return
         if isinstance(e, RetryLater):
-            outbox.mark_retry(message, str(e), code=e.code, possible_duplicate=sent_any, base=base, cap=cap)
+            self._write(outbox.mark_retry, message, str(e), code=e.code, possible_duplicate=sent_any,
+                        base=base, cap=cap)
         elif isinstance(e, PermanentFailure):
-            outbox.mark_failed(message, f"Refusé par le réseau : {e}", code=e.code)
+            self._write(outbox.mark_failed, message, f"Refusé par le réseau : {e}", code=e.code)
         elif isinstance(e, OutcomeUnknown):
             # An answer that may still come (a GSM module's late +CMGS, ``answer_may_come``): sent
             # again only once it could have proved the SMS went out (LateReference, outbox.sent_late).
             patience = min(base, 5.0)
             if getattr(e, "answer_may_come", False):
                 patience = late_cap(self.settings.daemon.send_timeout_seconds)
-            outbox.mark_retry(message, f"Issue inconnue : {e}", outcome="unknown",
+            self._write(outbox.mark_retry, message, f"Issue inconnue : {e}", outcome="unknown",
                               possible_duplicate=True, base=patience, cap=max(cap, patience))
         else:
             if sent_any or e.maybe_sent:
-                outbox.mark_retry(message, f"Liaison perdue pendant l'envoi : {e}", outcome="modem_gone",
+                self._write(outbox.mark_retry, message, f"Liaison perdue pendant l'envoi : {e}", outcome="modem_gone",
                                   possible_duplicate=True, base=min(base, 5.0), cap=cap)
             else:
-                outbox.release(message, f"Liaison perdue avant l'envoi : {e}")
+                self._write(outbox.release, message, f"Liaison perdue avant l'envoi : {e}")
                 self.wake.set()     # another worker may take it now
             raise e

@@ -65,7 +65,8 @@ def active_alerts(limit: int = 10) -> list[dict]:
 def status() -> dict:
     """Everything the dashboard and /api/v1/status show, as JSON-ready data."""
     return dict(daemon=daemon_status(), modems=modems(), transports=status_mod.transport_rows(), queue=outbox.counts(),
-                queue_depth=outbox.queue_depth(), alerts=active_alerts(), now=time.time())
+                queue_depth=outbox.queue_depth(), alerts=active_alerts(), now=time.time(),
+                storage=status_mod.storage_problem())
 
 
 def home():
