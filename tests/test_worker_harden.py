@@ -9,7 +9,7 @@ import pytest
 
 from tests.fixtures_daemon import daemon_settings, wait_until
 from vigie.daemon.core import clock, outbox
-from vigie.daemon.core.errors import RetryLater
+from vigie.daemon.core.errors import OutcomeUnknown, RetryLater
 from vigie.daemon.core.models import Attempt, Message, TransportStatus
 from vigie.daemon.transport.fake import FakeTransport
 from vigie.daemon.transport.worker import TransportWorker
@@ -134,3 +134,18 @@ def test_a_full_disk_mid_broadcast_keeps_the_writes_and_nothing_lies_or_goes_twi
     assert not any(Message.get_by_id(i).possible_duplicate for i in ids)
     first = Message.get_by_id(ids[0])
     assert first.attempts == 1 and [a.outcome for a in first.attempt_rows] == ["sent"]
+
+
+def test_a_delivery_report_proves_an_unknown_outcome_went_out_and_it_is_not_sent_again(database, tmp_path):
+    settings = daemon_settings(tmp_path, [], retry_base_seconds=30.0, retry_max_seconds=60.0)
+    fake = FakeTransport(default_outcome=None)
+    fake.fail("+33611111111", OutcomeUnknown("le modem n'a pas confirmé l'envoi à temps"), at="result")
+    m = outbox.enqueue("+33611111111", "x").id
+    with running(fake, settings):
+        assert wait_until(lambda: state(m) == "retry_wait", 10), state(m)
+        assert Message.get_by_id(m).possible_duplicate
+        fake.report(fake.air[0].reference, "+33611111111", "delivered")     # the network's word
+        assert wait_until(lambda: state(m) == "delivered", 10), state(m)
+    row = Message.get_by_id(m)
+    assert len(fake.air) == 1 and row.attempts == 1 and not row.possible_duplicate
+    assert [a.outcome for a in row.attempt_rows] == ["sent"]
