@@ -11,7 +11,8 @@ from vigie.daemon.core.models import Message, TransportBlock, TransportStatus
 
 
 def with_modem_keys(settings, **keys):
-    return dataclasses.replace(settings, modems=tuple(dataclasses.replace(m, **keys) for m in settings.modems))
+    modems = tuple(dataclasses.replace(m, **keys) for m in settings.modems)
+    return dataclasses.replace(settings, modems=modems)
 
 
 def status_error(name: str) -> str:

@@ -89,7 +89,8 @@ def small_disk(tmp_path):
     import subprocess
     mount = tmp_path / "disk"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], capture_output=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)],
+                          capture_output=True)
     if done.returncode != 0:
         pytest.skip(f"tmpfs impossible à monter ici : {done.stderr.decode().strip()}")
     yield mount

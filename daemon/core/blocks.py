@@ -17,7 +17,8 @@ def blocked(name: str, key: str | None) -> str | None:
 
 def block(name: str, key: str, reason: str) -> None:
     row = dict(key=key, reason=reason, created_at=time.time())
-    TransportBlock.insert(name=name, **row).on_conflict(conflict_target=[TransportBlock.name], update=row).execute()
+    (TransportBlock.insert(name=name, **row)
+     .on_conflict(conflict_target=[TransportBlock.name], update=row).execute())
 
 
 def lift(name: str) -> int:

@@ -259,7 +259,8 @@ def sent_late(message_id: int, attempt: int, part_number: int, transport: str, r
         moved = transition(message_id, State.SENT, (State.RETRY_WAIT, State.FAILED), sent_at=now,
                            finished_at=None, error=None, error_code=None, possible_duplicate=others)
         if moved:
-            log.info("message %d : réponse tardive du modem, compté comme envoyé (pas de nouvel envoi)", message_id)
+            log.info("message %d : réponse tardive du modem, compté comme envoyé (pas de nouvel envoi)",
+                     message_id)
             maybe_delivered(message_id)
     return moved
 
@@ -324,10 +325,11 @@ def refund(message_ids: list[int], transport: str) -> int:
                   .where(mine & (Message.state == State.RETRY_WAIT.value)).execute())
             # taken by another transport meanwhile (or done): the count only
             n += (Message.update(attempts=attempts)
-                  .where(mine & Message.state.in_([State.SENDING.value, State.SENT.value, State.DELIVERED.value]))
+                  .where(mine & Message.state.in_([State.SENDING.value, State.SENT.value,
+                                                   State.DELIVERED.value]))
                   .execute())
-            n += MESSAGES.move(State.QUEUED, State.FAILED, mine & (Message.modem == transport), attempts=attempts,
-                               next_attempt_at=0.0, finished_at=None,
+            n += MESSAGES.move(State.QUEUED, State.FAILED, mine & (Message.modem == transport),
+                               attempts=attempts, next_attempt_at=0.0, finished_at=None,
                                error="Refusé par un moyen d'envoi en panne : renvoyé par un autre.")
     return n
 

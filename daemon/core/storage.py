@@ -110,6 +110,7 @@ def problem(database_path: str | None) -> str:
         return ""
     since = time.strftime("%d/%m/%Y à %H:%M:%S", time.localtime(state.get("since") or time.time()))
     pending = int(state.get("pending") or 0)
-    return (f"Disque plein depuis le {since} : le démon ne peut plus écrire dans la base ; l'envoi est suspendu "
-            f"et {pending} écriture{'s' if pending > 1 else ''} en attente {'sont gardées' if pending > 1 else 'est gardée'}"
-            " en mémoire. Libérez de la place : l'envoi reprendra seul.")
+    kept = f"{pending} écritures en attente sont gardées" if pending > 1 else \
+        f"{pending} écriture en attente est gardée"
+    return (f"Disque plein depuis le {since} : le démon ne peut plus écrire dans la base ; l'envoi est "
+            f"suspendu et {kept} en mémoire. Libérez de la place : l'envoi reprendra seul.")

@@ -138,7 +138,7 @@ class TransportWorker(threading.Thread):
                 backoff = min(backoff * 2, self.settings.daemon.reconnect_max_seconds)
             except Exception as e:
                 if storage.is_full(e):
-                    self._full(e)       # a claim or a give-back refused: nothing to keep, try later
+                    self._full(e, probe=True)   # a claim or a give-back refused: nothing to keep
                     continue
                 log.exception("%s : erreur inattendue", self.label)
                 self.transport.close()
@@ -180,10 +180,13 @@ class TransportWorker(threading.Thread):
                 self.wake.set()
             return result
 
-    def _full(self, e: Exception) -> None:
-        if not self._store_full:
-            self._store_full = True
-            self._write(self._touch)        # a write that tells when the disk has room again
+    def _full(self, e: Exception, probe: bool = False) -> None:
+        """The disk refused a write. ``probe`` (worker thread, nothing queued to retry): a small write
+        is queued to tell when the disk has room again."""
+        first = not self._store_full
+        self._store_full = True
+        if first and probe:
+            self._write(self._touch)
         storage.TROUBLE.failed(e, pending=len(self._writes) + len(self._deferred))
 
     def _touch(self) -> None:
@@ -356,8 +359,8 @@ class TransportWorker(threading.Thread):
         wanted = min(cap, max(self.send_timeout, event.elapsed * 1.5 + 1.0))
         if wanted > self.send_timeout + 1.0:
             self.send_timeout = wanted
-            self.slow_note = (f"module lent : réponse à un envoi en {event.elapsed:.0f} s, délai d'attente porté "
-                              f"à {wanted:.0f} s")
+            self.slow_note = (f"module lent : réponse à un envoi en {event.elapsed:.0f} s, "
+                              f"délai d'attente porté à {wanted:.0f} s")
             log.warning("%s : %s", self.label, self.slow_note)
             self._last_error = self.slow_note
 
@@ -397,7 +400,7 @@ class TransportWorker(threading.Thread):
         if failure is None:
             self.breaker.succeeded()
         if failure is not None:
-            self._flush()           # parts on air are recorded before the outcome
+            self._submit_deferred()     # parts on air are recorded before the outcome (same store thread)
             self._fail(message, failure, sent_any=bool(sent))
         return True
 
@@ -432,11 +435,11 @@ class TransportWorker(threading.Thread):
             if getattr(e, "answer_may_come", False):
                 patience = late_cap(self.settings.daemon.send_timeout_seconds)
             self._write(outbox.mark_retry, message, f"Issue inconnue : {e}", outcome="unknown",
-                              possible_duplicate=True, base=patience, cap=max(cap, patience))
+                        possible_duplicate=True, base=patience, cap=max(cap, patience))
         else:
             if sent_any or e.maybe_sent:
-                self._write(outbox.mark_retry, message, f"Liaison perdue pendant l'envoi : {e}", outcome="modem_gone",
-                                  possible_duplicate=True, base=min(base, 5.0), cap=cap)
+                self._write(outbox.mark_retry, message, f"Liaison perdue pendant l'envoi : {e}",
+                            outcome="modem_gone", possible_duplicate=True, base=min(base, 5.0), cap=cap)
             else:
                 self._write(outbox.release, message, f"Liaison perdue avant l'envoi : {e}")
                 self.wake.set()     # another worker may take it now

@@ -94,7 +94,8 @@ def test_slow_module(tmp_path, sims, report):
 def small_disk(tmp_path):
     mount = tmp_path / "disk"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)],
+                          capture_output=True)
     if done.returncode != 0:
         pytest.skip(f"tmpfs impossible à monter ici : {done.stderr.decode().strip()}")
     yield mount
@@ -132,7 +133,8 @@ def test_disk_full_during_a_broadcast(tmp_path, sims, small_disk, report):
         assert wait_until(lambda: not storage.problem(path), 30)
     sending = Message.select().where(Message.state == "sending").count()
     assert sending == 0
-    conclude(report, "disk_full", [sim], f"{on_air} SMS on air when the disk filled, 0 left « en cours d'envoi »")
+    conclude(report, "disk_full", [sim],
+             f"{on_air} SMS on air when the disk filled, 0 left « en cours d'envoi »")
 
 
 def test_clock_steps_during_a_broadcast(tmp_path, sims, report):

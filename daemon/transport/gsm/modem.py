@@ -487,7 +487,8 @@ class Modem:
             lib.connect(pin=self.settings.pin or None)
         except SimRefusedPin as e:
             self.close()
-            raise TransportBlocked(pin_refused_text(e.tries), key=pin_key(self.name, self.settings.pin)) from e
+            raise TransportBlocked(pin_refused_text(e.tries),
+                                   key=pin_key(self.name, self.settings.pin)) from e
         except PukRequiredError as e:
             self.close()
             raise ModemGone(PUK_TEXT) from e

@@ -174,7 +174,8 @@ class GsmTransport:
             submitted = self._submits.pop(event.seq, None)
             if submitted is not None:
                 ids, started = submitted
-                self.events.put(LateReference(reference=str(event.mr % 256), ids=ids, elapsed=event.at - started))
+                self.events.put(LateReference(reference=str(event.mr % 256), ids=ids,
+                                              elapsed=event.at - started))
         elif isinstance(event, gsm.Report):
             self.events.put(delivery_report(event))
         elif isinstance(event, gsm.Incoming):
