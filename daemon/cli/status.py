@@ -27,7 +27,7 @@ def run(args) -> int:
                     "modems": [dict(m, last_contact=iso_time(m["last_contact"]),
                                     updated_at=iso_time(m["updated_at"])) for m in modems],
                     "transports": [dict(t, updated_at=iso_time(t["updated_at"])) for t in transport_rows()],
-                    "queue": queue})
+                    "queue": queue, "storage": storage_problem()})
         return 0
     disk = storage_problem()
     if disk:
