@@ -16,7 +16,7 @@ from vigie.daemon.transport.base import DeliveryReport
 
 DUMP = pathlib.Path(__file__).parent / "data" / "schema-v2.sql"
 RENAMED_TABLES = {"modem_status": "transport_status"}
-NEW_TABLES = {"idempotency_key", "callback"}   # created by later migrations (6, 7), empty after the upgrade
+NEW_TABLES = {"idempotency_key", "callback", "transport_block"}   # created by later migrations (6, 7, 9)
 RENAMED_COLUMNS = {"mr": "reference"}
 # Migration 5 (NAF 2025) rewrites on purpose a shipped sector group still holding its rév. 2-only definition.
 UPGRADED = {("sector_group", "codes"): {"47.77Z": "47.77Z 47.77Y"}}

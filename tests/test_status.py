@@ -62,3 +62,27 @@ def test_cli_and_console_agree_on_liveness(vigie_cli, operator, age, alive):
     rc, out, _ = vigie_cli("status")
     assert ("en marche" in out) is alive and ("NE RÉPOND PLUS" in out) is not alive
     assert ("Le démon ne répond plus" in operator.get("/").text) is not alive
+
+
+def test_a_full_disk_and_a_refused_pin_are_shown_by_the_cli_and_the_console(vigie_cli, operator, db_path):
+    """The daemon cannot write the store while the disk is full: its state file beside the database
+    says so; a refused PIN is kept in the store, shown whether the daemon runs or not."""
+    import peewee
+
+    from vigie.daemon.core import blocks, storage
+    ModemStatus.create(name="hat", state="disconnected", last_error="démon arrêté")
+    blocks.block("hat", "pin:abc", "code PIN refusé par la carte SIM : corrigez [[modem]] pin ; la box ne le "
+                                   "réessaiera pas (il reste 2 essais)")
+    trouble = storage.Trouble()
+    trouble.attach(db_path)
+    trouble.failed(peewee.OperationalError("database or disk is full"), pending=3)
+    rc, out, _ = vigie_cli("status")
+    assert rc == 0 and "Disque plein depuis le" in out and "3 écritures en attente sont gardées" in out
+    assert "Modem hat : déconnecté" in out and "il reste 2 essais" in out
+    page = operator.get("/").text
+    assert "Disque plein depuis le" in page and "il reste 2 essais" in page
+    rc, out, _ = vigie_cli("status", "--json")
+    assert json.loads(out)["storage"].startswith("Disque plein")
+    trouble.recovered()
+    rc, out, _ = vigie_cli("status")
+    assert "Disque plein" not in out

@@ -15,7 +15,7 @@ import threading
 import time
 
 from vigie.daemon.box import sdnotify
-from vigie.daemon.core import alerts, inbox, outbox
+from vigie.daemon.core import alerts, inbox, outbox, storage
 from vigie.daemon.core import db as db_mod
 from vigie.daemon.core.control import ControlServer, dispatcher
 from vigie.daemon.core.models import Heartbeat
@@ -50,6 +50,7 @@ class Daemon:
         # The AT traffic has its own logger, silent unless [daemon] log_at asks for it.
         logging.getLogger("vigie.at").setLevel(logging.DEBUG if self.settings.daemon.log_at else logging.WARNING)
         db_mod.open_database(self.settings.database.path)
+        storage.TROUBLE.attach(self.settings.database.path)     # the state file read while the disk is full
         outbox.recover_in_flight()
         self._start_listener()
         sdnotify.notify("READY=1")
@@ -174,8 +175,9 @@ class Daemon:
                 conflict_target=[Heartbeat.component], update=row).execute()
             if depth:
                 self.wake.set()
-        except Exception:
-            log.exception("maintenance périodique en échec")
+        except Exception as e:
+            if not storage.is_full(e):      # a full disk is told once, by storage.TROUBLE
+                log.exception("maintenance périodique en échec")
 
     def handle_inbox(self) -> None:
         try:

@@ -3,7 +3,7 @@
 from vigie.daemon.cli._common import fmt_time, iso_time, open_db, print_json
 from vigie.daemon.core import outbox
 from vigie.daemon.core.quotas import WINDOW_LABELS
-from vigie.daemon.core.status import daemon_liveness, modem_rows, transport_rows
+from vigie.daemon.core.status import daemon_liveness, modem_rows, storage_problem, transport_rows
 
 
 def register(sub):
@@ -40,8 +40,11 @@ def run(args) -> int:
                     "modems": [dict(m, last_contact=iso_time(m["last_contact"]),
                                     updated_at=iso_time(m["updated_at"])) for m in modems],
                     "transports": [dict(t, updated_at=iso_time(t["updated_at"])) for t in transports],
-                    "queue": queue})
+                    "queue": queue, "storage": storage_problem()})
         return 0
+    disk = storage_problem()
+    if disk:
+        print(disk)
     if daemon["alive"]:
         print(f"Démon : en marche (pid {daemon['pid']}, dernier signe de vie il y a {daemon['age_seconds']:.0f} s)")
     elif daemon["last_heartbeat"]:

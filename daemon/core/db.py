@@ -146,9 +146,14 @@ def _migration_8_operations(db: pw.Database) -> None:
     db.execute_sql('CREATE INDEX IF NOT EXISTS "message_alert_id_changed_at" ON "message" ("alert_id", "changed_at")')
 
 
+def _migration_9(db: pw.Database) -> None:
+    """Transports the box must not open by itself again (a SIM that refused its PIN), kept across restarts."""
+    db.create_tables([models.TransportBlock], safe=True)
+
+
 # Each entry upgrades the schema from version i to i + 1; append, never edit a released one.
 MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5_naf_2025, _migration_6,
-              _migration_7, _migration_8_operations]
+              _migration_7, _migration_8_operations, _migration_9]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -48,7 +48,10 @@ class PermanentFailure(TransportError):
 
 
 class OutcomeUnknown(TransportError):
-    """The segment went out but no answer came back: the SMS may or may not be on air."""
+    """The segment went out but no answer came back: the SMS may or may not be on air.
+    ``answer_may_come``: the transport still listens for a late answer (a LateReference event)."""
+
+    answer_may_come = False
 
 
 class TransportGone(TransportError):
@@ -56,6 +59,16 @@ class TransportGone(TransportError):
     ``maybe_sent`` (default False) says the segment under way may have gone out."""
 
     maybe_sent = False
+
+
+class TransportBlocked(TransportGone):
+    """The transport must not be opened again by itself: doing so would harm it (a SIM that refused
+    the configured PIN locks itself after three tries). ``key`` names what was refused; the worker
+    keeps the block across restarts until the configuration's key changes."""
+
+    def __init__(self, message: str, key: str):
+        super().__init__(message)
+        self.key = key
 
 
 # The GSM adapter's names for the same meanings.

@@ -296,6 +296,17 @@ class TransportStatus(BaseModel):
 ModemStatus = TransportStatus       # its name before the transport seam
 
 
+class TransportBlock(BaseModel):
+    """A transport the box must not open again by itself until a person acts (a SIM that refused the
+    configured PIN): kept across restarts. ``key`` names what was refused (a hash of the modem's name
+    and PIN): a corrected configuration has another key and lifts the block."""
+
+    name = pw.CharField(primary_key=True)
+    key = pw.CharField()
+    reason = pw.TextField()                       # French, shown as it is
+    created_at = pw.FloatField(default=now)
+
+
 class Heartbeat(BaseModel):
     """A process's liveness row ("daemon"), refreshed while its loop runs."""
 
@@ -386,6 +397,6 @@ ALL_MODELS = [
     Member, Contact, OptOut,
     Alert, Message, Attempt, Part, StatusReport,
     InboundPart, InboundSms,
-    TransportStatus, Heartbeat,
+    TransportStatus, TransportBlock, Heartbeat,
     User, Session, ApiToken, LoginFailure, Preset, AuditLog, IdempotencyKey,
 ]

@@ -9,13 +9,14 @@ the same message. Retries are a ``next_attempt_at`` column, never a sleep; count
 incremented in SQL.
 """
 
+import collections
 import logging
 import random
-import time
 from typing import NamedTuple
 
 import peewee as pw
 
+from vigie.daemon.core import clock
 from vigie.daemon.core.lifecycle import IllegalTransition as IllegalTransition  # raised by the moves below
 from vigie.daemon.core.lifecycle import LabelledState, Lifecycle
 from vigie.daemon.core.models import Alert, Attempt, Message, OptOut, Part, database
@@ -40,10 +41,11 @@ LABELS = {s: s.label for s in State}
 
 TRANSITIONS = {
     State.QUEUED: {State.SENDING, State.EXPIRED, State.CANCELLED},
-    State.RETRY_WAIT: {State.SENDING, State.EXPIRED, State.CANCELLED},
+    # RETRY_WAIT/FAILED → SENT: a late answer proves an « issue inconnue » went out (sent_late)
+    State.RETRY_WAIT: {State.SENDING, State.SENT, State.EXPIRED, State.CANCELLED},
     State.SENDING: {State.SENT, State.RETRY_WAIT, State.FAILED, State.QUEUED},
     State.SENT: {State.DELIVERED, State.FAILED},
-    State.FAILED: {State.QUEUED},          # "renvoyer aux échecs" from the console
+    State.FAILED: {State.QUEUED, State.SENT},          # "renvoyer aux échecs" from the console
     State.DELIVERED: set(),
     State.EXPIRED: set(),
     State.CANCELLED: set(),
@@ -107,7 +109,7 @@ def enqueue_many(rows: list[dict]) -> int:
 
     One prepared INSERT run by executemany, every field given (model defaults included): 5,000
     messages in milliseconds, where peewee's insert_many spent a second building the SQL."""
-    now = time.time()
+    now = clock.wall()
     fields = [f for f in Message._meta.sorted_fields if f.name != "id"]
     unknown = {key for row in rows for key in row} - {f.name for f in fields}
     if unknown:
@@ -130,9 +132,33 @@ def enqueue_many(rows: list[dict]) -> int:
 
 # --- claiming and outcomes ---------------------------------------------------------
 
+_STEPS = clock.StepWatch()
+
+
+def rebase_if_stepped() -> float:
+    """When the wall clock stepped (clock.py), move every delay still running by the same step: the
+    retries due and the validity of what is not sent yet. Returns the step in seconds (0.0: none)."""
+    step = _STEPS.step()
+    if not step:
+        return 0.0
+    with database.atomic():
+        n = (Message.update(next_attempt_at=Message.next_attempt_at + step)
+             .where(Message.state.in_([s.value for s in WAITING]) & (Message.next_attempt_at > 0)).execute())
+        (Message.update(expires_at=Message.expires_at + step)
+         .where(Message.state.in_([s.value for s in ACTIVE]) & Message.expires_at.is_null(False)).execute())
+        (Alert.update(expires_at=Alert.expires_at + step)
+         .where(Alert.state.in_([AlertState.SENDING.value, AlertState.SCHEDULED.value])
+                & Alert.expires_at.is_null(False)).execute())
+    log.warning("l'horloge a sauté de %+.0f s : %d nouvel(s) essai(s) prévu(s) et les validités en cours "
+                "décalés d'autant", step, n)
+    return step
+
+
 def expire_due(now: float | None = None) -> int:
     """Unsent messages past their alert's expiry expire rather than go out stale."""
-    now = now or time.time()
+    if now is None:
+        rebase_if_stepped()
+    now = now or clock.wall()
     due = Message.expires_at.is_null(False) & (Message.expires_at <= now)
     n = MESSAGES.move(State.EXPIRED, WAITING, due, finished_at=now,
                       error="Expiré avant l'envoi : l'alerte n'était plus d'actualité.")
@@ -167,7 +193,9 @@ def claim(modem: str, now: float | None = None, accept=None) -> Message | None:
 
     ``accept(candidate)``: whether this transport is the one for a due message (the router's word,
     routing.py); the claim itself stays one compare-and-set, whoever asks."""
-    now = now or time.time()
+    if now is None:
+        rebase_if_stepped()
+    now = now or clock.wall()
     while True:
         candidates = due(now, 4 if accept is None else 32)
         tried = False
@@ -198,7 +226,7 @@ def outranked(priority: int, now: float | None = None) -> bool:
 
     Asked between two SMS of a burst, so in plain SQL: peewee would take longer to build it than
     SQLite takes to answer it from the (state, priority, next_attempt_at) index."""
-    now = now or time.time()
+    now = now or clock.wall()
     row = database.execute_sql(_OUTRANKED_SQL, (State.QUEUED.value, State.RETRY_WAIT.value, priority, now))
     return row.fetchone() is not None
 
@@ -216,20 +244,52 @@ def record_part(message: Message, part_number: int, part_count: int, transport: 
                 sent_at: float | None = None) -> None:
     """A part is on air with its provider reference: kept so its delivery report can be matched."""
     Part.create(message=message.id, attempt=message.attempts, number=part_number, count=part_count,
-                modem=transport, reference=reference, phone=message.phone, sent_at=sent_at or time.time())
+                modem=transport, reference=reference, phone=message.phone, sent_at=sent_at or clock.wall())
 
 
 def _close_attempt(message: Message, outcome: str, code=None, error=None) -> None:
     """Close the attempt under way; one given back (``release``) keeps its number but is closed already."""
-    (Attempt.update(ended_at=time.time(), outcome=outcome, error_code=code, error=error)
+    (Attempt.update(ended_at=clock.wall(), outcome=outcome, error_code=code, error=error)
      .where((Attempt.message == message.id) & (Attempt.number == message.attempts)
             & (Attempt.outcome == "pending")).execute())
+
+
+def sent_late(message_id: int, attempt: int, part_number: int, transport: str, reference: str) -> bool:
+    """A part counted « issue inconnue » answered late (its reference came after the timeout): it is
+    on air. Recorded as such; a message whose every part of that attempt is now known is sent, not
+    sent again, and no longer a possible duplicate unless another attempt may have gone out too.
+    True when the message was moved to « envoyé »."""
+    now = clock.wall()
+    with database.atomic():
+        message = Message.get_or_none(Message.id == message_id)
+        if message is None:
+            return False
+        mine = (Part.message == message_id) & (Part.attempt == attempt)
+        if Part.select().where(mine & (Part.number == part_number)).exists():
+            return False
+        Part.create(message=message_id, attempt=attempt, number=part_number, count=message.parts,
+                    modem=transport, reference=reference, phone=message.phone, sent_at=now)
+        known = Part.select(pw.fn.COUNT(pw.fn.DISTINCT(Part.number))).where(mine).scalar()
+        if known < message.parts or message.state not in (State.RETRY_WAIT.value, State.FAILED.value):
+            return False
+        (Attempt.update(outcome="sent", ended_at=now, error="Réponse tardive du modem : SMS parti.")
+         .where((Attempt.message == message_id) & (Attempt.number == attempt)).execute())
+        others = (Part.select().where((Part.message == message_id) & (Part.attempt != attempt)).exists()
+                  or Attempt.select().where((Attempt.message == message_id) & (Attempt.number != attempt)
+                                            & Attempt.outcome.in_(["unknown", "modem_gone"])).exists())
+        moved = transition(message_id, State.SENT, (State.RETRY_WAIT, State.FAILED), sent_at=now,
+                           finished_at=None, error=None, error_code=None, possible_duplicate=others)
+        if moved:
+            log.info("message %d : réponse tardive du modem, compté comme envoyé (pas de nouvel envoi)",
+                     message_id)
+            maybe_delivered(message_id)
+    return moved
 
 
 def mark_sent(message: Message) -> bool:
     with database.atomic():
         _close_attempt(message, "sent")
-        moved = transition(message.id, State.SENT, State.SENDING, sent_at=time.time(), error=None,
+        moved = transition(message.id, State.SENT, State.SENDING, sent_at=clock.wall(), error=None,
                            error_code=None)
         maybe_delivered(message.id)
     return moved
@@ -244,6 +304,7 @@ def backoff(attempt: int, base: float, cap: float) -> float:
 def mark_retry(message: Message, reason: str, *, code: int | None = None, outcome: str = "temporary",
                possible_duplicate: bool = False, base: float = 30.0, cap: float = 900.0) -> State:
     """A temporary failure: retry later, or fail for good after the last allowed attempt."""
+    rebase_if_stepped()
     with database.atomic():
         _close_attempt(message, outcome, code, reason)
         extra = {"possible_duplicate": True} if possible_duplicate else {}
@@ -252,7 +313,7 @@ def mark_retry(message: Message, reason: str, *, code: int | None = None, outcom
                        error=f"Échec après {message.attempts} tentative(s) : {reason}", **extra)
             return State.FAILED
         transition(message.id, State.RETRY_WAIT, State.SENDING, error=reason, error_code=code,
-                   next_attempt_at=time.time() + backoff(message.attempts, base, cap), **extra)
+                   next_attempt_at=clock.wall() + backoff(message.attempts, base, cap), **extra)
         return State.RETRY_WAIT
 
 
@@ -262,12 +323,36 @@ def mark_failed(message: Message, reason: str, code: int | None = None) -> bool:
         return transition(message.id, State.FAILED, State.SENDING, error=reason, error_code=code)
 
 
-def release(message: Message, reason: str) -> bool:
-    """Give a claimed message back untouched (its modem went away before sending it)."""
+def release(message: Message, reason: str, outcome: str = "modem_gone", code: int | None = None,
+            refunded: int = 0) -> bool:
+    """Give a claimed message back untouched, its attempt not counted (its modem went away before
+    sending it, or refuses everything: ``outcome`` says which in the attempt's row), nor the
+    ``refunded`` earlier ones that transport cost it."""
     with database.atomic():
-        _close_attempt(message, "modem_gone", None, reason)
-        return transition(message.id, State.QUEUED, State.SENDING, attempts=Message.attempts - 1,
-                          modem=None)
+        _close_attempt(message, outcome, code, reason)
+        return transition(message.id, State.QUEUED, State.SENDING,
+                          attempts=pw.fn.MAX(0, Message.attempts - 1 - refunded), modem=None)
+
+
+def refund(message_ids: list[int], transport: str) -> int:
+    """Attempts a failing transport cost these messages, given back: those waiting for their retry
+    are due at once (for the other transports), those it made fail for good are queued again."""
+    n = 0
+    with database.atomic():
+        for message_id, count in collections.Counter(message_ids).items():
+            mine = Message.id == message_id
+            attempts = pw.fn.MAX(0, Message.attempts - count)
+            n += (Message.update(attempts=attempts, next_attempt_at=clock.wall())
+                  .where(mine & (Message.state == State.RETRY_WAIT.value)).execute())
+            # taken by another transport meanwhile (or done): the count only
+            n += (Message.update(attempts=attempts)
+                  .where(mine & Message.state.in_([State.SENDING.value, State.SENT.value,
+                                                   State.DELIVERED.value]))
+                  .execute())
+            n += MESSAGES.move(State.QUEUED, State.FAILED, mine & (Message.modem == transport),
+                               attempts=attempts, next_attempt_at=0.0, finished_at=None,
+                               error="Refusé par un moyen d'envoi en panne : renvoyé par un autre.")
+    return n
 
 
 def recover_in_flight() -> int:
@@ -277,7 +362,7 @@ def recover_in_flight() -> int:
         for message_id in ids:
             transition(message_id, State.QUEUED, State.SENDING, possible_duplicate=True,
                        error="Envoi interrompu (arrêt du démon) : renvoyé, doublon possible.")
-        (Attempt.update(outcome="unknown", ended_at=time.time(),
+        (Attempt.update(outcome="unknown", ended_at=clock.wall(),
                         error="Interrompu par l'arrêt du démon.")
          .where(Attempt.message.in_(ids) & (Attempt.outcome == "pending")).execute())
     if ids:
@@ -294,7 +379,7 @@ def maybe_delivered(message_id: int) -> bool:
     delivered = (Part.select(pw.fn.COUNT(pw.fn.DISTINCT(Part.number)))
                  .where((Part.message == message_id) & (Part.status == "delivered")).scalar())
     if delivered >= message.parts:
-        return transition(message_id, State.DELIVERED, State.SENT, delivered_at=time.time(),
+        return transition(message_id, State.DELIVERED, State.SENT, delivered_at=clock.wall(),
                           error=None)
     return False
 

@@ -61,6 +61,16 @@ class Incoming:
 
 
 @dataclass
+class LateReference:
+    """The provider's reference of a segment whose answer came after the send timeout (the segment
+    the worker counted as « issue inconnue »): proof it is on air. ``ids`` as given to ``submit``;
+    ``elapsed``: seconds from ``submit`` to the answer."""
+    reference: str
+    ids: dict
+    elapsed: float
+
+
+@dataclass
 class LinkLost:
     """The link is gone (port lost, module rebooted): the worker reconnects before anything else."""
     reason: str

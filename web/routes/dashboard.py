@@ -166,7 +166,8 @@ def status() -> dict:
     transports = [dict(t, quota_cells=quota_cells(t)) for t in status_mod.transport_rows(_settings())]
     return dict(daemon=daemon_status(now), modems=modems(), transports=transports, queue=outbox.counts(),
                 queue_depth=outbox.queue_depth(), alerts=active_alerts(), now=now,
-                can_send=not blocker, cannot_send=blocker, stuck=stuck(now))
+                can_send=not blocker, cannot_send=blocker, stuck=stuck(now),
+                storage=status_mod.storage_problem())
 
 
 def home():

@@ -2,6 +2,9 @@
 <h1>Tableau de bord</h1>
 <div id="live-status" data-url="/etat.json">
 <p id="daemon-warning" class="flash error big{{'' if not status['daemon']['ok'] else ' hidden'}}" role="alert">{{status['daemon']['message']}}</p>
+% if status.get('storage'):
+<p id="storage-warning" class="flash error big" role="alert">{{status['storage']}}</p>
+% end
 
 <p id="send-warning" class="flash error big{{'' if status['daemon']['ok'] and status['cannot_send'] else ' hidden'}}" role="alert">{{status['cannot_send'] if status['daemon']['ok'] else ''}}</p>
 

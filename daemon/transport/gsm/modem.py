@@ -14,18 +14,20 @@ and the one worker thread that owns the modem acts on it between two sends.
 import contextlib
 import dataclasses
 import datetime
+import hashlib
 import logging
 import queue
 import re
 import threading
+import time
 
 import serial
 from gsmmodem import pdu as gsmpdu
-from gsmmodem.exceptions import CmeError, CmsError, CommandError, GsmModemException, TimeoutException
+from gsmmodem.exceptions import CmeError, CmsError, CommandError, GsmModemException, PukRequiredError, TimeoutException
 from gsmmodem.modem import GsmModem
 from gsmmodem.serial_comms import SerialComms
 
-from vigie.daemon.core.errors import ModemGone, OutcomeUnknown, PermanentFailure, RetryLater
+from vigie.daemon.core.errors import ModemGone, OutcomeUnknown, PermanentFailure, RetryLater, TransportBlocked
 from vigie.daemon.core.reference import smstext
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,12 @@ TEMPORARY_CMS = {
     330: "centre SMS inconnu", 331: "pas de réseau", 332: "délai réseau dépassé",
     500: "erreur inconnue du modem",
 }
+
+
+def late_patience(send_timeout: float) -> float:
+    """How long a late +CMGS is waited for after the send timeout (and the most the worker raises
+    its timeout to for a slow module): within the daemon's watchdog limit, max(120, 3 × timeout)."""
+    return max(2 * send_timeout, 60.0)
 
 
 def classify_cms(code: int) -> tuple[bool, str]:
@@ -117,6 +125,15 @@ class Stored:
 
 
 @dataclasses.dataclass(frozen=True)
+class LateAnswer:
+    """The ``+CMGS: <mr>`` of a part the module answered after the send timeout: it is on air.
+    ``seq``: that part's ``Sending.seq``; ``at``: when the answer came (monotonic)."""
+    mr: int
+    seq: int
+    at: float
+
+
+@dataclasses.dataclass(frozen=True)
 class Rebooted:
     line: str
 
@@ -135,6 +152,8 @@ class Health:
 
 _CMTI = re.compile(r'^\+(?:CMTI|CDSI):\s*"([^"]*)",\s*(\d+)')
 _CDS = re.compile(r"^\+CDS:\s*(\d+)")
+_CMGS = re.compile(r"^\+CMGS:\s*(\d+)")
+_FINAL = re.compile(r"^(OK|ERROR|\+CM[ES] ERROR:.*)$")
 _HEX = re.compile(r"^[0-9A-Fa-f]+$")
 _REBOOT = ("RDY", "SMS Ready", "Call Ready", "+CFUN: 1", "+CPIN: READY", "PB DONE")
 
@@ -189,6 +208,33 @@ def _stored_pdus(lines, header: str):
         m = re.match(header, line)
         if m and i + 1 < len(lines):
             yield (m.group(1) if m.groups() else None), decode_pdu_event(lines[i + 1])
+
+
+class SimRefusedPin(Exception):
+    """The SIM answered +CME ERROR: 16 to the configured PIN; ``tries`` left, when the module says."""
+
+    def __init__(self, tries: int | None):
+        super().__init__(f"incorrect PIN ({tries} tries left)")
+        self.tries = tries
+
+
+def pin_refused_text(tries: int | None) -> str:
+    """What the operator reads (dashboard, `vigie status`) when the SIM refused the configured PIN."""
+    text = "code PIN refusé par la carte SIM : corrigez [[modem]] pin ; la box ne le réessaiera pas"
+    if tries is None:
+        return text
+    if tries == 0:
+        return text + " (il ne reste aucun essai : la carte demandera son code PUK)"
+    return text + f" (il reste {tries} essai{'s' if tries > 1 else ''})"
+
+
+PUK_TEXT = ("la carte SIM est bloquée et demande son code PUK : débloquez-la dans un téléphone "
+            "(la box ne saisit jamais de code PUK), puis redémarrez le démon")
+
+
+def pin_key(name: str, pin: str) -> str:
+    """What a refusal is kept under: the modem's name and a hash of its PIN (never the PIN itself)."""
+    return "pin:" + hashlib.sha256(f"{name}\0{pin}".encode()).hexdigest()[:24]
 
 
 class _Comms(SerialComms):
@@ -249,7 +295,13 @@ class _Library(GsmModem, _Comms):
         self._events = events
         self._pending_cds = False
         self._command = ""
+        self.late_expected = False      # a send timed out: its +CMGS may still come (see _handleLineRead)
+        self.late_seq = 0               # the Sending.seq of that send
+        self._skip_final = False
         super().__init__(port, baudrate, fatalErrorCallbackFunc=self._on_fatal, **kw)
+
+    def _command_is_pdu(self) -> bool:
+        return bool(self._command) and not self._command.upper().startswith("AT")
 
     def _on_fatal(self, exc=None, *args, **kwargs):
         self._events.put(Lost(f"port perdu : {exc}"))
@@ -259,7 +311,22 @@ class _Library(GsmModem, _Comms):
 
     def _handleLineRead(self, line, checkForResponseTerm=True):
         """A line nobody waits for is handled at once: the library holds it back until the port is
-        idle, and a command written meanwhile can swallow or strand it."""
+        idle, and a command written meanwhile can swallow or strand it.
+
+        After a send timed out (``late_expected``), the module's late ``+CMGS: <mr>`` and the ``OK``
+        after it belong to that send, not to the command waiting now: they become a LateAnswer
+        event and never end another command's answer (the answers would drift one behind)."""
+        waiting = self._responseEvent is not None and not self._responseEvent.is_set()
+        if self.late_expected and not (waiting and self._command_is_pdu()):
+            m = _CMGS.match(line)
+            if m:
+                self.late_expected, self._skip_final = False, True
+                self._events.put(LateAnswer(int(m.group(1)), self.late_seq, time.monotonic()))
+                return
+        if self._skip_final and _FINAL.match(line.strip()):
+            self._skip_final = False
+            if line.strip() == "OK":
+                return
         if self._responseEvent and not self._responseEvent.is_set():
             super()._handleLineRead(line, checkForResponseTerm)
             if line.strip() in _REBOOT and not self._command.upper().startswith(("AT+CFUN", "AT+CPIN")):
@@ -268,6 +335,29 @@ class _Library(GsmModem, _Comms):
                 self._responseEvent.set()
         else:
             self._handleModemNotification([line])
+
+    def _unlockSim(self, pin):
+        """The library's unlock, made safe for the SIM: a PIN is sent only when the SIM asks for its
+        PIN (never to a SIM asking for its PUK), at most once, and a refusal says how many tries
+        are left (AT+SPIC). Raises SimRefusedPin or PukRequiredError."""
+        state = _field(self.write("AT+CPIN?", timeout=15), r"^\+CPIN:\s*(.+)$")
+        state = (state or "").strip()
+        if state == "READY":
+            return
+        if "PUK" in state.upper():
+            raise PukRequiredError("AT+CPIN?")
+        if pin is None:
+            super()._unlockSim(pin)             # raises PinRequiredError
+        try:
+            self.write(f'AT+CPIN="{pin}"')
+        except CmeError as e:
+            if int(e.code or 0) != 16:
+                raise
+            tries = None
+            with contextlib.suppress(Exception):
+                found = _field(self.write("AT+SPIC", timeout=5), r"^\+SPIC:\s*(\d+)")
+                tries = int(found) if found is not None else None
+            raise SimRefusedPin(tries) from e
 
     def _handleModemNotification(self, lines):
         for event in self.parse_unsolicited(lines):
@@ -358,6 +448,7 @@ class _Library(GsmModem, _Comms):
         self._responseEvent = None
         self._expectResponseTermSeq = False
         if not answered:
+            self.late_expected = True       # its +CMGS may still come: see _handleLineRead
             raise TimeoutException(self._strip_unsolicited(self._command, lines)) if lines else TimeoutException()
         if lines and "ERROR" in lines[-1]:
             self._strip_unsolicited(self._command, lines)
@@ -375,6 +466,8 @@ class Modem:
         self.settings = settings
         self.name = settings.name
         self.send_timeout = send_timeout
+        self.late_deadline: float | None = None     # monotonic: how long a late +CMGS is waited for
+        self._seq = 0                               # numbers each part put on its way (Sending.seq)
         self.events: queue.Queue = queue.Queue()
         self._lib: _Library | None = None
         self.info: dict = {}
@@ -392,6 +485,17 @@ class Modem:
         self._lib = lib
         try:
             lib.connect(pin=self.settings.pin or None)
+        except SimRefusedPin as e:
+            self.close()
+            raise TransportBlocked(pin_refused_text(e.tries),
+                                   key=pin_key(self.name, self.settings.pin)) from e
+        except PukRequiredError as e:
+            self.close()
+            raise ModemGone(PUK_TEXT) from e
+        except Exception as e:
+            self.close()
+            raise ModemGone(self._describe(e)) from e
+        try:
             if self.settings.model == "sim7600" or self.settings.model == "sim800":
                 self._try("AT+CMMS=2")          # keep the SMS link open between messages of a burst
             self.info = {"model": self._first(lib, "AT+CGMM"), "imei": self._first(lib, "AT+CGSN")}
@@ -438,10 +542,12 @@ class Modem:
                 self._raise_translated(e, pdu_written)
             finally:
                 lib._txLock.release()
-        return Sending(self, lib)
+        self._seq += 1
+        return Sending(self, lib, self._seq)
 
-    def _raise_translated(self, e: Exception, pdu_written: bool):
-        """A library failure during a send, raised as one of the four meanings."""
+    def _raise_translated(self, e: Exception, pdu_written: bool, settle: bool = True):
+        """A library failure during a send, raised as one of the four meanings (``settle`` False: the
+        module is still busy, nothing is written to it now)."""
         try:
             raise e
         except CmsError as e:
@@ -449,9 +555,12 @@ class Modem:
             permanent, reason = classify_cms(int(e.code or 0))
             raise (PermanentFailure if permanent else RetryLater)(reason, code=e.code) from e
         except TimeoutException as e:
-            self._after_error()
+            if settle:
+                self._after_error()
             if pdu_written:
-                raise OutcomeUnknown("le modem n'a pas confirmé l'envoi à temps : SMS peut-être parti") from e
+                unknown = OutcomeUnknown("le modem n'a pas confirmé l'envoi à temps : SMS peut-être parti")
+                unknown.answer_may_come = not settle        # its late +CMGS is watched for (LateAnswer)
+                raise unknown from e
             raise ModemGone("le modem ne répond pas (pas d'invite « > »)") from e
         except (RetryLater, OutcomeUnknown):
             self._after_error()
@@ -545,7 +654,29 @@ class Modem:
     def _require(self) -> _Library:
         if self._lib is None or not self._lib.alive:
             raise ModemGone("modem non connecté")
+        self._settle(self._lib)
         return self._lib
+
+    def settle(self) -> None:
+        lib = self._lib
+        if lib is not None and lib.alive:
+            self._settle(lib)
+
+    def _settle(self, lib: _Library) -> None:
+        """After a send the module did not answer in time, wait (up to ``late_deadline``) until it
+        answers again before any other command: it is still busy with that SMS, and its late +CMGS
+        is the proof the SMS is on air (a LateAnswer event)."""
+        deadline, self.late_deadline = self.late_deadline, None
+        if deadline is None:
+            return
+        try:
+            lib.write("AT", timeout=max(1.0, deadline - time.monotonic()))
+        except TimeoutException as e:
+            raise ModemGone("le modem ne répond plus depuis un envoi resté sans réponse") from e
+        except CommandError:
+            pass
+        finally:
+            lib.late_expected = False       # answered again: a +CMGS not seen by now will not come
 
     def _try(self, command: str):
         try:
@@ -577,8 +708,8 @@ class Modem:
 class Sending:
     """One part on its way: ``result()`` waits for the module's answer and gives the TP-MR as text."""
 
-    def __init__(self, modem: Modem, lib: _Library):
-        self._modem, self._lib = modem, lib
+    def __init__(self, modem: Modem, lib: _Library, seq: int = 0):
+        self._modem, self._lib, self.seq = modem, lib, seq
         self._outcome: str | Exception | None = None
 
     def result(self, timeout: float | None = None) -> str:
@@ -609,5 +740,11 @@ class Sending:
                 if line.startswith("+CMGS:"):
                     return str(int(line[6:].strip().split(",")[0]) % 256)
             raise OutcomeUnknown(f"pas de référence +CMGS dans la réponse {lines!r}")
+        except TimeoutException as e:
+            # Still busy with this SMS: its +CMGS may come late (LateAnswer); nothing else is written
+            # to the module before it answers again or late_patience() runs out.
+            lib.late_seq = self.seq
+            modem.late_deadline = time.monotonic() + late_patience(modem.send_timeout)
+            modem._raise_translated(e, pdu_written=True, settle=False)
         except Exception as e:
             modem._raise_translated(e, pdu_written=True)

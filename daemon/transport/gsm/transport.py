@@ -12,7 +12,7 @@ import logging
 import queue
 import time
 
-from vigie.daemon.transport.base import DeliveryReport, Health, Incoming, LinkLost, Pending, Segment
+from vigie.daemon.transport.base import DeliveryReport, Health, Incoming, LateReference, LinkLost, Pending, Segment
 from vigie.daemon.transport.gsm import modem as gsm
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,9 @@ class GsmTransport:
         self._next_sweep = 0.0
         self._since_report_sweep = 0      # parts sent since the "SR" store was last emptied
         self._burst = 0                   # parts sent since the worker was last idle
+        self._submits: dict[int, tuple[dict, float]] = {}
+        # What a refusal of the configured PIN is kept under (worker.py keeps it across restarts).
+        self.block_key = gsm.pin_key(self.name, modem_settings.pin) if modem_settings.pin else None
 
     @property
     def stores_reports(self) -> bool:
@@ -112,10 +115,16 @@ class GsmTransport:
     def submit(self, segment: Segment, ids: dict) -> Pending:
         self._since_report_sweep += 1
         self._burst += 1
-        return self.modem.begin_part(segment.payload)
+        pending = self.modem.begin_part(segment.payload)
+        # What a late +CMGS (LateAnswer, by seq) answers: the last few parts put on their way.
+        self._submits[pending.seq] = (dict(ids), time.monotonic())
+        for seq in [s for s in self._submits if s <= pending.seq - 8]:
+            del self._submits[seq]
+        return pending
 
     # -- upkeep --
     def service(self, idle: bool = False) -> None:
+        self.modem.settle()         # a send left unanswered: its late +CMGS first (a LateAnswer)
         if not self._drain():
             return
         if idle and self._burst:
@@ -161,7 +170,13 @@ class GsmTransport:
             self._put(event)
 
     def _put(self, event) -> None:
-        if isinstance(event, gsm.Report):
+        if isinstance(event, gsm.LateAnswer):
+            submitted = self._submits.pop(event.seq, None)
+            if submitted is not None:
+                ids, started = submitted
+                self.events.put(LateReference(reference=str(event.mr % 256), ids=ids,
+                                              elapsed=event.at - started))
+        elif isinstance(event, gsm.Report):
             self.events.put(delivery_report(event))
         elif isinstance(event, gsm.Incoming):
             self.events.put(Incoming(phone=event.number, text=event.text, time=event.time, concat=event.concat))
