@@ -26,9 +26,10 @@ MAX_PAUSE = 600.0
 
 
 class Breaker:
-    def __init__(self, trip_after: int = TRIP_AFTER, pause: float = FIRST_PAUSE, max_pause: float = MAX_PAUSE,
+    def __init__(self, trip_after: int = TRIP_AFTER, pause: float | None = None, max_pause: float = MAX_PAUSE,
                  clock=time.monotonic):
-        self.trip_after, self.first_pause, self.max_pause = trip_after, pause, max_pause
+        self.trip_after, self.max_pause = trip_after, max_pause
+        self.first_pause = FIRST_PAUSE if pause is None else pause
         self.clock = clock
         self.state = CLOSED
         self.streak: list[int] = []         # messages refused in a row, oldest first
