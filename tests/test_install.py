@@ -290,3 +290,16 @@ def test_a_missing_dependency_is_one_french_line_and_exit_3(tmp_path):
         assert f'"{package}' in f.read()                  # a declared dependency, by its pip name
     assert "make venv" in lines[0] and "sudo make install" in lines[0]
     assert "indisponible" not in done.stderr and "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_the_installer_sets_the_time_zone_europe_paris(tmp_path):
+    stage = tmp_path / "stage"
+    out = run(INSTALL, stage)
+    assert "fuseau horaire : Europe/Paris" in out
+    assert os.readlink(stage / "etc/localtime") == "/usr/share/zoneinfo/Europe/Paris"
+    assert (stage / "etc/timezone").read_text() == "Europe/Paris\n"
+    assert "fuseau horaire à jour : Europe/Paris" in run(INSTALL, stage)
+    (stage / "etc/localtime").unlink()
+    (stage / "etc/localtime").symlink_to("/usr/share/zoneinfo/Etc/UTC")        # an image shipped in UTC
+    assert "fuseau horaire : Europe/Paris" in run(INSTALL, stage)
+    assert os.readlink(stage / "etc/localtime") == "/usr/share/zoneinfo/Europe/Paris"
