@@ -139,7 +139,8 @@ def status() -> dict:
     return dict(daemon=daemon_status(now), modems=modems(), transports=status_mod.transport_rows(),
                 queue=outbox.counts(),
                 queue_depth=outbox.queue_depth(), alerts=active_alerts(), now=now,
-                can_send=not blocker, cannot_send=blocker, stuck=stuck(now))
+                can_send=not blocker, cannot_send=blocker, stuck=stuck(now),
+                clock_warning=status_mod.clock_warning(now))
 
 
 def home():

@@ -255,6 +255,11 @@
       var warn = $("#daemon-warning");
       warn.textContent = d.daemon.message;
       warn.classList.toggle("hidden", d.daemon.ok);
+      var clockWarn = $("#clock-warning");
+      if (clockWarn) {
+        clockWarn.textContent = d.clock_warning || "";
+        clockWarn.classList.toggle("hidden", !d.clock_warning);
+      }
       var sendWarn = $("#send-warning");
       if (sendWarn) {
         sendWarn.textContent = d.daemon.ok ? d.cannot_send : "";

@@ -3,6 +3,8 @@
 <div id="live-status" data-url="/etat.json">
 <p id="daemon-warning" class="flash error big{{'' if not status['daemon']['ok'] else ' hidden'}}" role="alert">{{status['daemon']['message']}}</p>
 
+<p id="clock-warning" class="flash warn{{'' if status['clock_warning'] else ' hidden'}}" role="alert">{{status['clock_warning']}}</p>
+
 <p id="send-warning" class="flash error big{{'' if status['daemon']['ok'] and status['cannot_send'] else ' hidden'}}" role="alert">{{status['cannot_send'] if status['daemon']['ok'] else ''}}</p>
 
 <div class="columns">
