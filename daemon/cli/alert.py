@@ -2,7 +2,7 @@
 
 from vigie.daemon.cli._common import fmt_time, iso_time, open_db, print_json
 from vigie.daemon.cli._targeting import actor, add_targeting_arguments, targeting_from_args
-from vigie.daemon.core import alerts, retention, schedule, targeting
+from vigie.daemon.core import alerts, control, retention, schedule, targeting
 from vigie.daemon.core.outbox import LABELS, State
 from vigie.daemon.core.reference import smstext
 from vigie.daemon.core.reference.french import plural
@@ -77,6 +77,8 @@ def run_send(args) -> int:
     alert = alerts.create(text, t, settings=settings, author=actor(), source="cli", priority=args.priority,
                           valid_hours=args.expires_hours, dry_run=args.dry_run, at=at, urgent=not args.non_urgent,
                           ack=args.ack, exercise=args.exercise)
+    if not args.dry_run and not alert.start_at:
+        control.wake(settings.daemon.control_socket)     # the daemon's workers start now, not at their poll
     total = alert.recipient_count * alert.parts
     seconds = targeting.estimate_seconds(total, settings)
     correspondence = targeting.correspondence(t)
@@ -197,9 +199,11 @@ def run_cancel(args) -> int:
 
 
 def run_resend(args) -> int:
-    open_db(args)
+    settings = open_db(args)
     n = alerts.resend_failed(args.id, actor())
-    print(f"Alerte n° {args.id} : {n} message(s) en échec remis en file.")
+    if n:
+        control.wake(settings.daemon.control_socket)
+    print(f"Alerte n° {args.id} : {plural(n, 'message')} en échec remis en file.")
     return 0
 
 
