@@ -9,6 +9,7 @@ from bottle import request
 from vigie.daemon.core import schedule
 from vigie.daemon.core.errors import InvalidInput
 from vigie.daemon.core.models import Commune
+from vigie.daemon.core.reference.french import collation_key
 from vigie.daemon.core.targeting import Targeting
 
 
@@ -82,4 +83,5 @@ def alert_arguments(options: dict) -> dict:
 
 
 def communes() -> list[Commune]:
-    return list(Commune.select(Commune.insee, Commune.name, Commune.postal_code).order_by(Commune.name))
+    rows = Commune.select(Commune.insee, Commune.name, Commune.postal_code)
+    return sorted(rows, key=lambda c: collation_key(c.name))          # French order: « Buré », « Bursard »

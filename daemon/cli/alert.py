@@ -170,7 +170,7 @@ def run_show(args) -> int:
         if r["acknowledged_at"]:
             extra += f", lu (OK) à {fmt_time(r['acknowledged_at'])}"
         error = f" — {r['error']}" if r["error"] else ""
-        print(f"  {r['phone']:<14} {r['member'][:35]:<35} {r['state_label']}{extra}, {r['attempts']} essai(s){error}")
+        print(f"  {r['phone']:<14} {r['member'][:35]:<35} {r['state_label']}{extra}, {plural(r['attempts'], 'essai')}{error}")
     return 0
 
 
@@ -194,7 +194,7 @@ def run_list(args) -> int:
 def run_cancel(args) -> int:
     open_db(args)
     n = alerts.cancel(args.id, actor())
-    print(f"Alerte n° {args.id} : {n} envoi(s) annulé(s).")
+    print(f"Alerte n° {args.id} : {plural(n, 'envoi annulé', 'envois annulés')}.")
     return 0
 
 
@@ -213,7 +213,7 @@ def run_purge(args) -> int:
     if args.json:
         print_json(result)
     else:
-        print(f"Historique de plus de {result['days']} jours supprimé : {result['messages']} message(s), "
-              f"{result['alerts']} alerte(s), {result['incoming_sms']} SMS reçu(s), "
-              f"{result['status_reports']} accusé(s) de réception.")
+        print(f"Historique de plus de {result['days']} jours supprimé : {plural(result['messages'], 'message')}, "
+              f"{plural(result['alerts'], 'alerte')}, {plural(result['incoming_sms'], 'SMS reçu', 'SMS reçus')}, "
+              f"{plural(result['status_reports'], 'accusé')} de réception.")
     return 0

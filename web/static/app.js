@@ -222,8 +222,8 @@
     var bar = el("progress");
     bar.max = a.total || 1; bar.value = a.done;
     div.appendChild(bar);
-    div.appendChild(el("small", null, a.delivered + " délivré(s), " + a.sent + " envoyé(s), " + a.waiting +
-      " en attente, " + a.failed + " échec(s) sur " + a.total));
+    div.appendChild(el("small", null, plural(a.delivered, "délivré") + ", " + plural(a.sent, "envoyé") + ", " +
+      a.waiting + " en attente, " + plural(a.failed, "échec") + " sur " + a.total));
     return div;
   }
 
@@ -245,7 +245,7 @@
         (g.kind === "retry" ? " — prochain essai le " + m.next_label : "")));
       ul.appendChild(li);
     });
-    if (g.count > g.examples.length) ul.appendChild(el("li", null, "… et " + (g.count - g.examples.length) + " autre(s)"));
+    if (g.count > g.examples.length) ul.appendChild(el("li", null, "… et " + plural(g.count - g.examples.length, "autre")));
     div.appendChild(ul);
     return div;
   }

@@ -22,7 +22,7 @@
 </td><td>{{m['signal_label']}}</td><td>{{m['operator'] or '—'}}</td><td>{{m['last_contact_label']}}</td></tr>
 % end
 % if not status['modems']:
-<tr><td colspan="5">Aucun modem n'a encore été vu par le démon.</td></tr>
+<tr><td colspan="5">Aucun modem n'a encore été vu par le service d'envoi.</td></tr>
 % end
 </tbody>
 </table>
@@ -58,7 +58,7 @@
 </li>
 % end
 % if g['count'] > len(g['examples']):
-<li>… et {{g['count'] - len(g['examples'])}} autre(s)</li>
+<li>… et {{plural(g['count'] - len(g['examples']), 'autre')}}</li>
 % end
 </ul>
 </div>
@@ -77,7 +77,7 @@
 <div class="alert-progress">
   <a href="/alertes/{{a['id']}}">Alerte n° {{a['id']}}</a> — <span class="excerpt">{{a['text'][:80]}}</span>
   <progress max="{{a['total'] or 1}}" value="{{a['done']}}">{{a['done']}} / {{a['total']}}</progress>
-  <small>{{a['delivered']}} délivré(s), {{a['sent']}} envoyé(s), {{a['waiting']}} en attente, {{a['failed']}} échec(s) sur {{a['total']}}</small>
+  <small>{{plural(a['delivered'], 'délivré')}}, {{plural(a['sent'], 'envoyé')}}, {{a['waiting']}} en attente, {{plural(a['failed'], 'échec')}} sur {{a['total']}}</small>
 </div>
 % end
 % else:

@@ -15,6 +15,7 @@ import unicodedata
 
 from vigie.daemon.core.errors import InvalidInput
 from vigie.daemon.core.models import Commune, FormerCommune, database
+from vigie.daemon.core.reference.french import collation_key
 
 DATA = importlib.resources.files("vigie.daemon") / "data"
 
@@ -102,8 +103,8 @@ def name_key(name: str) -> str:
 
 def _with_postal(postal_code: str) -> list[Commune]:
     like = Commune.postal_codes.contains(postal_code)
-    return [c for c in Commune.select().where(like | (Commune.postal_code == postal_code))
-            .order_by(Commune.name)
+    return [c for c in sorted(Commune.select().where(like | (Commune.postal_code == postal_code)),
+                              key=lambda c: collation_key(c.name))
             if postal_code in (c.postal_codes or c.postal_code).split() or c.postal_code == postal_code]
 
 
@@ -244,7 +245,7 @@ def search(text: str, limit: int = 20) -> list[Commune]:
     query = str(text or "").strip()
     if not query:
         return []
-    communes = list(Commune.select().order_by(Commune.name))
+    communes = sorted(Commune.select(), key=lambda c: collation_key(c.name))
     if re.fullmatch(r"\d[\dAB]*", query.upper()):
         code = query.upper()
         found = [c for c in communes if c.insee.startswith(code)]
