@@ -145,8 +145,8 @@
     function show(d) {
       last = d;
       var enc = d.encoding === "gsm7" ? "GSM 7 bits" : "Unicode";
-      counter.textContent = d.chars + " caractères · " + d.parts + " SMS (" + enc + ") · " + d.remaining +
-        " restants dans ce SMS";
+      counter.textContent = plural(d.chars, "caractère") + " · " + d.parts + " SMS (" + enc + ") · " +
+        plural(d.remaining, "caractère restant", "caractères restants") + " dans ce SMS";
       counter.classList.toggle("over", d.parts > d.max_parts);
       if (d.parts > d.max_parts) counter.textContent += " — trop long : " + d.max_parts + " SMS au plus";
       translit.classList.toggle("hidden", !d.non_gsm.length);
