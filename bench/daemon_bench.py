@@ -45,7 +45,7 @@ def wait_ready(names, timeout: float = 60.0) -> bool:
 
 
 def air_count(sims) -> int:
-    return sum(len(s._air) for s in sims)
+    return sum(len(s.air()) for s in sims)
 
 
 def wait_air_total(sims, total: int, timeout: float) -> bool:
@@ -204,7 +204,7 @@ def panic(figures, workdir: str, presses: int = 20, latency: float = 0.5, hold: 
             answer = controller.simulate_press(hold + 0.2)
             if answer.get("result") != "sent":
                 raise RuntimeError(f"panic press refused: {answer}")
-            ok = wait_until(lambda: sum(1 for e in sims[0]._air if e["text"] == PANIC_TEXT) > i, 30, 0.01)
+            ok = wait_until(lambda: sum(1 for e in sims[0].air() if e["text"] == PANIC_TEXT) > i, 30, 0.01)
             if not ok:
                 raise RuntimeError("panic SMS not on air")
             entry = [e for e in sims[0].air() if e["text"] == PANIC_TEXT][i]

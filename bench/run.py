@@ -2,7 +2,8 @@
 
 Sections (each prints its conditions as `# ...` lines before its figures):
 machine, SMS parts per alert, targeting/enqueue on 20,000 members, daemon throughput and memory after
-10,000 SMS, console under 10 clients, broadcast overhead on 1/2/4 modems, panic button latency.
+10,000 SMS, console under 10 clients, broadcast overhead on 1/2/4 modems, panic button latency, operator's
+confirmation (CLI and console) to the first AT+CMGS.
 The figures also go to bench/last-results.txt. `--quick` shrinks every size for a smoke run.
 """
 
@@ -24,7 +25,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="Vigientreprise benchmarks")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--only", default="", help="comma-separated sections: sms,domain,throughput,web,"
-                                                   "broadcast,panic")
+                                                   "broadcast,panic,confirm")
     parser.add_argument("--keep", action="store_true", help="keep the working directory")
     args = parser.parse_args()
     only = set(filter(None, args.only.split(",")))
@@ -68,6 +69,9 @@ def main() -> int:
             daemon_bench.run_broadcasts(figures, workdir, recipients=recipients)
         if wanted("panic"):
             daemon_bench.panic(figures, workdir, presses=5 if args.quick else 20)
+        if wanted("confirm"):
+            import confirm_bench
+            confirm_bench.run(figures, workdir, rounds=3 if args.quick else 10)
         figures.figure("bench_wall_s", time.monotonic() - started, 0)
     finally:
         db_mod.close_database()
