@@ -35,6 +35,7 @@ def load_communes(rows, departement: str) -> int:
     # An upsert, not REPLACE: replacing a row deletes it first, and the foreign keys to it
     # (members, zones, former communes) would be cascaded or nulled.
     fields = [f for f in Commune._meta.sorted_fields if f.name != "insee"]
+    _DISTANCES.clear()
     with database.atomic():
         for start in range(0, len(records), 200):
             (Commune.insert_many(records[start:start + 200])
@@ -155,14 +156,26 @@ def find_by_postal(postal_code: str, town: str = "") -> Commune:
 _EDGE_KM = 1e-9
 
 
+# (database file, centre) -> distances: the communes are reference data, reloaded only by load_communes()
+_DISTANCES: dict[tuple, tuple] = {}
+
+
 def distances_from(insee: str) -> list[tuple[str, float]]:
-    """Every loaded commune with its distance in km from the centre commune, nearest first."""
+    """Every loaded commune with its distance in km from the centre commune, nearest first (computed
+    once per centre: the composer's live counter asks at every keystroke)."""
     centre = resolve_commune(insee)
-    rows = Commune.select(Commune.insee, Commune.latitude, Commune.longitude).tuples()
-    result = [(code, 0.0 if code == centre.insee else
-               haversine_km(centre.latitude, centre.longitude, lat, lon))
-              for code, lat, lon in rows]
-    return sorted(result, key=lambda item: (item[1], item[0]))
+    key = (getattr(database.obj, "database", None), centre.insee)
+    kept = _DISTANCES.get(key)
+    if kept is None:
+        rows = Commune.select(Commune.insee, Commune.latitude, Commune.longitude).tuples()
+        result = [(code, 0.0 if code == centre.insee else
+                   haversine_km(centre.latitude, centre.longitude, lat, lon))
+                  for code, lat, lon in rows]
+        kept = tuple(sorted(result, key=lambda item: (item[1], item[0])))
+        if len(_DISTANCES) > 1000:
+            _DISTANCES.clear()
+        _DISTANCES[key] = kept
+    return list(kept)
 
 
 def communes_within(insee: str, radius_km: float) -> list[str]:
