@@ -12,6 +12,7 @@ import math
 import os
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from vigie.daemon.core.errors import InvalidInput
 from vigie.daemon.core.models import Commune, FormerCommune, database
@@ -36,6 +37,7 @@ def load_communes(rows, departement: str) -> int:
     # (members, zones, former communes) would be cascaded or nulled.
     fields = [f for f in Commune._meta.sorted_fields if f.name != "insee"]
     _DISTANCES.clear()
+    _LISTS.clear()
     with database.atomic():
         for start in range(0, len(records), 200):
             (Commune.insert_many(records[start:start + 200])
@@ -158,6 +160,28 @@ _EDGE_KM = 1e-9
 
 # (database file, centre) -> distances: the communes are reference data, reloaded only by load_communes()
 _DISTANCES: dict[tuple, tuple] = {}
+_LISTS: dict = {}                         # database file -> the communes in French order
+
+
+@dataclass(frozen=True)
+class CommuneEntry:
+    insee: str
+    name: str
+    postal_code: str
+
+
+def commune_list() -> list[CommuneEntry]:
+    """Every commune (INSEE code, name, postal code) in French alphabetical order, read once per base:
+    the console's pickers list all of them on every page that targets."""
+    key = getattr(database.obj, "database", None)
+    kept = _LISTS.get(key)
+    if kept is None:
+        rows = Commune.select(Commune.insee, Commune.name, Commune.postal_code).tuples()
+        kept = tuple(sorted((CommuneEntry(*row) for row in rows), key=lambda c: collation_key(c.name)))
+        if len(_LISTS) > 100:
+            _LISTS.clear()
+        _LISTS[key] = kept
+    return list(kept)
 
 
 def distances_from(insee: str) -> list[tuple[str, float]]:
