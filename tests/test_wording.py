@@ -216,3 +216,11 @@ def test_communes_are_listed_in_french_alphabetical_order(database):
 def test_seconds_are_written_with_a_decimal_comma(decimal, expected):
     from vigie.daemon.core.reference import french
     assert french.seconds(decimal) == expected
+
+
+def test_a_refused_naf_code_is_named_once(database):
+    from vigie.daemon.core import sectors
+    from vigie.daemon.core.errors import InvalidInput
+    with pytest.raises(InvalidInput) as refused:
+        sectors.create("essai", "99.99", actor="test")
+    assert refused.value.message.count("« 99.99 »") == 1, refused.value.message
