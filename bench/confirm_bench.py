@@ -10,6 +10,7 @@ daemon only finds the alert at its next poll (what it did before the wake-up).
 
 import html
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -89,12 +90,13 @@ def run(figures, workdir: str, rounds: int = 10) -> None:
         if not wait_until(lambda: _up(base), 60, 0.1):
             raise RuntimeError("confirm: vigie web did not start")
         browser = _client(base)
+        rng = random.Random(15)
         n = 0
         for _ in range(rounds):
             for conf, into in ((config, cli), (nowhere, polled)):
                 n += 1
                 message = f"Essai de chaine d'alerte numero {n}, ne pas repondre."
-                time.sleep(0.35)                     # the daemon idle, at any point of its poll
+                time.sleep(rng.uniform(0.3, 0.7))    # the daemon idle, at any point of its poll
                 t0 = time.time()
                 done = subprocess.run(vigie_cmd(conf, "alert", "send", "--text", message, "--all"),
                                       capture_output=True, text=True, timeout=120)
@@ -108,7 +110,7 @@ def run(figures, workdir: str, rounds: int = 10) -> None:
             n += 1
             message = f"Essai de chaine d'alerte numero {n}, ne pas repondre."
             fields = _confirm_form(browser, base, message)
-            time.sleep(0.35)
+            time.sleep(rng.uniform(0.3, 0.7))
             t0 = time.time()
             browser.open(base + "/alertes/envoyer", data=urllib.parse.urlencode(fields).encode(), timeout=60).read()
             cmgs = _first_cmgs(sims[0], message)
