@@ -3,7 +3,8 @@
 Sections (each prints its conditions as `# ...` lines before its figures):
 machine, SMS parts per alert, targeting/enqueue on 20,000 members, daemon throughput and memory after
 10,000 SMS, console under 10 clients, broadcast overhead on 1/2/4 modems, panic button latency, the operator
-route through Kannel (skipped, saying so, without Kannel).
+route through Kannel (skipped, saying so, without Kannel), operator's confirmation (CLI and console) to the
+first AT+CMGS.
 The figures also go to bench/last-results.txt. `--quick` shrinks every size for a smoke run.
 """
 
@@ -25,7 +26,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="Vigientreprise benchmarks")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--only", default="", help="comma-separated sections: sms,domain,throughput,web,"
-                                                   "broadcast,panic,operator")
+                                                   "broadcast,panic,operator,confirm")
     parser.add_argument("--keep", action="store_true", help="keep the working directory")
     args = parser.parse_args()
     only = set(filter(None, args.only.split(",")))
@@ -75,6 +76,9 @@ def main() -> int:
             import operator_route
             operator_route.run(figures, workdir, recipients=500 if args.quick else 5000, rate=50.0,
                                panics=5 if args.quick else 20)
+        if wanted("confirm"):
+            import confirm_bench
+            confirm_bench.run(figures, workdir, rounds=3 if args.quick else 10)
         figures.figure("bench_wall_s", time.monotonic() - started, 0)
     finally:
         db_mod.close_database()

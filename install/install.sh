@@ -15,6 +15,7 @@
 #   VIGIE_KANNEL=1       also install Debian's Kannel (bearerbox + smsbox) for an operator route, and
 #                        write /etc/kannel/kannel.conf when VIGIE_SMPP_HOST, VIGIE_SMPP_SYSTEM_ID and
 #                        VIGIE_SMPP_PASSWORD (optional VIGIE_SMPP_PORT, VIGIE_SMPP_SYSTEM_TYPE) are given
+#   VIGIE_TIMEZONE       the box's time zone (default Europe/Paris: the times people read are French)
 set -euo pipefail
 umask 022                # the venv and the units must be readable whatever root's umask is
 
@@ -32,6 +33,7 @@ USER_NAME=vigie
 UNITS="vigientreprise.service vigientreprise-web.service vigientreprise-backup.service vigientreprise-backup.timer"
 ENABLE="vigientreprise.service vigientreprise-web.service vigientreprise-backup.timer"
 PYTHON="${VIGIE_PYTHON:-python3}"
+TIMEZONE="${VIGIE_TIMEZONE:-Europe/Paris}"
 
 say()  { printf 'vigie-install : %s\n' "$*"; }
 warn() { printf 'vigie-install : attention : %s\n' "$*" >&2; }
@@ -177,6 +179,21 @@ fi
 chmod 0640 "$DESTDIR$CONFIG"
 if [ $SKIP_USER = 0 ]; then
     chown "root:$USER_NAME" "$DESTDIR$CONFIG"
+fi
+
+# --- 5b. time zone: Europe/Paris, whatever the image shipped with (journal, backups, cron) ----------
+[ -e "/usr/share/zoneinfo/$TIMEZONE" ] || [ -e "$DESTDIR/usr/share/zoneinfo/$TIMEZONE" ] \
+    || warn "fuseau horaire $TIMEZONE absent de /usr/share/zoneinfo (paquet tzdata ?)"
+if [ "$(readlink "$DESTDIR/etc/localtime" 2>/dev/null || true)" = "/usr/share/zoneinfo/$TIMEZONE" ] \
+        && [ "$(cat "$DESTDIR/etc/timezone" 2>/dev/null || true)" = "$TIMEZONE" ]; then
+    say "fuseau horaire à jour : $TIMEZONE"
+else
+    say "fuseau horaire : $TIMEZONE"
+    # what timedatectl set-timezone and dpkg-reconfigure tzdata write; services read it at their start
+    install -d -m 0755 "$DESTDIR/etc"
+    ln -sfn "/usr/share/zoneinfo/$TIMEZONE" "$DESTDIR/etc/localtime"
+    printf '%s\n' "$TIMEZONE" > "$DESTDIR/etc/timezone"
+    chmod 0644 "$DESTDIR/etc/timezone"
 fi
 
 # --- 6. udev rule: /dev/gsm-modem --------------------------------------------------------------

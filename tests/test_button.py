@@ -74,7 +74,7 @@ def test_long_press_queues_the_preset_at_panic_priority_and_wakes_the_workers(pa
 
     alert = Alert.get()
     assert outcome.result == "sent" and outcome.ok and outcome.alert_id == alert.id == woken[0]
-    assert "envoyée à 3 destinataire(s)" in outcome.message
+    assert "envoyée à 3 destinataires" in outcome.message
     assert (alert.source, alert.preset, alert.author, alert.priority) == ("button", "panique", "bouton",
                                                                           outbox.PRIORITY_PANIC)
     messages = list(Message.select().where(Message.alert == alert.id))
@@ -298,7 +298,7 @@ def test_cli_button_press_through_the_control_socket(tmp_path, panic_preset, pan
         cli = [sys.executable, "-m", "vigie.daemon.cli", "--config", str(config), "button", "press"]
         done = subprocess.run(cli, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
-        assert "Alerte « panique » envoyée à 3 destinataire(s)" in done.stdout
+        assert "Alerte « panique » envoyée à 3 destinataires" in done.stdout
         refused = subprocess.run(cli + ["--seconds", "0.4"], capture_output=True, text=True, timeout=60)
         assert refused.returncode == 1 and "refusé" in refused.stdout + refused.stderr
         bad = subprocess.run(cli + ["--seconds", "0"], capture_output=True, text=True, timeout=60)
@@ -336,7 +336,7 @@ def test_cli_preset_add_list_show_delete(tmp_path, database, db_path):
     added = cli(config, "preset", "add", "Bijoux Alençon", "--text", PANIC_TEXT, "--sector", "47.77Z",
                 "--commune", "61001", "--priority", "100")
     assert added.returncode == 0, added.stderr
-    assert "créé" in added.stdout and "2 destinataire(s)" in added.stdout
+    assert "créé" in added.stdout and "2 destinataires" in added.stdout
     preset = presets.get("bijoux alençon")
     assert preset.text == PANIC_TEXT and preset.priority == 100
 
@@ -389,7 +389,7 @@ def test_button_press_reaches_the_simulated_modems_air_with_the_console_down(tmp
 
         pressed = cli(config, "button", "press")
         assert pressed.returncode == 0, pressed.stdout + pressed.stderr
-        assert "Alerte « panique » envoyée à 3 destinataire(s)" in pressed.stdout
+        assert "Alerte « panique » envoyée à 3 destinataires" in pressed.stdout
 
         def on_air():
             if not air.exists():

@@ -358,3 +358,16 @@ def test_init_writes_a_fresh_callback_secret(tmp_path):
     first = config.load(str(config_path)).daemon.callback_secret
     second = config.load(str(tmp_path / "second.toml")).daemon.callback_secret
     assert len(first) >= 16 and first != second
+
+
+def test_the_installer_sets_the_time_zone_europe_paris(tmp_path):
+    stage = tmp_path / "stage"
+    out = run(INSTALL, stage)
+    assert "fuseau horaire : Europe/Paris" in out
+    assert os.readlink(stage / "etc/localtime") == "/usr/share/zoneinfo/Europe/Paris"
+    assert (stage / "etc/timezone").read_text() == "Europe/Paris\n"
+    assert "fuseau horaire à jour : Europe/Paris" in run(INSTALL, stage)
+    (stage / "etc/localtime").unlink()
+    (stage / "etc/localtime").symlink_to("/usr/share/zoneinfo/Etc/UTC")        # an image shipped in UTC
+    assert "fuseau horaire : Europe/Paris" in run(INSTALL, stage)
+    assert os.readlink(stage / "etc/localtime") == "/usr/share/zoneinfo/Europe/Paris"

@@ -74,14 +74,14 @@ def test_cli_list_show_delete_of_zones_and_sector_groups(vigie_cli):
     vigie_cli("zone", "add", "Bocage", "--commune", "61001", "--description", "autour de Flers")
     vigie_cli("sector", "add", "Bijouteries", "--code", "47.77Z")
     rc, out, _ = vigie_cli("zone", "list")
-    assert rc == 0 and out.splitlines()[-1] == "1 zone(s)." and "autour de Flers" in out
+    assert rc == 0 and out.splitlines()[-1] == "1 zone." and "autour de Flers" in out
     rc, out, _ = vigie_cli("zone", "show", "bocage")
-    assert rc == 0 and out.splitlines()[0] == "Bocage — 1 commune(s) : autour de Flers"
+    assert rc == 0 and out.splitlines()[0] == "Bocage — 1 commune : autour de Flers"
     assert out.splitlines()[1].split() == ["61001", "Alençon"]
     rc, out, _ = vigie_cli("sector", "list", "--json")
     assert [g["name"] for g in json.loads(out)] == ["Bijouteries"]
     rc, out, _ = vigie_cli("sector", "show", "BIJOUTERIES")
-    assert rc == 0 and out.splitlines()[0].startswith("Bijouteries — 1 sous-classe(s) NAF")
+    assert rc == 0 and out.splitlines()[0].startswith("Bijouteries — 1 sous-classe NAF")
     rc, out, _ = vigie_cli("zone", "delete", "BOCAGE")
     assert rc == 0 and out.strip() == "Zone « Bocage » supprimée."
     rc, out, _ = vigie_cli("sector", "delete", "bijouteries")

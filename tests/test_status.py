@@ -61,7 +61,7 @@ def test_cli_and_console_agree_on_liveness(vigie_cli, operator, age, alive):
     assert operator.get("/etat.json").json()["daemon"]["ok"] is alive
     rc, out, _ = vigie_cli("status")
     assert ("en marche" in out) is alive and ("NE RÉPOND PLUS" in out) is not alive
-    assert ("Le démon ne répond plus" in operator.get("/").text) is not alive
+    assert ("Le service d&#039;envoi ne répond plus" in operator.get("/").text) is not alive
 
 
 def test_a_full_disk_and_a_refused_pin_are_shown_by_the_cli_and_the_console(vigie_cli, operator, db_path):

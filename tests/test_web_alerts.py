@@ -281,7 +281,7 @@ def test_when_nothing_can_send_the_confirmation_says_so_and_asks_twice(database,
     ModemStatus.update(state="ready").execute()
     Heartbeat.update(updated_at=time.time() - 120).execute()
     confirm = compose(operator, sector_group="bijouteries")
-    assert "Le démon ne répond plus" in confirm.text and 'name="send_anyway"' in confirm.text
+    assert "Le service d&#039;envoi ne répond plus" in confirm.text and 'name="send_anyway"' in confirm.text
     assert operator.post("/alertes/envoyer", confirm_fields(confirm)).status == 409
     assert Alert.select().count() == 1
     Heartbeat.update(updated_at=time.time()).execute()

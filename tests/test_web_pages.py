@@ -13,13 +13,13 @@ from .fixtures_web import ALENCON, ARGENTAN, FLERS, PASSWORD, add_member
 
 def test_dashboard_warns_when_the_daemon_is_silent(database, operator):
     page = operator.get("/")
-    assert "Le démon ne répond plus" in page.text and "jamais donné signe de vie" in page.text
+    assert "Le service d&#039;envoi ne répond plus" in page.text and "jamais donné signe de vie" in page.text
     Heartbeat.create(component="daemon", pid=1, updated_at=time.time())
     page = operator.get("/")
     assert 'id="daemon-warning" class="flash error big hidden"' in page.text
     Heartbeat.update(updated_at=time.time() - 300).execute()
     page = operator.get("/")
-    assert "Le démon ne répond plus depuis 5 min" in page.text
+    assert "Le service d&#039;envoi ne répond plus depuis 5 min" in page.text
     data = operator.get("/etat.json").json()
     assert data["daemon"]["ok"] is False and data["daemon"]["age"] >= 300
 

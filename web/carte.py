@@ -20,6 +20,8 @@ import json
 import math
 from dataclasses import dataclass
 
+from vigie.daemon.core.reference.french import decimal_g
+
 DATA = importlib.resources.files("vigie.daemon.data")
 BOUNDARIES = "orne-communes-simplified.geojson"
 POINTS = "orne-communes.csv"
@@ -250,7 +252,7 @@ def render(*, cible=(), counts: dict | None = None, around: str | None = None,
 
 
 def _radius_text(radius_km) -> str:
-    return f"Rayon de {float(radius_km):g} km".replace(".", ",")
+    return f"Rayon de {decimal_g(float(radius_km))} km"
 
 
 def _centre(m: Carte, around: str | None, centre_point) -> tuple[tuple[float, float] | None, float]:

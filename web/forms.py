@@ -8,7 +8,7 @@ from bottle import request
 
 from vigie.daemon.core import schedule
 from vigie.daemon.core.errors import InvalidInput
-from vigie.daemon.core.models import Commune
+from vigie.daemon.core.reference import geo
 from vigie.daemon.core.targeting import Targeting
 
 
@@ -81,5 +81,5 @@ def alert_arguments(options: dict) -> dict:
     return {"at": at, "urgent": not options["non_urgent"], "ack": options["ack"], "exercise": options["exercise"]}
 
 
-def communes() -> list[Commune]:
-    return list(Commune.select(Commune.insee, Commune.name, Commune.postal_code).order_by(Commune.name))
+def communes() -> list[geo.CommuneEntry]:
+    return geo.commune_list()          # French order: « Buré », « Bursard »

@@ -13,7 +13,7 @@ from bottle import request, response
 
 from vigie.daemon.core import schedule
 from vigie.daemon.core.memberfile import national as phone_label
-from vigie.daemon.core.reference.french import duration, percent, plural
+from vigie.daemon.core.reference.french import duration, of, percent, plural
 from vigie.daemon.core.users import role_label
 
 from . import auth
@@ -89,7 +89,7 @@ def page(template: str, /, **values) -> str:
         allowed=(lambda perm: bool(user) and auth.allowed(user.role, perm)),
         flashes=pop_flashes() if user else [], path=request.path, fmt_time=fmt_time,
         fmt_short=fmt_short, fmt_duration=fmt_duration, phone=phone_label, source_label=source_label, plural=plural, errors={}, error="",
-        percent=percent, fmt_paris=lambda ts: schedule.fmt_paris(ts) if ts else "—", paris_input=paris_input,
+        percent=percent, of=of, fmt_paris=lambda ts: schedule.fmt_paris(ts) if ts else "—", paris_input=paris_input,
         title="Vigientreprise", query=request.query,
     )
     common.update(values)

@@ -25,6 +25,7 @@ from vigie.daemon.box import gpio
 from vigie.daemon.core import audit
 from vigie.daemon.core.errors import VigieError
 from vigie.daemon.core.models import Alert, Message
+from vigie.daemon.core.reference import french
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +170,8 @@ class PanicController:
             seconds = self.config.hold_seconds + 0.5
         if not 0 < seconds <= MAX_SIMULATED_SECONDS:
             return {"ok": False, "result": "invalid",
-                    "message": f"Durée d'appui invalide : {seconds} s (entre 0 et {MAX_SIMULATED_SECONDS:g} s)."}
+                    "message": f"Durée d'appui invalide : {french.decimal_g(seconds)} s (entre 0 et "
+                               f"{french.decimal_g(MAX_SIMULATED_SECONDS)} s)."}
         with self._simulating:
             before = len(self.outcomes)
             if self.button.simulated:
@@ -246,8 +248,8 @@ class PanicController:
         elif duration < (self.config.bounce_seconds or 0):
             outcome = PressOutcome(RESULT_BOUNCE, "Rebond du contact ignoré.")
         else:
-            message = (f"Appui court ({duration:.1f} s) ignoré : aucune alerte envoyée "
-                       f"(il faut tenir le bouton {self.config.hold_seconds:g} s).")
+            message = (f"Appui court ({french.seconds(duration)}) ignoré : aucune alerte envoyée "
+                       f"(il faut tenir le bouton {french.decimal_g(self.config.hold_seconds)} s).")
             self._audit("button.short", "appui court ignoré", detail={"secondes": round(duration, 2)})
             log.info("bouton : appui court ignoré (%.2f s)", duration)
             outcome = PressOutcome(RESULT_SHORT, message)
@@ -291,7 +293,7 @@ class PanicController:
             except Exception:
                 log.exception("bouton : rappel on_alert en échec")
         self._set_state("exercise" if alert.exercise else "sending")
-        return PressOutcome(RESULT_SENT, f"Alerte « {name} » envoyée à {count} destinataire(s) "
+        return PressOutcome(RESULT_SENT, f"Alerte « {name} » envoyée à {french.plural(count, 'destinataire')} "
                                          f"(alerte n°{alert.id}).", alert.id)
 
     def _until_stored(self, write, failures: list[str]):

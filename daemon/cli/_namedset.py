@@ -3,6 +3,7 @@ one or all sets printed as text or JSON."""
 
 from vigie.daemon.cli._common import open_db, print_json
 from vigie.daemon.cli._targeting import actor
+from vigie.daemon.core.reference.french import plural
 
 
 def action(sub, name: str, help: str, func, *, named: bool = True, json: bool = False):
@@ -16,8 +17,9 @@ def action(sub, name: str, help: str, func, *, named: bool = True, json: bool = 
     return p
 
 
-def list_command(module, payload, line, total: str):
-    """`list`: every set as JSON (``payload(row)``), or one ``line(payload)`` each, then ``total`` ({n})."""
+def list_command(module, payload, line, total: tuple[str, str]):
+    """`list`: every set as JSON (``payload(row)``), or one ``line(payload)`` each, then the count
+    (``total``: the noun, singular and plural)."""
     def run(args) -> int:
         open_db(args)
         rows = [payload(row) for row in module.list_all()]
@@ -26,7 +28,7 @@ def list_command(module, payload, line, total: str):
             return 0
         for row in rows:
             print(line(row))
-        print(total.format(n=len(rows)))
+        print(f"{plural(len(rows), *total)}.")
         return 0
     return run
 

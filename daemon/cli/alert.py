@@ -2,7 +2,7 @@
 
 from vigie.daemon.cli._common import fmt_time, iso_time, open_db, print_json
 from vigie.daemon.cli._targeting import actor, add_targeting_arguments, targeting_from_args
-from vigie.daemon.core import alerts, quotas, retention, schedule, targeting
+from vigie.daemon.core import alerts, control, quotas, retention, schedule, targeting
 from vigie.daemon.core.outbox import LABELS, State
 from vigie.daemon.core.reference import smstext
 from vigie.daemon.core.reference.french import plural
@@ -77,6 +77,8 @@ def run_send(args) -> int:
     alert = alerts.create(text, t, settings=settings, author=actor(), source="cli", priority=args.priority,
                           valid_hours=args.expires_hours, dry_run=args.dry_run, at=at, urgent=not args.non_urgent,
                           ack=args.ack, exercise=args.exercise)
+    if not args.dry_run and not alert.start_at:
+        control.wake(settings.daemon.control_socket)     # the daemon's workers start now, not at their poll
     total = alert.recipient_count * alert.parts
     seconds = targeting.estimate_seconds(total, settings)
     correspondence = targeting.correspondence(t)
@@ -173,7 +175,7 @@ def run_show(args) -> int:
         if r["acknowledged_at"]:
             extra += f", lu (OK) à {fmt_time(r['acknowledged_at'])}"
         error = f" — {r['error']}" if r["error"] else ""
-        print(f"  {r['phone']:<14} {r['member'][:35]:<35} {r['state_label']}{extra}, {r['attempts']} essai(s){error}")
+        print(f"  {r['phone']:<14} {r['member'][:35]:<35} {r['state_label']}{extra}, {plural(r['attempts'], 'essai')}{error}")
     return 0
 
 
@@ -197,14 +199,16 @@ def run_list(args) -> int:
 def run_cancel(args) -> int:
     open_db(args)
     n = alerts.cancel(args.id, actor())
-    print(f"Alerte n° {args.id} : {n} envoi(s) annulé(s).")
+    print(f"Alerte n° {args.id} : {plural(n, 'envoi annulé', 'envois annulés')}.")
     return 0
 
 
 def run_resend(args) -> int:
-    open_db(args)
+    settings = open_db(args)
     n = alerts.resend_failed(args.id, actor())
-    print(f"Alerte n° {args.id} : {n} message(s) en échec remis en file.")
+    if n:
+        control.wake(settings.daemon.control_socket)
+    print(f"Alerte n° {args.id} : {plural(n, 'message')} en échec remis en file.")
     return 0
 
 
@@ -214,7 +218,7 @@ def run_purge(args) -> int:
     if args.json:
         print_json(result)
     else:
-        print(f"Historique de plus de {result['days']} jours supprimé : {result['messages']} message(s), "
-              f"{result['alerts']} alerte(s), {result['incoming_sms']} SMS reçu(s), "
-              f"{result['status_reports']} accusé(s) de réception.")
+        print(f"Historique de plus de {result['days']} jours supprimé : {plural(result['messages'], 'message')}, "
+              f"{plural(result['alerts'], 'alerte')}, {plural(result['incoming_sms'], 'SMS reçu', 'SMS reçus')}, "
+              f"{plural(result['status_reports'], 'accusé')} de réception.")
     return 0

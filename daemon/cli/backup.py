@@ -8,6 +8,7 @@ from vigie.daemon.cli._common import settings as load_settings
 from vigie.daemon.core import audit, backup
 from vigie.daemon.core import db as db_mod
 from vigie.daemon.core.errors import VigieError
+from vigie.daemon.core.reference.french import decimal
 
 
 def register(sub):
@@ -30,7 +31,7 @@ def run(args) -> int:
     if args.json:
         print_json({"path": result.path, "size": result.size, "removed": result.removed, "integrity": "ok"})
         return 0
-    print(f"Sauvegarde écrite : {result.path} ({result.size / 1e6:.1f} Mo, intégrité vérifiée)")
+    print(f"Sauvegarde écrite : {result.path} ({decimal(result.size / 1e6)} Mo, intégrité vérifiée)")
     for path in result.removed:
         print(f"Ancienne sauvegarde supprimée : {path}")
     return 0

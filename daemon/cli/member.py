@@ -172,15 +172,17 @@ def run_import(args) -> int:
         if args.rejects and report.rejected:
             print(f"Lignes refusées écrites dans {args.rejects}.", file=sys.stderr)
         if report.errors and not args.partial:
-            print(f"{len(report.errors)} ligne(s) en erreur : aucun adhérent n'a été enregistré "
+            print(f"{plural(len(report.errors), 'ligne')} en erreur : aucun adhérent n'a été enregistré "
                   f"(corrigez le fichier, ou --partial pour enregistrer les lignes valides).", file=sys.stderr)
         elif args.dry_run:
-            print(f"Vérification : {len(report.rows)} ligne(s) valide(s), {report.created} adhérent(s) à créer, "
+            print(f"Vérification : {plural(len(report.rows), 'ligne valide', 'lignes valides')}, "
+                  f"{plural(report.created, 'adhérent')} à créer, "
                   f"{report.updated} à mettre à jour. Rien n'a été enregistré.")
         else:
-            print(f"Import terminé : {report.created} adhérent(s) créé(s), {report.updated} mis à jour, "
-                  f"{len(report.rows) - report.created - report.updated} inchangé(s)"
-                  + (f", {len(report.errors)} ligne(s) ignorée(s)." if report.errors else "."))
+            unchanged = len(report.rows) - report.created - report.updated
+            print(f"Import terminé : {plural(report.created, 'adhérent créé', 'adhérents créés')}, "
+                  f"{report.updated} mis à jour, {plural(unchanged, 'inchangé')}"
+                  + (f", {plural(len(report.errors), 'ligne ignorée', 'lignes ignorées')}." if report.errors else "."))
     if report.errors and not args.partial:
         return 1
     return 0
@@ -211,7 +213,7 @@ def run_list(args) -> int:
         d = members.as_dict(m)
         print(f"{d['siret'] or '—':<14}  {d['name'][:40]:<40}  {_codes(d):<32}  {d['commune_name'][:25]:<25}  "
               f"{', '.join(memberfile.national(p) for p in d['phones'])}  [{d['status_label']}]")
-    print(f"{total} adhérent(s).")
+    print(f"{plural(total, 'adhérent')}.")
     return 0
 
 

@@ -7,6 +7,7 @@ from vigie.daemon.cli._namedset import action
 from vigie.daemon.cli._targeting import actor, add_targeting_arguments, targeting_from_args
 from vigie.daemon.core import presets
 from vigie.daemon.core import targeting as targeting_mod
+from vigie.daemon.core.reference.french import plural
 
 
 def register(sub):
@@ -45,7 +46,7 @@ def run_add(args) -> int:
     if args.json:
         print_json(d)
     else:
-        print(f"Modèle d'alerte « {d['name']} » créé : {d['targeting']}, {d['recipients']} destinataire(s) aujourd'hui.")
+        print(f"Modèle d'alerte « {d['name']} » créé : {d['targeting']}, {plural(d['recipients'], 'destinataire')} aujourd'hui.")
     return 0
 
 
@@ -74,7 +75,7 @@ def run_show(args) -> int:
         return 0
     print(f"Modèle d'alerte « {d['name']} »" + (" (envoyé par le bouton d'alerte)" if d["button"] else ""))
     print(f"Texte : {d['text']}")
-    print(f"Ciblage : {d['targeting']} ({d['recipients']} destinataire(s) aujourd'hui)")
+    print(f"Ciblage : {d['targeting']} ({plural(d['recipients'], 'destinataire')} aujourd'hui)")
     print(f"Priorité : {d['priority']}")
     print(f"Créé le {fmt_time(preset.created_at)}, modifié le {fmt_time(preset.updated_at)}")
     return 0

@@ -5,6 +5,7 @@ from vigie.daemon.cli._namedset import action, delete_command, list_command, sho
 from vigie.daemon.cli._targeting import actor
 from vigie.daemon.core import members, sectors
 from vigie.daemon.core.reference import naf
+from vigie.daemon.core.reference.french import plural
 
 
 def register(sub):
@@ -12,7 +13,7 @@ def register(sub):
     s = p.add_subparsers(dest="sector_command", metavar="ACTION")
     s.required = True
     action(s, "list", "lister les groupes de secteurs",
-           list_command(sectors, _payload, _line, "{n} groupe(s)."), named=False, json=True)
+           list_command(sectors, _payload, _line, ("groupe", "groupes")), named=False, json=True)
     action(s, "show", "afficher les codes d'un groupe", show_command(sectors, _payload, _lines), json=True)
     a = action(s, "add", "créer un groupe de secteurs, ou remplacer ses codes s'il existe", run_add)
     a.add_argument("--code", action="append", required=True, metavar="SÉLECTEUR",
@@ -51,13 +52,13 @@ def _code(stored: str) -> dict:
 def _line(g: dict) -> str:
     codes = " ".join(c["code"] for c in g["codes"])
     multiple = f", {g['members_multiple']} par lien multiple" if g["members_multiple"] else ""
-    return (f"{g['name']:<28}  {codes:<30}  {g['members']} adhérent(s) actif(s) (NAF rév. 2 : {g['members_rev2']}, "
+    return (f"{g['name']:<28}  {codes:<30}  {plural(g['members'], 'adhérent actif', 'adhérents actifs')} (NAF rév. 2 : {g['members_rev2']}, "
             f"NAF 2025 : {g['members_naf_2025']}{multiple})  {g['description']}")
 
 
 def _lines(g: dict) -> list[str]:
     about = f" : {g['description']}" if g["description"] else ""
-    return [f"{g['name']} — {g['subclasses']} sous-classe(s) NAF{about}"] + [
+    return [f"{g['name']} — {plural(g['subclasses'], 'sous-classe')} NAF{about}"] + [
         f"  {c.get('display') or c['code']:<20} {c['label']}" for c in g["codes"]]
 
 

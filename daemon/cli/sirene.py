@@ -3,6 +3,7 @@
 from vigie.daemon.cli._common import open_db, print_json
 from vigie.daemon.cli._targeting import actor
 from vigie.daemon.core import sirene
+from vigie.daemon.core.reference.french import plural
 
 
 def register(sub):
@@ -23,7 +24,8 @@ def run_check(args) -> int:
     if args.json:
         print_json(dict(report.as_dict(), filled_written=bool(args.fill)))
         return 0
-    print(f"{report.rows_read} établissement(s) lu(s), {report.members_checked} adhérent(s) vérifié(s)"
+    print(f"{plural(report.rows_read, 'établissement lu', 'établissements lus')}, "
+          f"{plural(report.members_checked, 'adhérent vérifié', 'adhérents vérifiés')}"
           + (" ; le fichier donne aussi le code NAF 2025." if report.naf_2025_column else "."))
     if report.unknown:
         print(f"SIRET inconnus de SIRENE ({len(report.unknown)}) :")

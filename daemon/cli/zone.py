@@ -5,6 +5,7 @@ from vigie.daemon.cli._namedset import action, delete_command, list_command, sho
 from vigie.daemon.cli._targeting import actor
 from vigie.daemon.core import zones
 from vigie.daemon.core.models import Commune
+from vigie.daemon.core.reference.french import collation_key, plural
 
 COMMUNE_HELP = "code INSEE ; répétable"
 
@@ -13,7 +14,7 @@ def register(sub):
     p = sub.add_parser("zone", help="gérer les zones (ensembles de communes)")
     s = p.add_subparsers(dest="zone_command", metavar="ACTION")
     s.required = True
-    action(s, "list", "lister les zones", list_command(zones, _payload, _line, "{n} zone(s)."),
+    action(s, "list", "lister les zones", list_command(zones, _payload, _line, ("zone", "zones")),
            named=False, json=True)
     action(s, "show", "afficher les communes d'une zone", show_command(zones, _payload, _lines), json=True)
     a = action(s, "add", "créer une zone, ou y ajouter des communes si elle existe", run_add)
@@ -32,13 +33,13 @@ def _payload(zone) -> dict:
 
 
 def _line(z: dict) -> str:
-    return f"{z['name']:<40}  {len(z['communes']):>4} commune(s)  {z['description']}"
+    return f"{z['name']:<40}  {plural(len(z['communes']), 'commune'):>13}  {z['description']}"
 
 
 def _lines(z: dict) -> list[str]:
     about = f" : {z['description']}" if z["description"] else ""
-    communes = sorted(z["communes"], key=lambda c: c["name"])
-    return [f"{z['name']} — {len(z['communes'])} commune(s){about}"] + [
+    communes = sorted(z["communes"], key=lambda c: collation_key(c["name"]))
+    return [f"{z['name']} — {plural(len(z['communes']), 'commune')}{about}"] + [
         f"  {c['insee']}  {c['name']}" for c in communes]
 
 
@@ -46,16 +47,16 @@ def run_add(args) -> int:
     open_db(args)
     if zones.find(args.name) is None:
         zone = zones.create(args.name, args.commune, args.description or "", actor=actor())
-        print(f"Zone « {zone.name} » créée ({len(zones.communes_of(zone))} commune(s)).")
+        print(f"Zone « {zone.name} » créée ({plural(len(zones.communes_of(zone)), 'commune')}).")
     else:
         zone = zones.update(args.name, add=args.commune, description=args.description, actor=actor())
-        print(f"Zone « {zone.name} » : {len(zones.communes_of(zone))} commune(s).")
+        print(f"Zone « {zone.name} » : {plural(len(zones.communes_of(zone)), 'commune')}.")
     return 0
 
 
 def run_remove(args) -> int:
     open_db(args)
     zone = zones.update(args.name, remove=args.commune, actor=actor())
-    print(f"Zone « {zone.name} » : {len(zones.communes_of(zone))} commune(s).")
+    print(f"Zone « {zone.name} » : {plural(len(zones.communes_of(zone)), 'commune')}.")
     return 0
 

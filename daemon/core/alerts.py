@@ -348,13 +348,28 @@ def recipients(alert_id: int, state: str | None = None, offset: int = 0, limit: 
     return result
 
 
+_BY_COMMUNE: dict[int, tuple] = {}       # alert id -> (its counts per state, the counts per commune)
+_BY_COMMUNE_KEPT = 32
+
+
 def counts_by_commune(alert_id: int) -> dict[str, dict[str, int]]:
-    """An alert's message counts per state, per member commune (INSEE code), for the map."""
+    """An alert's message counts per state, per member commune (INSEE code), for the map.
+
+    Kept while the alert's counts per state stay the same (a finished alert's for good): the alert
+    page and its refresh ask for them every few seconds, and a join over 10,000 messages costs more
+    than the rest of the page."""
     get(alert_id)
+    key = tuple(sorted(outbox.counts(alert_id).items()))
+    kept = _BY_COMMUNE.get(alert_id)
+    if kept is not None and kept[0] == key:
+        return {code: dict(states) for code, states in kept[1].items()}
     result: dict[str, dict[str, int]] = {}
     rows = (Message.select(Member.commune, Message.state, pw.fn.COUNT(Message.id))
             .join(Member).where((Message.alert == alert_id) & Member.commune.is_null(False))
             .group_by(Member.commune, Message.state).tuples())
     for code, state, n in rows:
         result.setdefault(code, {})[state] = n
+    if len(_BY_COMMUNE) >= _BY_COMMUNE_KEPT:
+        _BY_COMMUNE.pop(next(iter(_BY_COMMUNE)), None)
+    _BY_COMMUNE[alert_id] = (key, {code: dict(states) for code, states in result.items()})
     return result

@@ -107,3 +107,12 @@ def request(path: str, payload: dict, timeout: float = 30.0) -> dict:
         raise VigieError(f"Accès refusé au socket de commande {path}.") from None
     except TimeoutError:
         raise VigieError("Le démon n'a pas répondu à temps.") from None
+
+
+def wake(path: str, timeout: float = 0.5) -> bool:
+    """Best effort: tell the daemon that messages were just queued, so its workers start now
+    instead of at their next poll. False when no daemon answered (it polls anyway)."""
+    try:
+        return bool(exchange(path, {"cmd": "wake"}, timeout).get("ok"))
+    except (OSError, ValueError):
+        return False

@@ -151,9 +151,15 @@ def _migration_9(db: pw.Database) -> None:
     db.create_tables([models.TransportBlock], safe=True)
 
 
+def _migration_10_network_time(db: pw.Database) -> None:
+    """The network time a modem reports (``AT+CCLK?``), kept as its offset from the box's clock."""
+    if "network_time_offset" not in _columns(db, "transport_status"):
+        db.execute_sql('ALTER TABLE "transport_status" ADD COLUMN "network_time_offset" REAL')
+
+
 # Each entry upgrades the schema from version i to i + 1; append, never edit a released one.
 MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5_naf_2025, _migration_6,
-              _migration_7, _migration_8_operations, _migration_9]
+              _migration_7, _migration_8_operations, _migration_9, _migration_10_network_time]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -291,6 +291,8 @@ class TransportStatus(BaseModel):
     last_error = pw.TextField(default="")
     sent_count = pw.IntegerField(default=0)
     updated_at = pw.FloatField(default=now)
+    # network time minus the box's clock, in seconds, as the modem last reported it (AT+CCLK?)
+    network_time_offset = pw.FloatField(null=True)
 
 
 ModemStatus = TransportStatus       # its name before the transport seam

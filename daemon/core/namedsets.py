@@ -45,7 +45,9 @@ def clean_items(items, normalize, field: str, refusal: str = "{message}") -> lis
         try:
             value = normalize(item)
         except InvalidInput as e:
-            raise InvalidInput(refusal.format(item=item, message=e.message), field) from None
+            # a message that already names the item is passed on as it is (no « Code « X » : … « X » … »)
+            told = e.message if f"« {item} »" in e.message else refusal.format(item=item, message=e.message)
+            raise InvalidInput(told, field) from None
         if value not in result:
             result.append(value)
     return result

@@ -21,6 +21,7 @@ from vigie.daemon.core.lifecycle import IllegalTransition as IllegalTransition  
 from vigie.daemon.core.lifecycle import LabelledState, Lifecycle
 from vigie.daemon.core.models import Alert, Attempt, Message, OptOut, Part, database
 from vigie.daemon.core.reference import smstext
+from vigie.daemon.core.reference.french import plural
 
 log = logging.getLogger(__name__)
 
@@ -310,7 +311,7 @@ def mark_retry(message: Message, reason: str, *, code: int | None = None, outcom
         extra = {"possible_duplicate": True} if possible_duplicate else {}
         if message.attempts >= message.max_attempts:
             transition(message.id, State.FAILED, State.SENDING, error_code=code,
-                       error=f"Échec après {message.attempts} tentative(s) : {reason}", **extra)
+                       error=f"Échec après {plural(message.attempts, 'tentative')} : {reason}", **extra)
             return State.FAILED
         transition(message.id, State.RETRY_WAIT, State.SENDING, error=reason, error_code=code,
                    next_attempt_at=clock.wall() + backoff(message.attempts, base, cap), **extra)

@@ -87,3 +87,44 @@ def storage_problem() -> str:
     from vigie.daemon.core import storage
     from vigie.daemon.core.models import database
     return storage.problem(getattr(database.obj, "database", None))
+
+
+# The box's clock is implausible when it is this far behind what it already recorded, or this far from
+# the network time a modem reports.
+CLOCK_BEHIND_SECONDS = 120.0
+CLOCK_NETWORK_SECONDS = 300.0
+
+
+def last_recorded_event() -> float | None:
+    """The latest time the box wrote down: the journal, the newest message's steps, the newest SMS
+    received (each read from one row: the newest by id, or an indexed maximum)."""
+    from vigie.daemon.core.models import AuditLog, InboundSms, Message
+    times = [AuditLog.select(AuditLog.at).order_by(AuditLog.at.desc()).limit(1).scalar()]
+    newest = Message.select().order_by(Message.id.desc()).first()
+    if newest is not None:
+        times += [newest.created_at, newest.sent_at, newest.delivered_at, newest.finished_at]
+    times.append(InboundSms.select(InboundSms.received_at).order_by(InboundSms.id.desc()).limit(1).scalar())
+    times = [t for t in times if t is not None]
+    return max(times) if times else None
+
+
+def clock_warning(now: float | None = None) -> str:
+    """Why the box's clock cannot be trusted, in French; "" when nothing says so."""
+    from vigie.daemon.core import schedule
+    from vigie.daemon.core.reference.french import duration
+    now = time.time() if now is None else now
+    advice = (" Les heures affichées et enregistrées sont fausses : voir « Garder l'heure sans internet » "
+              "dans le guide du matériel.")
+    last = last_recorded_event()
+    if last is not None and now < last - CLOCK_BEHIND_SECONDS:
+        return (f"L'horloge de la box indique le {schedule.paris(now):%d/%m/%Y à %H:%M}, avant le dernier "
+                f"événement enregistré (le {schedule.paris(last):%d/%m/%Y à %H:%M}) : elle a reculé de "
+                f"{duration(round((last - now) / 60) * 60)} au moins." + advice)
+    for row in _status_rows().where(TransportStatus.network_time_offset.is_null(False)):
+        offset = row.network_time_offset
+        if abs(offset) > CLOCK_NETWORK_SECONDS:
+            way = "retarde" if offset > 0 else "avance"
+            minutes = round(abs(offset) / 60) * 60         # the module's clock has whole seconds
+            return (f"L'horloge de la box {way} de {duration(minutes)} sur l'heure du réseau donnée "
+                    f"par le modem {row.name}." + advice)
+    return ""

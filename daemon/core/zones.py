@@ -4,6 +4,7 @@ from vigie.daemon.core.errors import InvalidInput
 from vigie.daemon.core.models import Commune, Zone, ZoneCommune, database
 from vigie.daemon.core.namedsets import NamedSet, Noun, clean_items
 from vigie.daemon.core.reference import validate
+from vigie.daemon.core.reference.french import collation_key
 
 ZONES = NamedSet(Zone, kind="zone", noun=Noun("Zone", "la zone", "de la zone", "Zone inconnue"))
 find, get, get_by_id, list_all, delete = (ZONES.find, ZONES.get, ZONES.get_by_id, ZONES.list_all,
@@ -25,7 +26,7 @@ def communes_of(zone: Zone | str) -> list[str]:
 
 def commune_names(zone: Zone | str) -> list[str]:
     codes = communes_of(zone)
-    return [c.name for c in Commune.select().where(Commune.insee.in_(codes)).order_by(Commune.name)]
+    return sorted((c.name for c in Commune.select(Commune.name).where(Commune.insee.in_(codes))), key=collation_key)
 
 
 def _set_communes(zone: Zone, codes: list[str]) -> None:

@@ -313,7 +313,7 @@ class TransportWorker(threading.Thread):
         self.failures = 0
         self._next_health = 0.0
         self._set_state(CONNECTING, model=info.get("model", ""), imei=info.get("imei", ""),
-                        last_contact=time.time())
+                        network_time_offset=info.get("network_time_offset"), last_contact=time.time())
         self._check_health()
 
     def _check_health(self, force: bool = False) -> None:

@@ -9,7 +9,7 @@ import time
 import bottle
 from bottle import request
 
-from vigie.daemon.core import alerts, presets, quotas, schedule, sectors, targeting, zones
+from vigie.daemon.core import alerts, control, presets, quotas, schedule, sectors, targeting, zones
 from vigie.daemon.core.errors import InvalidInput
 from vigie.daemon.core.models import Alert
 from vigie.daemon.core.outbox import State
@@ -220,6 +220,8 @@ def send():
                               valid_hours=valid_hours, preset=preset_name, idempotency_key=key, **arguments)
     except InvalidInput as e:
         return _invalid(e, text, t, preset_name=preset_name, expires_hours=expires_hours, options=options)
+    if not alert.replayed and not alert.start_at:
+        control.wake(_settings().daemon.control_socket)      # the workers start now, not at their poll
     if alert.replayed:
         flash(f"Cette confirmation a déjà créé l'alerte n° {alert.id} : elle n'est pas envoyée deux fois.")
     elif alert.start_at:
@@ -367,6 +369,8 @@ def alert_json(alert_id: int):
 @auth.requires("alerts")
 def resend(alert_id: int):
     n = alerts.resend_failed(alert_id, _actor())
+    if n:
+        control.wake(_settings().daemon.control_socket)
     flash(f"{plural(n, 'message')} en échec remis dans la file." if n else "Aucun échec à renvoyer.")
     see_other(f"/alertes/{alert_id}")
 

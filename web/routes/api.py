@@ -14,7 +14,7 @@ import math
 import bottle
 from bottle import request
 
-from vigie.daemon.core import alerts, schedule, targeting
+from vigie.daemon.core import alerts, control, schedule, targeting
 from vigie.daemon.core.errors import InvalidInput
 from vigie.daemon.core.targeting import Targeting
 
@@ -182,6 +182,8 @@ def create_alert():
         return _invalid(e, 409)
     except InvalidInput as e:
         return _invalid(e)
+    if not alert.replayed and not alert.start_at:
+        control.wake(settings.daemon.control_socket)      # the workers start now, not at their poll
     answer = {"id": alert.id, "recipients": alert.recipient_count, "parts": alert.parts,
               "encoding": alert.encoding, "dry_run": False, "replayed": alert.replayed,
               "state": alert.state, "start_at": alert.start_at, "exercise": bool(alert.exercise),

@@ -12,6 +12,7 @@ from vigie.daemon.core import alerts, targeting
 from vigie.daemon.core.errors import InvalidInput
 from vigie.daemon.core.models import Commune, Member
 from vigie.daemon.core.reference import validate
+from vigie.daemon.core.reference.french import collation_key
 from vigie.daemon.core.targeting import Targeting
 
 from .. import auth, carte, forms
@@ -61,7 +62,7 @@ def targeting_map(t: Targeting | None, element_id: str = TARGETING_ID) -> dict:
                        radius_km=t.radius_km if around else None, centre_point=point,
                        label=label, element_id=element_id)
     rows = sorted(((shapes[c].name if c in shapes else c, n) for c, n in counts.items() if n),
-                  key=lambda row: (-row[1], row[0]))
+                  key=lambda row: (-row[1], collation_key(row[0])))
     return dict(svg=svg, cible=area, rows=rows, error="")
 
 

@@ -36,9 +36,9 @@ def daemon_status(now: float | None = None) -> dict:
     live = status_mod.daemon_liveness(now)
     if live.age is None:
         return dict(ok=False, age=None, updated_at=None,
-                    message="Le démon ne répond plus : il n'a jamais donné signe de vie.")
+                    message="Le service d'envoi ne répond plus : il n'a jamais donné signe de vie.")
     return dict(ok=live.alive, age=round(live.age, 1), updated_at=live.updated_at,
-                message="" if live.alive else f"Le démon ne répond plus depuis {fmt_duration(live.age)} "
+                message="" if live.alive else f"Le service d'envoi ne répond plus depuis {fmt_duration(live.age)} "
                                               f"(dernier signe de vie le {fmt_time(live.updated_at)}).")
 
 
@@ -48,12 +48,12 @@ def cannot_send_reason(now: float | None = None) -> str:
     Read from the rows the daemon writes: its heartbeat and the state of each transport."""
     daemon = daemon_status(now)
     if not daemon["ok"]:
-        return (daemon["message"] + " Aucun SMS ne partira tant que le démon n'est pas relancé : "
+        return (daemon["message"] + " Aucun SMS ne partira tant que le service d'envoi n'est pas relancé : "
                 "l'alerte attendra dans la file.")
     rows = list(TransportStatus.select(TransportStatus.name, TransportStatus.kind, TransportStatus.state)
                 .order_by(TransportStatus.name))
     if not rows:
-        return ("Aucun modem ni route opérateur n'a encore été vu par le démon : aucun SMS ne peut partir, "
+        return ("Aucun modem ni route opérateur n'a encore été vu par le service d'envoi : aucun SMS ne peut partir, "
                 "l'alerte attendra dans la file.")
     if not any(m.state == status_mod.READY for m in rows):
         if all(m.kind == "gsm" for m in rows):
@@ -167,7 +167,7 @@ def status() -> dict:
     return dict(daemon=daemon_status(now), modems=modems(), transports=transports, queue=outbox.counts(),
                 queue_depth=outbox.queue_depth(), alerts=active_alerts(), now=now,
                 can_send=not blocker, cannot_send=blocker, stuck=stuck(now),
-                storage=status_mod.storage_problem())
+                storage=status_mod.storage_problem(), clock_warning=status_mod.clock_warning(now))
 
 
 def home():

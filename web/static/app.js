@@ -146,8 +146,8 @@
     function show(d) {
       last = d;
       var enc = d.encoding === "gsm7" ? "GSM 7 bits" : "Unicode";
-      counter.textContent = d.chars + " caractères · " + d.parts + " SMS (" + enc + ") · " + d.remaining +
-        " restants dans ce SMS";
+      counter.textContent = plural(d.chars, "caractère") + " · " + d.parts + " SMS (" + enc + ") · " +
+        plural(d.remaining, "caractère restant", "caractères restants") + " dans ce SMS";
       counter.classList.toggle("over", d.parts > d.max_parts);
       if (d.parts > d.max_parts) counter.textContent += " — trop long : " + d.max_parts + " SMS au plus";
       translit.classList.toggle("hidden", !d.non_gsm.length);
@@ -223,8 +223,8 @@
     var bar = el("progress");
     bar.max = a.total || 1; bar.value = a.done;
     div.appendChild(bar);
-    div.appendChild(el("small", null, a.delivered + " délivré(s), " + a.sent + " envoyé(s), " + a.waiting +
-      " en attente, " + a.failed + " échec(s) sur " + a.total));
+    div.appendChild(el("small", null, plural(a.delivered, "délivré") + ", " + plural(a.sent, "envoyé") + ", " +
+      a.waiting + " en attente, " + plural(a.failed, "échec") + " sur " + a.total));
     return div;
   }
 
@@ -246,7 +246,7 @@
         (g.kind === "retry" ? " — prochain essai le " + m.next_label : "")));
       ul.appendChild(li);
     });
-    if (g.count > g.examples.length) ul.appendChild(el("li", null, "… et " + (g.count - g.examples.length) + " autre(s)"));
+    if (g.count > g.examples.length) ul.appendChild(el("li", null, "… et " + plural(g.count - g.examples.length, "autre")));
     div.appendChild(ul);
     return div;
   }
@@ -256,6 +256,11 @@
       var warn = $("#daemon-warning");
       warn.textContent = d.daemon.message;
       warn.classList.toggle("hidden", d.daemon.ok);
+      var clockWarn = $("#clock-warning");
+      if (clockWarn) {
+        clockWarn.textContent = d.clock_warning || "";
+        clockWarn.classList.toggle("hidden", !d.clock_warning);
+      }
       var sendWarn = $("#send-warning");
       if (sendWarn) {
         sendWarn.textContent = d.daemon.ok ? d.cannot_send : "";

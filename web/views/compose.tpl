@@ -20,7 +20,7 @@
 <section class="card">
 <label for="text">Texte du SMS</label>
 <textarea id="text" name="text" rows="5" required>{{text}}</textarea>
-<p id="counter" class="counter" aria-live="polite">{{info.chars}} caractères · {{info.parts}} SMS ({{'GSM 7 bits' if info.encoding == 'gsm7' else 'Unicode'}}) · {{info.remaining}} restants dans ce SMS</p>
+<p id="counter" class="counter" aria-live="polite">{{plural(info.chars, 'caractère')}} · {{info.parts}} SMS ({{'GSM 7 bits' if info.encoding == 'gsm7' else 'Unicode'}}) · {{plural(info.remaining, 'caractère restant', 'caractères restants')}} dans ce SMS</p>
 <p id="unsendable" class="flash error{{'' if info.unsendable else ' hidden'}}" role="alert">
   Le modem ne peut pas envoyer <span id="unsendable-chars">{{" ".join(info.unsendable)}}</span> (émojis) : l'alerte serait refusée. Retirez-les ou remplacez-les par des caractères simples.
 </p>

@@ -67,7 +67,7 @@
 <li>{{r.member_name}} — {{r.commune}} — {{phone(r.phone)}}</li>
 % end
 % if preview.count > len(recipients):
-<li>… et {{preview.count - len(recipients)}} autre(s)</li>
+<li>… et {{plural(preview.count - len(recipients), 'autre')}}</li>
 % end
 </ul></details>
 % end
@@ -85,7 +85,7 @@
   <input type="hidden" name="idempotency_key" value="{{idempotency_key}}">
 % if get("warning"):
   <label class="second-confirmation"><input type="checkbox" name="send_anyway" value="1" required id="send-anyway">
-  Mettre en file malgré tout : je sais qu'aucun SMS ne partira avant le retour d'un modem ou du démon.</label>
+  Mettre en file malgré tout : je sais qu'aucun SMS ne partira avant le retour d'un modem ou du service d'envoi.</label>
   <button type="submit" class="primary danger" id="send-button">{{'Programmer l’alerte malgré tout' if draft.start_at else 'Mettre l’alerte en file malgré tout'}}</button>
 % else:
   <button type="submit" class="primary danger" id="send-button">{{'Programmer l’alerte' if draft.start_at else 'Envoyer l’alerte maintenant'}}</button>

@@ -6,6 +6,8 @@
 <p id="storage-warning" class="flash error big" role="alert">{{status['storage']}}</p>
 % end
 
+<p id="clock-warning" class="flash warn{{'' if status['clock_warning'] else ' hidden'}}" role="alert">{{status['clock_warning']}}</p>
+
 <p id="send-warning" class="flash error big{{'' if status['daemon']['ok'] and status['cannot_send'] else ' hidden'}}" role="alert">{{status['cannot_send'] if status['daemon']['ok'] else ''}}</p>
 
 <div class="columns">
@@ -23,7 +25,7 @@
 </td><td>{{m['signal_label']}}</td><td>{{m['operator'] or '—'}}</td><td>{{m['last_contact_label']}}</td></tr>
 % end
 % if not status['modems']:
-<tr><td colspan="5">Aucun modem n'a encore été vu par le démon.</td></tr>
+<tr><td colspan="5">Aucun modem n'a encore été vu par le service d'envoi.</td></tr>
 % end
 </tbody>
 </table>
@@ -59,7 +61,7 @@
 </li>
 % end
 % if g['count'] > len(g['examples']):
-<li>… et {{g['count'] - len(g['examples'])}} autre(s)</li>
+<li>… et {{plural(g['count'] - len(g['examples']), 'autre')}}</li>
 % end
 </ul>
 </div>
@@ -98,7 +100,7 @@
 <div class="alert-progress">
   <a href="/alertes/{{a['id']}}">Alerte n° {{a['id']}}</a> — <span class="excerpt">{{a['text'][:80]}}</span>
   <progress max="{{a['total'] or 1}}" value="{{a['done']}}">{{a['done']}} / {{a['total']}}</progress>
-  <small>{{a['delivered']}} délivré(s), {{a['sent']}} envoyé(s), {{a['waiting']}} en attente, {{a['failed']}} échec(s) sur {{a['total']}}</small>
+  <small>{{plural(a['delivered'], 'délivré')}}, {{plural(a['sent'], 'envoyé')}}, {{a['waiting']}} en attente, {{plural(a['failed'], 'échec')}} sur {{a['total']}}</small>
 </div>
 % end
 % else:

@@ -1,6 +1,6 @@
 % rebase("base.tpl", title=title)
 <h1>Adhérents</h1>
-<p class="muted">{{counts.get('active', 0)}} actif(s) · {{counts.get('suspended', 0)}} suspendu(s) · {{counts.get('left', 0)}} parti(s)</p>
+<p class="muted">{{plural(counts.get('active', 0), 'actif')}} · {{plural(counts.get('suspended', 0), 'suspendu')}} · {{plural(counts.get('left', 0), 'parti')}}</p>
 <p class="buttons">
 <a class="button primary" href="/adherents/nouveau">Nouvel adhérent</a>
 <a class="button" href="/adherents/import">Importer un fichier CSV</a>

@@ -21,7 +21,7 @@
 </div>
 <form method="post" action="/adherents/naf2025" class="buttons">
 <input type="hidden" name="csrf" value="{{csrf}}">
-<button type="submit" class="primary">Enregistrer les {{len(single)}} code(s) proposé(s)</button>
+<button type="submit" class="primary">Enregistrer {{'le code proposé' if len(single) == 1 else 'les %d codes proposés' % len(single)}}</button>
 </form>
 % else:
 <p class="muted">Aucun.</p>

@@ -13,7 +13,7 @@
 <td>
   <form method="post" action="/utilisateurs/{{u.id}}" class="inline">
     <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="role">
-    <select name="role" aria-label="Rôle de {{u.username}}">
+    <select name="role" aria-label="Rôle {{of(u.username)}}">
     % for key, label in roles.items():
       <option value="{{key}}" {{'selected' if key == u.role else ''}}>{{label}}</option>
     % end
@@ -56,7 +56,7 @@
     <summary>Supprimer</summary>
     <form method="post" action="/utilisateurs/{{u.id}}">
       <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="delete">
-      <label><input type="checkbox" name="confirm_delete" value="oui" required> Je confirme la suppression de {{u.username}}</label>
+      <label><input type="checkbox" name="confirm_delete" value="oui" required> Je confirme la suppression {{of(u.username)}}</label>
       <button type="submit" class="danger small">Supprimer le compte</button>
     </form>
   </details>

@@ -1,5 +1,6 @@
 """French wording rules the box writes by: counted nouns agree, « de » elides before a vowel."""
 
+import re
 import unicodedata
 
 
@@ -35,3 +36,27 @@ def duration(seconds) -> str:
 def percent(rate) -> str:
     """0.9731 → « 97,3 % » (a narrow no-break space before %)."""
     return "—" if rate is None else f"{rate * 100:.1f}".replace(".", ",") + "\u202f%"
+
+
+def collation_key(name: str) -> tuple:
+    """French alphabetical order: accents, case, hyphens and apostrophes set aside first (« Buré » before
+    « Bursard », « Écouché » among the E), then the written form to break ties."""
+    base = unicodedata.normalize("NFKD", name or "")
+    base = "".join(c for c in base if not unicodedata.combining(c)).casefold()
+    base = base.replace("œ", "oe").replace("æ", "ae")
+    return (re.sub(r"[\s'’-]+", " ", base).strip(), name or "")
+
+
+def decimal(value: float, digits: int = 1) -> str:
+    """1.5 → « 1,5 »: a decimal comma."""
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def seconds(value: float, digits: int = 1) -> str:
+    """1.0 → « 1,0 s »."""
+    return f"{decimal(value, digits)} s"
+
+
+def decimal_g(value: float) -> str:
+    """1.0 → « 1 », 1.5 → « 1,5 »: as few digits as needed, with a decimal comma."""
+    return f"{value:g}".replace(".", ",")

@@ -12,9 +12,11 @@ import math
 import os
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from vigie.daemon.core.errors import InvalidInput
 from vigie.daemon.core.models import Commune, FormerCommune, database
+from vigie.daemon.core.reference.french import collation_key
 
 DATA = importlib.resources.files("vigie.daemon") / "data"
 
@@ -34,6 +36,8 @@ def load_communes(rows, departement: str) -> int:
     # An upsert, not REPLACE: replacing a row deletes it first, and the foreign keys to it
     # (members, zones, former communes) would be cascaded or nulled.
     fields = [f for f in Commune._meta.sorted_fields if f.name != "insee"]
+    _DISTANCES.clear()
+    _LISTS.clear()
     with database.atomic():
         for start in range(0, len(records), 200):
             (Commune.insert_many(records[start:start + 200])
@@ -102,8 +106,8 @@ def name_key(name: str) -> str:
 
 def _with_postal(postal_code: str) -> list[Commune]:
     like = Commune.postal_codes.contains(postal_code)
-    return [c for c in Commune.select().where(like | (Commune.postal_code == postal_code))
-            .order_by(Commune.name)
+    return [c for c in sorted(Commune.select().where(like | (Commune.postal_code == postal_code)),
+                              key=lambda c: collation_key(c.name))
             if postal_code in (c.postal_codes or c.postal_code).split() or c.postal_code == postal_code]
 
 
@@ -195,14 +199,48 @@ class CommuneNames:
 _EDGE_KM = 1e-9
 
 
+# (database file, centre) -> distances: the communes are reference data, reloaded only by load_communes()
+_DISTANCES: dict[tuple, tuple] = {}
+_LISTS: dict = {}                         # database file -> the communes in French order
+
+
+@dataclass(frozen=True)
+class CommuneEntry:
+    insee: str
+    name: str
+    postal_code: str
+
+
+def commune_list() -> list[CommuneEntry]:
+    """Every commune (INSEE code, name, postal code) in French alphabetical order, read once per base:
+    the console's pickers list all of them on every page that targets."""
+    key = getattr(database.obj, "database", None)
+    kept = _LISTS.get(key)
+    if kept is None:
+        rows = Commune.select(Commune.insee, Commune.name, Commune.postal_code).tuples()
+        kept = tuple(sorted((CommuneEntry(*row) for row in rows), key=lambda c: collation_key(c.name)))
+        if len(_LISTS) > 100:
+            _LISTS.clear()
+        _LISTS[key] = kept
+    return list(kept)
+
+
 def distances_from(insee: str) -> list[tuple[str, float]]:
-    """Every loaded commune with its distance in km from the centre commune, nearest first."""
+    """Every loaded commune with its distance in km from the centre commune, nearest first (computed
+    once per centre: the composer's live counter asks at every keystroke)."""
     centre = resolve_commune(insee)
-    rows = Commune.select(Commune.insee, Commune.latitude, Commune.longitude).tuples()
-    result = [(code, 0.0 if code == centre.insee else
-               haversine_km(centre.latitude, centre.longitude, lat, lon))
-              for code, lat, lon in rows]
-    return sorted(result, key=lambda item: (item[1], item[0]))
+    key = (getattr(database.obj, "database", None), centre.insee)
+    kept = _DISTANCES.get(key)
+    if kept is None:
+        rows = Commune.select(Commune.insee, Commune.latitude, Commune.longitude).tuples()
+        result = [(code, 0.0 if code == centre.insee else
+                   haversine_km(centre.latitude, centre.longitude, lat, lon))
+                  for code, lat, lon in rows]
+        kept = tuple(sorted(result, key=lambda item: (item[1], item[0])))
+        if len(_DISTANCES) > 1000:
+            _DISTANCES.clear()
+        _DISTANCES[key] = kept
+    return list(kept)
 
 
 def communes_within(insee: str, radius_km: float) -> list[str]:
@@ -285,7 +323,7 @@ def search(text: str, limit: int = 20) -> list[Commune]:
     query = str(text or "").strip()
     if not query:
         return []
-    communes = list(Commune.select().order_by(Commune.name))
+    communes = sorted(Commune.select(), key=lambda c: collation_key(c.name))
     if re.fullmatch(r"\d[\dAB]*", query.upper()):
         code = query.upper()
         found = [c for c in communes if c.insee.startswith(code)]

@@ -191,6 +191,27 @@ def decode_pdu_event(hex_pdu: str):
     return None
 
 
+_CCLK = re.compile(r'\+CCLK:\s*"?(\d\d)/(\d\d)/(\d\d),(\d\d):(\d\d):(\d\d)([+-]\d\d)?"?')
+PLAUSIBLE_SINCE = 2024       # a module clock before this year has not taken the network's time
+
+
+def parse_cclk(line: str) -> float | None:
+    """``+CCLK: "yy/MM/dd,hh:mm:ss±zz"`` (local time, zone in quarter hours) as an epoch; None when the
+    line is not one or the clock is still at its power-up date."""
+    m = _CCLK.search(line or "")
+    if not m:
+        return None
+    yy, mo, dd, hh, mi, ss, zz = m.groups()
+    if 2000 + int(yy) < PLAUSIBLE_SINCE:
+        return None
+    try:
+        local = datetime.datetime(2000 + int(yy), int(mo), int(dd), int(hh), int(mi), int(ss),
+                                  tzinfo=datetime.UTC)
+    except ValueError:
+        return None
+    return local.timestamp() - int(zz or 0) * 900
+
+
 def _field(lines, pattern: str) -> str | None:
     """The first group of the last line matching ``pattern``, or None."""
     value = None
@@ -499,6 +520,10 @@ class Modem:
             if self.settings.model == "sim7600" or self.settings.model == "sim800":
                 self._try("AT+CMMS=2")          # keep the SMS link open between messages of a burst
             self.info = {"model": self._first(lib, "AT+CGMM"), "imei": self._first(lib, "AT+CGSN")}
+            if self.settings.model != "sim7600":
+                self._try("AT+CLTS=1")          # take the network's time (NITZ); a SIM7600 does by default
+            network = self.network_time()
+            self.info["network_time_offset"] = None if network is None else network - time.time()
         except Exception as e:
             self.close()
             raise ModemGone(self._describe(e)) from e
@@ -677,6 +702,19 @@ class Modem:
             pass
         finally:
             lib.late_expected = False       # answered again: a +CMGS not seen by now will not come
+
+    def network_time(self) -> float | None:
+        """The module clock (``AT+CCLK?``) as an epoch, None when it does not hold the network's time
+        (a SIM800 counts from 2004 until it takes it) or cannot be read."""
+        try:
+            lines = self._lib.write("AT+CCLK?", timeout=3)
+        except (CommandError, TimeoutException):
+            return None
+        for line in lines or ():
+            epoch = parse_cclk(line)
+            if epoch is not None:
+                return epoch
+        return None
 
     def _try(self, command: str):
         try:
